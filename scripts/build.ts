@@ -1,0 +1,65 @@
+// Builds dist/airlock (host) or, with --release, every release target plus SHA256SUMS.
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+const root = join(import.meta.dir, "..");
+const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
+
+const RELEASE_TARGETS = [
+  "bun-linux-x64",
+  "bun-linux-arm64",
+  "bun-linux-x64-musl",
+  "bun-linux-arm64-musl",
+  "bun-darwin-x64",
+  "bun-darwin-arm64",
+] as const;
+
+function gitCommit(): string {
+  const result = Bun.spawnSync(["git", "rev-parse", "--short", "HEAD"], { cwd: root, stderr: "ignore" });
+  return result.success ? result.stdout.toString().trim() : "unknown";
+}
+
+async function build(target: string | undefined, outfile: string): Promise<void> {
+  const result = await Bun.build({
+    entrypoints: [join(root, "src/main.ts")],
+    compile: {
+      ...(target ? { target: target as Bun.Build.CompileTarget } : {}),
+      outfile,
+      // The shim runs inside agent-controlled repos: never load their .env or bunfig.toml.
+      autoloadDotenv: false,
+      autoloadBunfig: false,
+    },
+    define: {
+      AIRLOCK_VERSION: JSON.stringify(pkg.version),
+      AIRLOCK_COMMIT: JSON.stringify(gitCommit()),
+      AIRLOCK_TARGET: JSON.stringify(target ?? `bun-${process.platform}-${process.arch}`),
+    },
+    minify: true,
+    bytecode: true,
+    format: "esm",
+  });
+  if (!result.success) {
+    for (const log of result.logs) console.error(log);
+    throw new Error(`build failed for ${target ?? "host"}`);
+  }
+}
+
+if (process.argv.includes("--release")) {
+  const out = join(root, "dist", "release");
+  mkdirSync(out, { recursive: true });
+  const sums: string[] = [];
+  for (const target of RELEASE_TARGETS) {
+    const name = `airlock-${target.replace(/^bun-/, "")}`;
+    const file = join(out, name);
+    process.stderr.write(`building ${name}\n`);
+    await build(target, file);
+    sums.push(`${createHash("sha256").update(readFileSync(file)).digest("hex")}  ${name}`);
+  }
+  writeFileSync(join(out, "SHA256SUMS"), `${sums.join("\n")}\n`);
+  process.stderr.write(`wrote ${out}/SHA256SUMS\n`);
+} else {
+  mkdirSync(join(root, "dist"), { recursive: true });
+  await build(undefined, join(root, "dist", "airlock"));
+  process.stderr.write("built dist/airlock\n");
+}

@@ -1,0 +1,79 @@
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { defineCommand } from "citty";
+import { ConfigError } from "../config/errors.ts";
+import { type LoadedConfig, loadConfig } from "../config/load.ts";
+import { resolvePaths } from "../config/paths.ts";
+import { pathFlags } from "./context.ts";
+import { EXIT } from "./exit-codes.ts";
+import { jsonFlag, locationFlags } from "./flags.ts";
+import { printJson, ui } from "./output.ts";
+import { describeAgent } from "./profile.ts";
+
+export default defineCommand({
+  meta: {
+    name: "check",
+    description: "Validate config.toml, the agents file, every agent and override; report every problem at once",
+  },
+  args: { ...locationFlags, ...jsonFlag },
+  run({ args }) {
+    const config = loadConfig(resolvePaths(pathFlags(args)), { requireDaemonConfig: true });
+    const warnings = [...config.warnings, ...missingBins(config)];
+    const agents = config.agents.map((agent) => ({ ...describeAgent(config, agent), hooks: listHooks(agent.dir) }));
+    if (args.json) {
+      printJson({
+        ok: config.errors.length === 0,
+        config_file: config.paths.configFile,
+        enabled: config.daemon?.commands.enable ?? [],
+        errors: config.errors.map(problem),
+        warnings: warnings.map(problem),
+        agents,
+      });
+    } else {
+      for (const e of config.errors) ui.error(e.message);
+      for (const w of warnings) ui.warn(w.message);
+      for (const a of agents) {
+        ui.info(
+          `agent ${a.name}: ${a.commands.join(", ") || "no commands"}; roots: ${a.roots.join(", ") || "any"}; hooks: ${a.hooks.join(", ") || "none"}`,
+        );
+      }
+      if (config.errors.length === 0) ui.success(`configuration is valid (${config.paths.configFile})`);
+      else ui.error(`${config.errors.length} problem(s) found`);
+    }
+    return config.errors.length === 0 ? EXIT.ok : EXIT.failure;
+  },
+});
+
+function problem(e: ConfigError) {
+  return { file: e.file, line: e.line, key: e.keyPath.join("."), message: e.problem, hint: e.hint };
+}
+
+function missingBins(config: LoadedConfig): ConfigError[] {
+  const problems: ConfigError[] = [];
+  const enabled = config.daemon?.commands.enable ?? [];
+  const modules = [
+    ...enabled.flatMap((c) => {
+      const m = config.builtins.get(c);
+      return m ? [m] : [];
+    }),
+    ...config.agents.flatMap((a) => [...a.overrides.values()]),
+  ];
+  for (const m of modules) {
+    if (m.binPath !== undefined) continue;
+    const where = m.source === "builtin" ? config.paths.configFile : m.file;
+    problems.push(
+      new ConfigError(where, `'${m.module.command.bin}' (bin of '${m.command}') is not on PATH`, ["command", "bin"]),
+    );
+  }
+  return problems;
+}
+
+function listHooks(dir: string): string[] {
+  const hooksDir = join(dir, "hooks");
+  try {
+    if (!statSync(hooksDir).isDirectory()) return [];
+    return readdirSync(hooksDir).sort();
+  } catch {
+    return [];
+  }
+}

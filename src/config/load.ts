@@ -1,0 +1,210 @@
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, isAbsolute, join } from "node:path";
+import type { AgentPolicy, EffectiveModule } from "../policy/types.ts";
+import { BUILTIN_NAMES } from "./builtins.ts";
+import { ConfigError } from "./errors.ts";
+import { type BinResolver, loadBuiltin, parseModule, resolveBinOnPath } from "./modules.ts";
+import { type AirlockPaths, expandHome } from "./paths.ts";
+import { AgentFile, AgentsFile, DaemonConfigFile } from "./schema/files.ts";
+import { parseTomlFile } from "./toml.ts";
+
+export interface Agent {
+  readonly name: string;
+  readonly dir: string;
+  readonly settings: AgentFile;
+  /** `<dir>/commands/<cmd>.toml`, each replacing the built-in wholesale. */
+  readonly overrides: ReadonlyMap<string, EffectiveModule>;
+  readonly policy: AgentPolicy;
+  readonly roots: readonly string[];
+}
+
+export interface LoadedConfig {
+  readonly paths: AirlockPaths;
+  readonly daemon: DaemonConfigFile | undefined;
+  readonly agents: readonly Agent[];
+  readonly builtins: ReadonlyMap<string, EffectiveModule>;
+  readonly errors: readonly ConfigError[];
+  readonly warnings: readonly ConfigError[];
+}
+
+export interface LoadOptions {
+  /** Without an agents file, no agent is loaded (valid: a daemon with no sockets). */
+  readonly requireDaemonConfig: boolean;
+  readonly resolveBin?: BinResolver;
+}
+
+/** Reads every file airlock uses and reports all problems at once; nothing here exits. */
+export function loadConfig(paths: AirlockPaths, options: LoadOptions): LoadedConfig {
+  const errors: ConfigError[] = [];
+  const warnings: ConfigError[] = [];
+  const resolveBin = options.resolveBin ?? resolveBinOnPath();
+
+  const daemon = loadDaemonConfig(paths.configFile, options.requireDaemonConfig, errors);
+  const builtins = new Map<string, EffectiveModule>();
+  for (const name of BUILTIN_NAMES) {
+    const module = loadBuiltin(name, resolveBin);
+    if (module) builtins.set(name, module);
+  }
+  const agents = paths.agentsFile ? loadAgents(paths.agentsFile, resolveBin, errors, warnings) : [];
+
+  if (daemon) {
+    const enabled = daemon.commands.enable;
+    enabled.forEach((command, index) => {
+      const overridden = agents.some((a) => a.overrides.has(command));
+      if (!builtins.has(command) && !overridden) {
+        warnings.push(
+          new ConfigError(paths.configFile, `'${command}' is enabled but no built-in or agent module defines it`, [
+            "commands",
+            "enable",
+            String(index),
+          ]),
+        );
+      }
+    });
+    for (const agent of agents) {
+      for (const command of agent.settings.commands) {
+        if (!enabled.includes(command)) {
+          warnings.push(
+            new ConfigError(
+              join(agent.dir, "airlock.toml"),
+              `'${command}' is not in [commands] enable of ${paths.configFile}, so it stays unavailable`,
+              ["commands"],
+            ),
+          );
+        }
+      }
+    }
+  }
+  return { paths, daemon, agents, builtins, errors, warnings };
+}
+
+function loadDaemonConfig(file: string, required: boolean, errors: ConfigError[]): DaemonConfigFile | undefined {
+  const text = readText(file, errors, required);
+  if (text === undefined) {
+    if (required) {
+      errors.push(
+        new ConfigError(file, "config file not found", [], undefined, 'create it with `[commands]\\nenable = ["git"]`'),
+      );
+    }
+    return undefined;
+  }
+  const parsed = parseTomlFile(file, text, DaemonConfigFile);
+  if (!parsed.ok) {
+    errors.push(...parsed.errors);
+    return undefined;
+  }
+  return parsed.value;
+}
+
+function loadAgents(file: string, resolveBin: BinResolver, errors: ConfigError[], warnings: ConfigError[]): Agent[] {
+  const text = readText(file, errors, true);
+  if (text === undefined) {
+    errors.push(new ConfigError(file, "agents file not found"));
+    return [];
+  }
+  const parsed = parseTomlFile(file, text, AgentsFile);
+  if (!parsed.ok) {
+    errors.push(...parsed.errors);
+    return [];
+  }
+  const agents: Agent[] = [];
+  for (const name of Object.keys(parsed.value).sort()) {
+    const entry = parsed.value[name];
+    if (entry === undefined) continue;
+    const dir = expandHome(entry.path);
+    if (!isAbsolute(dir)) {
+      errors.push(new ConfigError(file, `agent path must be absolute, got '${entry.path}'`, [name, "path"]));
+      continue;
+    }
+    const agent = loadAgent(name, dir, file, resolveBin, errors, warnings);
+    if (agent) agents.push(agent);
+  }
+  return agents;
+}
+
+function loadAgent(
+  name: string,
+  dir: string,
+  agentsFile: string,
+  resolveBin: BinResolver,
+  errors: ConfigError[],
+  warnings: ConfigError[],
+): Agent | undefined {
+  if (!isDirectory(dir)) {
+    errors.push(new ConfigError(agentsFile, `agent directory '${dir}' does not exist`, [name, "path"]));
+    return undefined;
+  }
+  const file = join(dir, "airlock.toml");
+  const text = readText(file, errors, true);
+  if (text === undefined) {
+    errors.push(new ConfigError(file, `agent '${name}' has no airlock.toml`, [], undefined, 'add `commands = ["git"]`'));
+    return undefined;
+  }
+  const parsed = parseTomlFile(file, text, AgentFile);
+  if (!parsed.ok) {
+    errors.push(...parsed.errors);
+    return undefined;
+  }
+  const settings = parsed.value;
+  if (settings.commands.length === 0) {
+    warnings.push(new ConfigError(file, "`commands = []` gives this agent every enabled command", ["commands"]));
+  }
+  const overrides = loadOverrides(join(dir, "commands"), resolveBin, errors);
+  const roots = settings.workspace.roots.map((root) => expandHome(root));
+  roots.forEach((root, index) => {
+    if (!isAbsolute(root)) {
+      errors.push(new ConfigError(file, `workspace root must be absolute, got '${root}'`, ["workspace", "roots", String(index)]));
+    }
+  });
+  return {
+    name,
+    dir,
+    settings,
+    overrides,
+    roots,
+    policy: { name, commands: settings.commands, envSet: settings.env.set },
+  };
+}
+
+function loadOverrides(dir: string, resolveBin: BinResolver, errors: ConfigError[]): Map<string, EffectiveModule> {
+  const overrides = new Map<string, EffectiveModule>();
+  if (!isDirectory(dir)) return overrides;
+  for (const entry of readdirSync(dir).sort()) {
+    if (!entry.endsWith(".toml")) continue;
+    const file = join(dir, entry);
+    const command = basename(entry, ".toml");
+    const text = readText(file, errors, true);
+    if (text === undefined) continue;
+    const result = parseModule(command, "override", file, text, resolveBin);
+    if ("errors" in result) errors.push(...result.errors);
+    else overrides.set(command, result.module);
+  }
+  return overrides;
+}
+
+/** Which module answers for a command: the agent's override, else the built-in. */
+export function moduleFor(config: LoadedConfig, agent: Agent | undefined, command: string): EffectiveModule | undefined {
+  return agent?.overrides.get(command) ?? config.builtins.get(command);
+}
+
+export function findAgent(config: LoadedConfig, name: string): Agent | undefined {
+  return config.agents.find((a) => a.name === name);
+}
+
+function readText(file: string, errors: ConfigError[], reportUnreadable: boolean): string | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    if (reportUnreadable) errors.push(new ConfigError(file, `cannot read: ${(error as Error).message}`));
+    return undefined;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,72 @@
+import { accessSync, constants, statSync } from "node:fs";
+import { isAbsolute } from "node:path";
+import type { EffectiveModule } from "../policy/types.ts";
+import { BUILTINS } from "./builtins.ts";
+import { ConfigError } from "./errors.ts";
+import { ModuleFile } from "./schema/module.ts";
+import { parseTomlFile } from "./toml.ts";
+
+export type BinResolver = (bin: string) => string | undefined;
+
+/** Looks a bin up the way execvp would, once, at load: the daemon then runs an absolute path. */
+export function resolveBinOnPath(path: string | undefined = process.env.PATH): BinResolver {
+  return (bin) => {
+    if (isAbsolute(bin)) return isExecutableFile(bin) ? bin : undefined;
+    if (bin.includes("/")) return undefined; // relative paths would depend on the cwd the agent picks
+    for (const dir of (path ?? "").split(":")) {
+      if (!isAbsolute(dir)) continue; // an empty or relative PATH entry means the cwd: never
+      const candidate = `${dir}/${bin}`;
+      if (isExecutableFile(candidate)) return candidate;
+    }
+    return undefined;
+  };
+}
+
+function isExecutableFile(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export function parseModule(
+  command: string,
+  source: EffectiveModule["source"],
+  file: string,
+  text: string,
+  resolveBin: BinResolver,
+): { module: EffectiveModule } | { errors: ConfigError[] } {
+  const parsed = parseTomlFile(file, text, ModuleFile);
+  if (!parsed.ok) return { errors: parsed.errors };
+  const module = parsed.value;
+  const errors = checkPatterns(file, text, module);
+  if (errors.length > 0) return { errors };
+  return { module: { command, source, file, module, binPath: resolveBin(module.command.bin) } };
+}
+
+function checkPatterns(file: string, _text: string, module: ModuleFile): ConfigError[] {
+  const errors: ConfigError[] = [];
+  for (const mode of ["deny", "allow"] as const) {
+    (module[mode]?.patterns ?? []).forEach((pattern, index) => {
+      const keyPath = [mode, "patterns", String(index)];
+      if (pattern.value !== undefined && pattern.flags === undefined) {
+        errors.push(new ConfigError(file, "`value` needs `flags`: say which option's value it matches", keyPath));
+      }
+      if (pattern.subcommand === undefined && pattern.flags === undefined && pattern.args === undefined) {
+        errors.push(new ConfigError(file, "a pattern needs at least one of subcommand, flags or args", keyPath));
+      }
+    });
+  }
+  return errors;
+}
+
+export function loadBuiltin(command: string, resolveBin: BinResolver): EffectiveModule | undefined {
+  const builtin = BUILTINS[command];
+  if (builtin === undefined) return undefined;
+  const result = parseModule(command, "builtin", `builtin:${command}`, builtin.toml, resolveBin);
+  // Built-ins are tested in CI; a broken one is a bug in airlock, not in the user's files.
+  if ("errors" in result) throw new Error(`built-in module ${command} is invalid: ${result.errors[0]?.message}`);
+  return result.module;
+}

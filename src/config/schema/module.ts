@@ -1,0 +1,97 @@
+import * as v from "valibot";
+import { EnvMap, EnvPattern, NonEmptyString, PositiveNumber, StringList } from "./common.ts";
+
+/** A structured rule: every condition given must hold for the rule to match. */
+export const Pattern = v.strictObject({
+  subcommand: v.pipe(
+    v.optional(v.union([v.string(), StringList])),
+    v.description("command path(s) the rule is limited to, e.g. \"fetch\" or [\"state pull\"]"),
+  ),
+  flags: v.pipe(v.optional(StringList), v.description("the rule needs one of these options, in any spelling")),
+  value: v.pipe(v.optional(v.string()), v.description("glob the option's value must match")),
+  args: v.pipe(v.optional(StringList), v.description("globs; one operand must match one of them")),
+  scope: v.pipe(
+    v.optional(v.picklist(["global", "command", "any"]), "any"),
+    v.description("where the option must appear: before the subcommand (global), after it, or anywhere"),
+  ),
+  reason: v.pipe(NonEmptyString, v.description("shown to the agent when the rule decides")),
+});
+export type Pattern = v.InferOutput<typeof Pattern>;
+
+export const Rules = v.pipe(
+  v.strictObject({
+    args: v.pipe(v.optional(StringList), v.description("airlock 0.4 rule entries: `-f`, `-f=GLOB`, `word`, `a & b`")),
+    subcommands: v.pipe(v.optional(StringList), v.description("command paths, e.g. \"credential\", \"state pull\"")),
+    flags: v.pipe(v.optional(StringList), v.description("options matched in every spelling the tool accepts")),
+    patterns: v.pipe(v.optional(v.array(Pattern)), v.description("structured rules with a reason each")),
+  }),
+  v.check(
+    (r) => r.args !== undefined || r.subcommands !== undefined || r.flags !== undefined || r.patterns !== undefined,
+    "a rule table needs at least one of args, subcommands, flags or patterns; `args = []` matches nothing",
+  ),
+);
+export type Rules = v.InferOutput<typeof Rules>;
+
+/** How the tool itself reads its argv; normalization follows it so a rule sees what the tool will see. */
+export const ParseSpec = v.strictObject({
+  style: v.pipe(
+    v.optional(v.picklist(["gnu", "go"]), "gnu"),
+    v.description("gnu: -abc clusters and --long; go: -name and --name are the same option"),
+  ),
+  long_prefixes: v.pipe(
+    v.optional(v.boolean(), false),
+    v.description("the tool accepts unambiguous prefixes of long options (git: --upload-pa)"),
+  ),
+  value_flags: v.pipe(v.optional(StringList, []), v.description("options known to take a value")),
+  bool_flags: v.pipe(v.optional(StringList, []), v.description("options known to take no value")),
+  subcommand_depth: v.pipe(
+    v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(4))),
+    v.description("how many leading operands name the subcommand (aws: 2)"),
+  ),
+  opaque_after_operand: v.pipe(
+    v.optional(v.record(v.string(), v.pipe(v.number(), v.integer(), v.minValue(1)))),
+    v.description('after the Nth operand (keyed by subcommand path) the rest is an inner command: ssh { "" = 2 }'),
+  ),
+  end_of_options: v.pipe(v.optional(StringList, ["--"]), v.description("markers after which only operands follow")),
+});
+export type ParseSpec = v.InferOutput<typeof ParseSpec>;
+
+export const ModuleFile = v.pipe(
+  v.strictObject({
+    command: v.strictObject({
+      bin: v.pipe(NonEmptyString, v.description("program to run: a name looked up on PATH, or an absolute path")),
+      description: v.optional(v.string()),
+    }),
+    deny: v.optional(Rules),
+    allow: v.optional(Rules),
+    parse: v.optional(ParseSpec),
+    env: v.optional(
+      v.strictObject({
+        strip: v.pipe(v.optional(v.array(EnvPattern), []), v.description("removed from the inherited environment")),
+        set: v.pipe(v.optional(EnvMap, {}), v.description("set last; beats the agent's [env] set")),
+        pass: v.pipe(
+          v.optional(v.array(EnvPattern), []),
+          v.description('daemon variables passed to the tool besides the base set; ["*"] passes all (0.4)'),
+        ),
+      }),
+      {},
+    ),
+    args: v.optional(
+      v.strictObject({ append: v.pipe(v.optional(StringList, []), v.description("added after the request's args")) }),
+      {},
+    ),
+    exec: v.optional(
+      v.strictObject({
+        concurrent: v.pipe(v.optional(v.boolean(), true), v.description("false: one run at a time per agent")),
+        timeout_s: v.pipe(v.optional(PositiveNumber), v.description("kill the run after this many seconds")),
+        max_output_mb: v.pipe(v.optional(PositiveNumber), v.description("cap on collected output")),
+      }),
+      {},
+    ),
+  }),
+  v.check(
+    (m) => (m.deny === undefined) !== (m.allow === undefined),
+    "a module needs exactly one of [deny] or [allow]; add `[deny]` with `args = []` to deny nothing",
+  ),
+);
+export type ModuleFile = v.InferOutput<typeof ModuleFile>;

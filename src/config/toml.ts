@@ -1,0 +1,78 @@
+import { parse, TomlError } from "smol-toml";
+import * as v from "valibot";
+import { ConfigError } from "./errors.ts";
+
+/** Parses TOML text and validates it against a schema; every problem becomes a ConfigError with a line. */
+export function parseTomlFile<S extends v.GenericSchema>(
+  file: string,
+  text: string,
+  schema: S,
+): { ok: true; value: v.InferOutput<S> } | { ok: false; errors: ConfigError[] } {
+  let raw: unknown;
+  try {
+    raw = parse(text);
+  } catch (error) {
+    if (error instanceof TomlError) {
+      const problem = `invalid TOML: ${error.message.split("\n")[0] ?? "syntax error"}`;
+      return { ok: false, errors: [new ConfigError(file, problem, [], error.line)] };
+    }
+    return { ok: false, errors: [new ConfigError(file, `invalid TOML: ${String(error)}`)] };
+  }
+  const result = v.safeParse(schema, raw, { abortEarly: false });
+  if (result.success) return { ok: true, value: result.output };
+  return { ok: false, errors: result.issues.map((issue) => issueToError(file, text, issue)) };
+}
+
+function issueToError(file: string, text: string, issue: v.BaseIssue<unknown>): ConfigError {
+  const keyPath = (issue.path ?? []).map((item) => String(item.key));
+  const line = findKeyLine(text, keyPath);
+  if (issue.kind === "schema" && issue.type === "strict_object" && issue.input !== undefined) {
+    const key = keyPath.at(-1) ?? "";
+    return new ConfigError(file, `unknown key \`${key}\``, keyPath, line, "check the spelling; unknown keys are errors");
+  }
+  if (issue.input === undefined && issue.type !== "check") {
+    return new ConfigError(file, `missing required key \`${keyPath.at(-1) ?? ""}\``, keyPath, line);
+  }
+  const got = issue.received && issue.kind === "schema" ? `expected ${issue.expected}, got ${issue.received}` : "";
+  const message = issue.kind === "schema" ? got || issue.message : issue.message;
+  return new ConfigError(file, message, keyPath, line);
+}
+
+/**
+ * Finds the line where a key path is defined. smol-toml does not keep positions, so this follows
+ * table headers and `key =` lines; it is only used to point at the right place in error messages.
+ */
+export function findKeyLine(text: string, keyPath: readonly string[]): number | undefined {
+  const lines = text.split("\n");
+  const names = keyPath.filter((key) => !/^\d+$/.test(key));
+  let table: string[] = [];
+  let best: { line: number; depth: number } | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const line = (lines[i] ?? "").trim();
+    const header = /^\[\[?\s*([^\]]+?)\s*\]\]?/.exec(line);
+    if (header) {
+      table = splitDotted(header[1] ?? "");
+      const depth = matchingPrefix(table, names);
+      if (depth === table.length && depth > (best?.depth ?? 0)) best = { line: i + 1, depth };
+      continue;
+    }
+    const assignment = /^((?:"[^"]*"|'[^']*'|[A-Za-z0-9_.\- ]+?))\s*=/.exec(line);
+    if (!assignment) continue;
+    const full = [...table, ...splitDotted(assignment[1] ?? "")];
+    const depth = matchingPrefix(full, names);
+    if (depth === full.length && depth > (best?.depth ?? 0)) best = { line: i + 1, depth };
+  }
+  return best?.line;
+}
+
+function splitDotted(key: string): string[] {
+  const parts: string[] = [];
+  for (const match of key.matchAll(/"([^"]*)"|'([^']*)'|([^.\s"']+)/g)) parts.push(match[1] ?? match[2] ?? match[3] ?? "");
+  return parts;
+}
+
+function matchingPrefix(candidate: readonly string[], wanted: readonly string[]): number {
+  let depth = 0;
+  while (depth < candidate.length && depth < wanted.length && candidate[depth] === wanted[depth]) depth++;
+  return depth;
+}

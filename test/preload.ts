@@ -1,0 +1,18 @@
+// Runs before every test file: no test may read or write the real user's files or see real credentials.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const home = mkdtempSync(join(tmpdir(), "airlock-test-home-"));
+process.env.HOME = home;
+process.env.XDG_CONFIG_HOME = join(home, ".config");
+process.env.XDG_DATA_HOME = join(home, ".local", "share");
+process.env.XDG_STATE_HOME = join(home, ".local", "state");
+process.env.XDG_CACHE_HOME = join(home, ".cache");
+process.env.XDG_RUNTIME_DIR = join(home, ".run");
+process.env.NO_COLOR = "1";
+
+const CREDENTIAL_VARS = /^(AWS_|GITHUB_|GH_|GITLAB_|GOOGLE_|AZURE_|ARM_|DOCKER_|SSH_AUTH_SOCK$|NPM_TOKEN$|ANTHROPIC_|OPENAI_|AIRLOCK_)|TOKEN|SECRET|PASSWORD/;
+for (const key of Object.keys(process.env)) {
+  if (CREDENTIAL_VARS.test(key)) delete process.env[key];
+}

@@ -1,0 +1,13 @@
+import { describe, expect, test } from "bun:test";
+import { decideBuiltin } from "../../helpers/policy.ts";
+
+describe("git built-in", () => {
+  test("denies git -c core.sshCommand=x fetch, naming the rule", () => {
+    const d = decideBuiltin(["git", "-c", "core.sshCommand=x", "fetch"]);
+    expect(d.allowed).toBe(false);
+    expect(d.rule).toBe("deny.patterns[0]");
+  });
+  test("allows git status", () => {
+    expect(decideBuiltin(["git", "status"]).allowed).toBe(true);
+  });
+});
