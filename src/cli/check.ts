@@ -13,13 +13,17 @@ import { describeAgent } from "./profile.ts";
 export default defineCommand({
   meta: {
     name: "check",
-    description: "Validate config.toml, the agents file, every agent and override; report every problem at once",
+    description:
+      "Validate config.toml, the agents file, every agent and override; report every problem at once",
   },
   args: { ...locationFlags, ...jsonFlag },
   run({ args }) {
     const config = loadConfig(resolvePaths(pathFlags(args)), { requireDaemonConfig: true });
     const warnings = [...config.warnings, ...missingBins(config)];
-    const agents = config.agents.map((agent) => ({ ...describeAgent(config, agent), hooks: listHooks(agent.dir) }));
+    const agents = config.agents.map((agent) => ({
+      ...describeAgent(config, agent),
+      hooks: listHooks(agent.dir),
+    }));
     if (args.json) {
       printJson({
         ok: config.errors.length === 0,
@@ -62,7 +66,10 @@ function missingBins(config: LoadedConfig): ConfigError[] {
     if (m.binPath !== undefined) continue;
     const where = m.source === "builtin" ? config.paths.configFile : m.file;
     problems.push(
-      new ConfigError(where, `'${m.module.command.bin}' (bin of '${m.command}') is not on PATH`, ["command", "bin"]),
+      new ConfigError(where, `'${m.module.command.bin}' (bin of '${m.command}') is not on PATH`, [
+        "command",
+        "bin",
+      ]),
     );
   }
   return problems;

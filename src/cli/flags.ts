@@ -1,6 +1,6 @@
 // Flags shared by several commands, spelled the same way everywhere.
 export const agentsFlag = {
-  agents: { type: "string", description: "agents file (`[name] path = \"/dir\"` tables)", valueHint: "FILE" },
+  agents: { type: "string", description: 'agents file (`[name] path = "/dir"` tables)', valueHint: "FILE" },
 } as const;
 
 export const configFlag = {

@@ -37,7 +37,9 @@ export async function runCli(argv: string[]): Promise<number> {
   try {
     const { name, rest } = pickCommand(argv);
     if (name === undefined) {
-      if (argv.includes("--version") || argv.includes("-V")) return runCli(["version", ...rest]);
+      if (rest.includes("--version") || rest.includes("-V")) {
+        return runCli(["version", ...rest.filter((a) => a !== "--version" && a !== "-V")]);
+      }
       printLine(await renderUsage(root));
       return argv.includes("--help") || argv.includes("-h") ? EXIT.ok : EXIT.usage;
     }
@@ -48,9 +50,10 @@ export async function runCli(argv: string[]): Promise<number> {
       printLine(await renderUsage(def, parent));
       return EXIT.ok;
     }
-    if (def.run === undefined) throw new UsageError(`\`airlock ${name}\` needs a subcommand; see \`airlock ${name} --help\``);
+    if (def.run === undefined)
+      throw new UsageError(`\`airlock ${name}\` needs a subcommand; see \`airlock ${name} --help\``);
     rejectUnknownFlags(def, helpScope);
-    const { result } = await runCommand(def, { rawArgs: rest });
+    const { result } = await runCommand(def, { rawArgs: ownArgs });
     return typeof result === "number" ? result : EXIT.ok;
   } catch (error) {
     reportError(error, json);
@@ -72,7 +75,8 @@ function pickCommand(argv: string[]): { name: CommandName | undefined; rest: str
       leading.push(arg);
       continue;
     }
-    if (!(arg in commands)) throw new UsageError(`unknown command '${arg}'; run \`airlock --help\` for the list`);
+    if (!(arg in commands))
+      throw new UsageError(`unknown command '${arg}'; run \`airlock --help\` for the list`);
     return { name: arg as CommandName, rest: [...leading, ...argv.slice(i + 1)] };
   }
   return { name: undefined, rest: leading };

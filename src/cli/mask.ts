@@ -1,7 +1,19 @@
 import type { EnvOrigin } from "../policy/env.ts";
 
 // Values that are never secrets and help a reader understand the plan.
-const SHOWN = new Set(["PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TERM", "COLORTERM", "TMPDIR", "NO_COLOR"]);
+const SHOWN = new Set([
+  "PATH",
+  "HOME",
+  "USER",
+  "LOGNAME",
+  "LANG",
+  "LANGUAGE",
+  "TZ",
+  "TERM",
+  "COLORTERM",
+  "TMPDIR",
+  "NO_COLOR",
+]);
 
 /**
  * Env for display: module hardening values and plain locale/path values are shown; everything else

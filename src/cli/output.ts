@@ -1,8 +1,9 @@
-import { createConsola } from "consola";
+import { createConsola } from "consola/basic";
 import { ConfigError, ConfigErrors } from "../config/errors.ts";
 
 /** Human output goes to stderr; stdout carries data (`--json`, `show`). Colour only on a TTY, never with NO_COLOR. */
 export const ui = createConsola({
+  // The basic reporter prints plain lines ("[error] file:3: …"); the fancy one restyles `backticks` in hints.
   stdout: process.stderr,
   stderr: process.stderr,
   formatOptions: { colors: process.stderr.isTTY === true && !process.env.NO_COLOR, date: false },

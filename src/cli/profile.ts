@@ -36,7 +36,10 @@ const list = defineCommand({
 });
 
 const show = defineCommand({
-  meta: { name: "show", description: "Show one agent: directory, socket, commands, env keys, overrides, roots" },
+  meta: {
+    name: "show",
+    description: "Show one agent: directory, socket, commands, env keys, overrides, roots",
+  },
   args: {
     name: { type: "positional", required: true, description: "agent name" },
     ...locationFlags,
@@ -53,7 +56,9 @@ const show = defineCommand({
       printLine(`agent:     ${d.name}`);
       printLine(`dir:       ${d.dir}`);
       printLine(`socket:    ${d.socket}`);
-      printLine(`commands:  ${d.commands.join(", ") || "(none)"}${d.all_enabled ? "  (commands = [] : every enabled command)" : ""}`);
+      printLine(
+        `commands:  ${d.commands.join(", ") || "(none)"}${d.all_enabled ? "  (commands = [] : every enabled command)" : ""}`,
+      );
       printLine(`env keys:  ${d.env_keys.join(", ") || "(none)"}`);
       printLine(`overrides: ${d.overrides.join(", ") || "(none)"}`);
       printLine(`roots:     ${d.roots.join(", ") || "(any directory)"}`);

@@ -10,11 +10,16 @@ import { printJson, printLine, UsageError } from "./output.ts";
 export default defineCommand({
   meta: {
     name: "show",
-    description: "Show the module that answers for a command (built-in or agent override) and its SECURITY.md",
+    description:
+      "Show the module that answers for a command (built-in or agent override) and its SECURITY.md",
   },
   args: {
     command: { type: "positional", required: true, description: "command name, e.g. git" },
-    agent: { type: "string", description: "show the module as this agent sees it (needs --agents)", valueHint: "NAME" },
+    agent: {
+      type: "string",
+      description: "show the module as this agent sees it (needs --agents)",
+      valueHint: "NAME",
+    },
     ...agentsFlag,
     ...configFlag,
     ...jsonFlag,
@@ -32,13 +37,23 @@ export default defineCommand({
     if (!module) {
       throw new UsageError(`no module for '${command}'; built-ins: ${Object.keys(BUILTINS).join(", ")}`);
     }
-    const toml = module.source === "builtin" ? (BUILTINS[command]?.toml ?? "") : await Bun.file(module.file).text();
+    const toml =
+      module.source === "builtin" ? (BUILTINS[command]?.toml ?? "") : await Bun.file(module.file).text();
     const security = module.source === "builtin" ? BUILTINS[command]?.security : undefined;
     if (args.json) {
-      printJson({ command, source: module.source, file: module.file, bin: module.binPath, module: module.module, toml, security });
+      printJson({
+        command,
+        source: module.source,
+        file: module.file,
+        bin: module.binPath,
+        module: module.module,
+        toml,
+        security,
+      });
       return EXIT.ok;
     }
-    const origin = module.source === "builtin" ? "built-in module" : "agent override (replaces the built-in wholesale)";
+    const origin =
+      module.source === "builtin" ? "built-in module" : "agent override (replaces the built-in wholesale)";
     printLine(`# ${command}: ${origin}, ${module.file}`);
     printLine(`# bin: ${module.binPath ?? `${module.module.command.bin} (not found on PATH)`}`);
     printLine();

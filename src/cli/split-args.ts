@@ -20,7 +20,8 @@ export function splitArgs(argv: readonly string[], defs: ArgsDef, tailAfterPosit
     if (def.type === "positional") continue;
     byName.set(`--${name}`, { name, type: def.type });
     const aliases = "alias" in def && def.alias ? [def.alias].flat() : [];
-    for (const alias of aliases) byName.set(alias.length === 1 ? `-${alias}` : `--${alias}`, { name, type: def.type });
+    for (const alias of aliases)
+      byName.set(alias.length === 1 ? `-${alias}` : `--${alias}`, { name, type: def.type });
   }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";

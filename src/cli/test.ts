@@ -15,7 +15,11 @@ const args = {
   ...locationFlags,
   ...configFlag,
   ...jsonFlag,
-  agent: { type: "positional", required: false, description: "agent name (omit to check the built-in module alone)" },
+  agent: {
+    type: "positional",
+    required: false,
+    description: "agent name (omit to check the built-in module alone)",
+  },
 } as const;
 
 /** `--help` counts only before the command under test: `airlock test a -- git --help` tests git --help. */
@@ -45,7 +49,8 @@ export default defineCommand({
     const tail = split.tail ?? [];
     const [agentName] = split.positionals;
     const [command, ...commandArgs] = tail;
-    if (command === undefined) throw new UsageError("nothing to test: `airlock test [<agent>] -- <command> [args…]`");
+    if (command === undefined)
+      throw new UsageError("nothing to test: `airlock test [<agent>] -- <command> [args…]`");
     const json = split.flags.json === true;
     const flags = pathFlags(split.flags);
 
@@ -68,7 +73,10 @@ export default defineCommand({
       agent: agent?.policy,
       module,
     });
-    const plan = decision.allowed && module ? planExec(request, module, agent?.policy, process.env, config?.daemon?.limits) : undefined;
+    const plan =
+      decision.allowed && module
+        ? planExec(request, module, agent?.policy, process.env, config?.daemon?.limits)
+        : undefined;
     const report = {
       decision: decision.allowed ? "allow" : "deny",
       layer: decision.allowed ? undefined : decision.layer,
@@ -98,15 +106,29 @@ export default defineCommand({
   },
 });
 
-function printHuman(decision: Decision, steps: readonly Step[], report: { plan?: unknown; module?: { file: string } }) {
-  const names = { request: "request", enable: "layer 1 enable", agent: "layer 2 agent", module: "layer 3 module" };
+function printHuman(
+  decision: Decision,
+  steps: readonly Step[],
+  report: { plan?: unknown; module?: { file: string } },
+) {
+  const names = {
+    request: "request",
+    enable: "layer 1 enable",
+    agent: "layer 2 agent",
+    module: "layer 3 module",
+  };
   for (const step of steps) printLine(`${step.passed ? "✓" : "✗"} ${names[step.layer]}: ${step.detail}`);
   if (!decision.allowed) {
-    printLine(`denied${decision.rule ? ` by ${decision.rule}` : ""}${report.module ? ` (${report.module.file})` : ""}`);
+    printLine(
+      `denied${decision.rule ? ` by ${decision.rule}` : ""}${report.module ? ` (${report.module.file})` : ""}`,
+    );
     return;
   }
   printLine(`allowed${report.module ? ` by ${report.module.file}` : ""}`);
-  const plan = report.plan as { bin: string; argv: string[]; env: Record<string, string> } | { error: string } | undefined;
+  const plan = report.plan as
+    | { bin: string; argv: string[]; env: Record<string, string> }
+    | { error: string }
+    | undefined;
   if (plan === undefined) return;
   if ("error" in plan) {
     printLine(`exec plan: cannot run: ${plan.error}`);

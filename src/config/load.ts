@@ -53,11 +53,11 @@ export function loadConfig(paths: AirlockPaths, options: LoadOptions): LoadedCon
       const overridden = agents.some((a) => a.overrides.has(command));
       if (!builtins.has(command) && !overridden) {
         warnings.push(
-          new ConfigError(paths.configFile, `'${command}' is enabled but no built-in or agent module defines it`, [
-            "commands",
-            "enable",
-            String(index),
-          ]),
+          new ConfigError(
+            paths.configFile,
+            `'${command}' is enabled but no built-in or agent module defines it`,
+            ["commands", "enable", String(index)],
+          ),
         );
       }
     });
@@ -78,12 +78,22 @@ export function loadConfig(paths: AirlockPaths, options: LoadOptions): LoadedCon
   return { paths, daemon, agents, builtins, errors, warnings };
 }
 
-function loadDaemonConfig(file: string, required: boolean, errors: ConfigError[]): DaemonConfigFile | undefined {
+function loadDaemonConfig(
+  file: string,
+  required: boolean,
+  errors: ConfigError[],
+): DaemonConfigFile | undefined {
   const text = readText(file, errors, required);
   if (text === undefined) {
     if (required) {
       errors.push(
-        new ConfigError(file, "config file not found", [], undefined, 'create it with `[commands]\\nenable = ["git"]`'),
+        new ConfigError(
+          file,
+          "config file not found",
+          [],
+          undefined,
+          'create it with `[commands]\\nenable = ["git"]`',
+        ),
       );
     }
     return undefined;
@@ -96,7 +106,12 @@ function loadDaemonConfig(file: string, required: boolean, errors: ConfigError[]
   return parsed.value;
 }
 
-function loadAgents(file: string, resolveBin: BinResolver, errors: ConfigError[], warnings: ConfigError[]): Agent[] {
+function loadAgents(
+  file: string,
+  resolveBin: BinResolver,
+  errors: ConfigError[],
+  warnings: ConfigError[],
+): Agent[] {
   const text = readText(file, errors, true);
   if (text === undefined) {
     errors.push(new ConfigError(file, "agents file not found"));
@@ -137,7 +152,9 @@ function loadAgent(
   const file = join(dir, "airlock.toml");
   const text = readText(file, errors, true);
   if (text === undefined) {
-    errors.push(new ConfigError(file, `agent '${name}' has no airlock.toml`, [], undefined, 'add `commands = ["git"]`'));
+    errors.push(
+      new ConfigError(file, `agent '${name}' has no airlock.toml`, [], undefined, 'add `commands = ["git"]`'),
+    );
     return undefined;
   }
   const parsed = parseTomlFile(file, text, AgentFile);
@@ -147,13 +164,21 @@ function loadAgent(
   }
   const settings = parsed.value;
   if (settings.commands.length === 0) {
-    warnings.push(new ConfigError(file, "`commands = []` gives this agent every enabled command", ["commands"]));
+    warnings.push(
+      new ConfigError(file, "`commands = []` gives this agent every enabled command", ["commands"]),
+    );
   }
   const overrides = loadOverrides(join(dir, "commands"), resolveBin, errors);
   const roots = settings.workspace.roots.map((root) => expandHome(root));
   roots.forEach((root, index) => {
     if (!isAbsolute(root)) {
-      errors.push(new ConfigError(file, `workspace root must be absolute, got '${root}'`, ["workspace", "roots", String(index)]));
+      errors.push(
+        new ConfigError(file, `workspace root must be absolute, got '${root}'`, [
+          "workspace",
+          "roots",
+          String(index),
+        ]),
+      );
     }
   });
   return {
@@ -166,7 +191,11 @@ function loadAgent(
   };
 }
 
-function loadOverrides(dir: string, resolveBin: BinResolver, errors: ConfigError[]): Map<string, EffectiveModule> {
+function loadOverrides(
+  dir: string,
+  resolveBin: BinResolver,
+  errors: ConfigError[],
+): Map<string, EffectiveModule> {
   const overrides = new Map<string, EffectiveModule>();
   if (!isDirectory(dir)) return overrides;
   for (const entry of readdirSync(dir).sort()) {
@@ -183,7 +212,11 @@ function loadOverrides(dir: string, resolveBin: BinResolver, errors: ConfigError
 }
 
 /** Which module answers for a command: the agent's override, else the built-in. */
-export function moduleFor(config: LoadedConfig, agent: Agent | undefined, command: string): EffectiveModule | undefined {
+export function moduleFor(
+  config: LoadedConfig,
+  agent: Agent | undefined,
+  command: string,
+): EffectiveModule | undefined {
   return agent?.overrides.get(command) ?? config.builtins.get(command);
 }
 

@@ -52,10 +52,14 @@ function checkPatterns(file: string, _text: string, module: ModuleFile): ConfigE
     (module[mode]?.patterns ?? []).forEach((pattern, index) => {
       const keyPath = [mode, "patterns", String(index)];
       if (pattern.value !== undefined && pattern.flags === undefined) {
-        errors.push(new ConfigError(file, "`value` needs `flags`: say which option's value it matches", keyPath));
+        errors.push(
+          new ConfigError(file, "`value` needs `flags`: say which option's value it matches", keyPath),
+        );
       }
       if (pattern.subcommand === undefined && pattern.flags === undefined && pattern.args === undefined) {
-        errors.push(new ConfigError(file, "a pattern needs at least one of subcommand, flags or args", keyPath));
+        errors.push(
+          new ConfigError(file, "a pattern needs at least one of subcommand, flags or args", keyPath),
+        );
       }
     });
   }
@@ -67,6 +71,7 @@ export function loadBuiltin(command: string, resolveBin: BinResolver): Effective
   if (builtin === undefined) return undefined;
   const result = parseModule(command, "builtin", `builtin:${command}`, builtin.toml, resolveBin);
   // Built-ins are tested in CI; a broken one is a bug in airlock, not in the user's files.
-  if ("errors" in result) throw new Error(`built-in module ${command} is invalid: ${result.errors[0]?.message}`);
+  if ("errors" in result)
+    throw new Error(`built-in module ${command} is invalid: ${result.errors[0]?.message}`);
   return result.module;
 }

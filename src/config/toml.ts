@@ -28,12 +28,19 @@ function issueToError(file: string, text: string, issue: v.BaseIssue<unknown>): 
   const line = findKeyLine(text, keyPath);
   if (issue.kind === "schema" && issue.type === "strict_object" && issue.input !== undefined) {
     const key = keyPath.at(-1) ?? "";
-    return new ConfigError(file, `unknown key \`${key}\``, keyPath, line, "check the spelling; unknown keys are errors");
+    return new ConfigError(
+      file,
+      `unknown key \`${key}\``,
+      keyPath,
+      line,
+      "check the spelling; unknown keys are errors",
+    );
   }
   if (issue.input === undefined && issue.type !== "check") {
     return new ConfigError(file, `missing required key \`${keyPath.at(-1) ?? ""}\``, keyPath, line);
   }
-  const got = issue.received && issue.kind === "schema" ? `expected ${issue.expected}, got ${issue.received}` : "";
+  const got =
+    issue.received && issue.kind === "schema" ? `expected ${issue.expected}, got ${issue.received}` : "";
   const message = issue.kind === "schema" ? got || issue.message : issue.message;
   return new ConfigError(file, message, keyPath, line);
 }
@@ -67,7 +74,8 @@ export function findKeyLine(text: string, keyPath: readonly string[]): number | 
 
 function splitDotted(key: string): string[] {
   const parts: string[] = [];
-  for (const match of key.matchAll(/"([^"]*)"|'([^']*)'|([^.\s"']+)/g)) parts.push(match[1] ?? match[2] ?? match[3] ?? "");
+  for (const match of key.matchAll(/"([^"]*)"|'([^']*)'|([^.\s"']+)/g))
+    parts.push(match[1] ?? match[2] ?? match[3] ?? "");
   return parts;
 }
 

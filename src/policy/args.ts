@@ -49,7 +49,8 @@ export function normalizeArgs(args: readonly string[], spec: ResolvedParseSpec):
   const operands: OperandFact[] = [];
   const valueFlags = new Set(spec.value_flags.map((f) => canonical(f, spec)));
   const boolFlags = new Set(spec.bool_flags.map((f) => canonical(f, spec)));
-  const arity = (name: string): Arity => (valueFlags.has(name) ? "value" : boolFlags.has(name) ? "bool" : "unknown");
+  const arity = (name: string): Arity =>
+    valueFlags.has(name) ? "value" : boolFlags.has(name) ? "bool" : "unknown";
   let optionsEnded = false;
   // An option of unknown arity without an inline value may take the next argument.
   let pendingUnknown: string | undefined;
@@ -70,7 +71,8 @@ export function normalizeArgs(args: readonly string[], spec: ResolvedParseSpec):
       continue;
     }
     if (maybeValueOf !== undefined) options.push({ name: maybeValueOf, value: arg, index: i - 1 });
-    const read = spec.style === "go" || arg.startsWith("--") ? readLong(arg, spec) : readShortCluster(arg, arity);
+    const read =
+      spec.style === "go" || arg.startsWith("--") ? readLong(arg, spec) : readShortCluster(arg, arity);
     for (const fact of read.facts) options.push({ ...fact, index: i });
     const wantsNext = read.wantsNext;
     if (wantsNext === undefined) continue;
@@ -93,7 +95,10 @@ export function normalizeArgs(args: readonly string[], spec: ResolvedParseSpec):
     const name = canonical(eq === -1 ? arg : arg.slice(0, eq), s);
     if (eq !== -1) return { facts: [{ name, value: arg.slice(eq + 1) }], wantsNext: undefined };
     const kind = arity(name);
-    return { facts: kind === "value" ? [] : [{ name, value: undefined }], wantsNext: kind === "bool" ? undefined : name };
+    return {
+      facts: kind === "value" ? [] : [{ name, value: undefined }],
+      wantsNext: kind === "bool" ? undefined : name,
+    };
   }
 }
 

@@ -27,19 +27,26 @@ export function decide(input: DecideInput): Decision {
   return explain(input).decision;
 }
 
-export function explain({ request, enabled, agent, module }: DecideInput): { decision: Decision; steps: Step[] } {
+export function explain({ request, enabled, agent, module }: DecideInput): {
+  decision: Decision;
+  steps: Step[];
+} {
   const steps: Step[] = [];
   const stop = (decision: Denial) => {
     steps.push({ layer: decision.layer, passed: false, detail: decision.reason });
     return { decision, steps };
   };
   const { command, args } = request;
-  if (!COMMAND_NAME.test(command)) return stop(deny("request", undefined, `invalid command name: ${JSON.stringify(command)}`));
+  if (!COMMAND_NAME.test(command))
+    return stop(deny("request", undefined, `invalid command name: ${JSON.stringify(command)}`));
   const nul = args.findIndex((a) => a.includes("\u0000"));
   if (nul !== -1) return stop(deny("request", undefined, `argument ${nul + 1} contains a NUL byte`));
 
   if (enabled !== undefined && !enabled.includes(command)) {
-    return stop({ ...deny("enable", "[commands] enable", `unknown command: ${command}`), kind: "unknown-command" });
+    return stop({
+      ...deny("enable", "[commands] enable", `unknown command: ${command}`),
+      kind: "unknown-command",
+    });
   }
   if (module === undefined) {
     return stop({ ...deny("enable", undefined, `unknown command: ${command}`), kind: "unknown-command" });
@@ -47,13 +54,17 @@ export function explain({ request, enabled, agent, module }: DecideInput): { dec
   steps.push({
     layer: "enable",
     passed: true,
-    detail: enabled === undefined ? "no daemon config: module evaluated alone" : `'${command}' is in [commands] enable`,
+    detail:
+      enabled === undefined
+        ? "no daemon config: module evaluated alone"
+        : `'${command}' is in [commands] enable`,
   });
   if (agent !== undefined) {
     if (agent.commands.length > 0 && !agent.commands.includes(command)) {
       return stop(deny("agent", "commands", `command '${command}' not permitted by profile '${agent.name}'`));
     }
-    const why = agent.commands.length === 0 ? "commands = [] allows every enabled command" : `'${command}' is listed`;
+    const why =
+      agent.commands.length === 0 ? "commands = [] allows every enabled command" : `'${command}' is listed`;
     steps.push({ layer: "agent", passed: true, detail: `agent '${agent.name}': ${why}` });
   }
   const decision = evaluateModule(module, args);
@@ -83,14 +94,19 @@ export function evaluateModule(module: EffectiveModule, args: readonly string[])
   const readings = readingsOf(facts, depth, args.length);
   const name = module.command;
   if (readings === "too-ambiguous") {
-    return deny("module", undefined, `arguments for '${name}' are too ambiguous to check; spell options as --opt=value`);
+    return deny(
+      "module",
+      undefined,
+      `arguments for '${name}' are too ambiguous to check; spell options as --opt=value`,
+    );
   }
   const inputs = readings.map((reading) => ({ args, facts, reading, spec }));
 
   if (mode === "deny") {
     for (const input of inputs) {
       const rule = rules.find((r) => r.matches(input));
-      if (rule) return deny("module", rule.id, rule.reason ?? `denied by deny rule: '${rule.entry}' for '${name}'`);
+      if (rule)
+        return deny("module", rule.id, rule.reason ?? `denied by deny rule: '${rule.entry}' for '${name}'`);
     }
     return { allowed: true, rule: undefined, reason: `no deny rule of '${name}' (${command.bin}) matched` };
   }

@@ -35,7 +35,10 @@ export interface EnvLayers {
 
 export type EnvOrigin = "daemon" | "agent" | "module";
 
-export function mergeEnv(layers: EnvLayers): { env: Record<string, string>; origin: Record<string, EnvOrigin> } {
+export function mergeEnv(layers: EnvLayers): {
+  env: Record<string, string>;
+  origin: Record<string, EnvOrigin>;
+} {
   const env: Record<string, string> = {};
   const origin: Record<string, EnvOrigin> = {};
   const passed = [...BASE_ENV, ...layers.pass];

@@ -28,7 +28,9 @@ export function planExec(
   limits: Limits = {},
 ): ExecPlan | { error: string } {
   if (module.binPath === undefined) {
-    return { error: `'${module.module.command.bin}' (the bin of '${module.command}') was not found on the daemon's PATH` };
+    return {
+      error: `'${module.module.command.bin}' (the bin of '${module.command}') was not found on the daemon's PATH`,
+    };
   }
   const { env: envSpec, args, exec } = module.module;
   const merged = mergeEnv({

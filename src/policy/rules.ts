@@ -30,7 +30,13 @@ export function compileRules(mode: RuleMode, rules: Rules): Rule[] {
   const ci = mode === "deny";
   const compiled: Rule[] = [];
   for (const entry of rules.args ?? []) {
-    compiled.push({ id: `${mode}.args: '${entry}'`, reason: undefined, entry, depth: 0, ...legacyEntry(entry, ci) });
+    compiled.push({
+      id: `${mode}.args: '${entry}'`,
+      reason: undefined,
+      entry,
+      depth: 0,
+      ...legacyEntry(entry, ci),
+    });
   }
   for (const path of rules.subcommands ?? []) {
     const words = splitPath(path);
@@ -68,19 +74,22 @@ function compilePattern(mode: RuleMode, pattern: Pattern, index: number, ci: boo
     entry: pattern.reason,
     depth: Math.max(0, ...subcommands.map((s) => s.length)),
     matches: ({ facts, reading, spec }) => {
-      if (subcommands.length > 0 && !subcommands.some((s) => pathStartsWith(reading.path, s, ci))) return false;
+      if (subcommands.length > 0 && !subcommands.some((s) => pathStartsWith(reading.path, s, ci)))
+        return false;
       if (flags !== undefined) {
         const hit = facts.options.some(
           (o) =>
             flags.some((f) => optionNameMatches(f, o.name, spec)) &&
             inScope(o, reading) &&
-            (value === undefined || (o.value !== undefined && globMatches(value, o.value, { caseInsensitive: ci }))),
+            (value === undefined ||
+              (o.value !== undefined && globMatches(value, o.value, { caseInsensitive: ci }))),
         );
         if (!hit) return false;
       }
       if (args !== undefined) {
         const operands = facts.operands.filter((o) => o.index >= reading.commandStart);
-        if (!operands.some((o) => args.some((g) => globMatches(g, o.text, { caseInsensitive: ci })))) return false;
+        if (!operands.some((o) => args.some((g) => globMatches(g, o.text, { caseInsensitive: ci }))))
+          return false;
       }
       return true;
     },
@@ -111,7 +120,10 @@ function legacyCondition(part: string, ci: boolean): (input: RuleInput) => boole
     const glob = part.slice(eq + 1);
     return ({ args, facts, spec }) =>
       facts.options.some(
-        (o) => optionNameMatches(flag, o.name, spec) && o.value !== undefined && globMatches(glob, o.value, options),
+        (o) =>
+          optionNameMatches(flag, o.name, spec) &&
+          o.value !== undefined &&
+          globMatches(glob, o.value, options),
       ) || args.some((raw) => globMatches(part, raw, options));
   }
   if (part.startsWith("-")) {

@@ -18,5 +18,10 @@ export function builtin(command: string): EffectiveModule {
 /** Evaluates a command line (`["git", "push", …]`) against its built-in module alone. */
 export function decideBuiltin(argv: readonly string[]): Decision {
   const [command = "", ...args] = argv;
-  return decide({ request: { command, args }, enabled: undefined, agent: undefined, module: builtin(command) });
+  return decide({
+    request: { command, args },
+    enabled: undefined,
+    agent: undefined,
+    module: builtin(command),
+  });
 }

@@ -11,7 +11,7 @@ export const DaemonConfigFile = v.strictObject({
   commands: v.strictObject({
     enable: v.pipe(
       v.array(CommandName),
-      v.minLength(1, "`[commands] enable` is empty; list the commands agents may use, e.g. enable = [\"git\"]"),
+      v.minLength(1, '`[commands] enable` is empty; list the commands agents may use, e.g. enable = ["git"]'),
       v.description("the ceiling: commands any agent may use at all"),
     ),
   }),
@@ -52,10 +52,15 @@ export type AgentsFile = v.InferOutput<typeof AgentsFile>;
 
 /** <agent dir>/airlock.toml */
 export const AgentFile = v.strictObject({
-  commands: v.pipe(v.array(CommandName), v.description("commands this agent may use; [] = every enabled command")),
+  commands: v.pipe(
+    v.array(CommandName),
+    v.description("commands this agent may use; [] = every enabled command"),
+  ),
   env: v.optional(v.strictObject({ set: v.optional(EnvMap, {}) }), {}),
   workspace: v.optional(
-    v.strictObject({ roots: v.pipe(v.optional(StringList, []), v.description("host dirs the agent may run in")) }),
+    v.strictObject({
+      roots: v.pipe(v.optional(StringList, []), v.description("host dirs the agent may run in")),
+    }),
     {},
   ),
   hooks: v.optional(

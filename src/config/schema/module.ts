@@ -5,9 +5,12 @@ import { EnvMap, EnvPattern, NonEmptyString, PositiveNumber, StringList } from "
 export const Pattern = v.strictObject({
   subcommand: v.pipe(
     v.optional(v.union([v.string(), StringList])),
-    v.description("command path(s) the rule is limited to, e.g. \"fetch\" or [\"state pull\"]"),
+    v.description('command path(s) the rule is limited to, e.g. "fetch" or ["state pull"]'),
   ),
-  flags: v.pipe(v.optional(StringList), v.description("the rule needs one of these options, in any spelling")),
+  flags: v.pipe(
+    v.optional(StringList),
+    v.description("the rule needs one of these options, in any spelling"),
+  ),
   value: v.pipe(v.optional(v.string()), v.description("glob the option's value must match")),
   args: v.pipe(v.optional(StringList), v.description("globs; one operand must match one of them")),
   scope: v.pipe(
@@ -20,13 +23,26 @@ export type Pattern = v.InferOutput<typeof Pattern>;
 
 export const Rules = v.pipe(
   v.strictObject({
-    args: v.pipe(v.optional(StringList), v.description("airlock 0.4 rule entries: `-f`, `-f=GLOB`, `word`, `a & b`")),
-    subcommands: v.pipe(v.optional(StringList), v.description("command paths, e.g. \"credential\", \"state pull\"")),
-    flags: v.pipe(v.optional(StringList), v.description("options matched in every spelling the tool accepts")),
+    args: v.pipe(
+      v.optional(StringList),
+      v.description("airlock 0.4 rule entries: `-f`, `-f=GLOB`, `word`, `a & b`"),
+    ),
+    subcommands: v.pipe(
+      v.optional(StringList),
+      v.description('command paths, e.g. "credential", "state pull"'),
+    ),
+    flags: v.pipe(
+      v.optional(StringList),
+      v.description("options matched in every spelling the tool accepts"),
+    ),
     patterns: v.pipe(v.optional(v.array(Pattern)), v.description("structured rules with a reason each")),
   }),
   v.check(
-    (r) => r.args !== undefined || r.subcommands !== undefined || r.flags !== undefined || r.patterns !== undefined,
+    (r) =>
+      r.args !== undefined ||
+      r.subcommands !== undefined ||
+      r.flags !== undefined ||
+      r.patterns !== undefined,
     "a rule table needs at least one of args, subcommands, flags or patterns; `args = []` matches nothing",
   ),
 );
@@ -50,16 +66,24 @@ export const ParseSpec = v.strictObject({
   ),
   opaque_after_operand: v.pipe(
     v.optional(v.record(v.string(), v.pipe(v.number(), v.integer(), v.minValue(1)))),
-    v.description('after the Nth operand (keyed by subcommand path) the rest is an inner command: ssh { "" = 2 }'),
+    v.description(
+      'after the Nth operand (keyed by subcommand path) the rest is an inner command: ssh { "" = 2 }',
+    ),
   ),
-  end_of_options: v.pipe(v.optional(StringList, ["--"]), v.description("markers after which only operands follow")),
+  end_of_options: v.pipe(
+    v.optional(StringList, ["--"]),
+    v.description("markers after which only operands follow"),
+  ),
 });
 export type ParseSpec = v.InferOutput<typeof ParseSpec>;
 
 export const ModuleFile = v.pipe(
   v.strictObject({
     command: v.strictObject({
-      bin: v.pipe(NonEmptyString, v.description("program to run: a name looked up on PATH, or an absolute path")),
+      bin: v.pipe(
+        NonEmptyString,
+        v.description("program to run: a name looked up on PATH, or an absolute path"),
+      ),
       description: v.optional(v.string()),
     }),
     deny: v.optional(Rules),
@@ -67,7 +91,10 @@ export const ModuleFile = v.pipe(
     parse: v.optional(ParseSpec),
     env: v.optional(
       v.strictObject({
-        strip: v.pipe(v.optional(v.array(EnvPattern), []), v.description("removed from the inherited environment")),
+        strip: v.pipe(
+          v.optional(v.array(EnvPattern), []),
+          v.description("removed from the inherited environment"),
+        ),
         set: v.pipe(v.optional(EnvMap, {}), v.description("set last; beats the agent's [env] set")),
         pass: v.pipe(
           v.optional(v.array(EnvPattern), []),
@@ -77,12 +104,17 @@ export const ModuleFile = v.pipe(
       {},
     ),
     args: v.optional(
-      v.strictObject({ append: v.pipe(v.optional(StringList, []), v.description("added after the request's args")) }),
+      v.strictObject({
+        append: v.pipe(v.optional(StringList, []), v.description("added after the request's args")),
+      }),
       {},
     ),
     exec: v.optional(
       v.strictObject({
-        concurrent: v.pipe(v.optional(v.boolean(), true), v.description("false: one run at a time per agent")),
+        concurrent: v.pipe(
+          v.optional(v.boolean(), true),
+          v.description("false: one run at a time per agent"),
+        ),
         timeout_s: v.pipe(v.optional(PositiveNumber), v.description("kill the run after this many seconds")),
         max_output_mb: v.pipe(v.optional(PositiveNumber), v.description("cap on collected output")),
       }),

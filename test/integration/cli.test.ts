@@ -1,0 +1,292 @@
+import { describe, expect, test } from "bun:test";
+import { cpSync } from "node:fs";
+import { join } from "node:path";
+import { runAirlock } from "../helpers/binary.ts";
+import { tempTree } from "../helpers/temp-tree.ts";
+
+const EXAMPLES = join(import.meta.dir, "..", "..", "examples");
+
+/** The examples directory copied into a temp dir, with an agents.toml that points at the copy. */
+async function examplesTree() {
+  const tree = await tempTree({});
+  cpSync(EXAMPLES, tree.path, { recursive: true });
+  await Bun.write(
+    tree.at("agents.toml"),
+    `[claude]\npath = "${tree.at("agents/claude")}"\n\n[ci-bot]\npath = "${tree.at("agents/ci-bot")}"\n`,
+  );
+  return tree;
+}
+
+describe("airlock test", () => {
+  test("denies git -c core.sshCommand=x fetch as JSON naming the layer and rule, exit 1", async () => {
+    const r = await runAirlock(["test", "--json", "--", "git", "-c", "core.sshCommand=x", "fetch"]);
+    expect(r.exitCode).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({ decision: "deny", layer: "module", rule: "deny.patterns[0]" });
+    expect(report.reason).toContain("-c");
+  });
+
+  test("allows git status and prints the exec plan with hardening env, exit 0", async () => {
+    const r = await runAirlock(["test", "--json", "--", "git", "status"]);
+    expect(r.exitCode).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.decision).toBe("allow");
+    expect(report.plan.argv.slice(1)).toEqual(["status"]);
+    expect(report.plan.env.GIT_CONFIG_KEY_0).toBe("core.hooksPath");
+  });
+
+  test("masks credential values from the agent's [env] set in the plan", async () => {
+    await using tree = await examplesTree();
+    await Bun.write(
+      tree.at("agents/claude/airlock.toml"),
+      `commands = ["git"]\n[env]\nset = { GITHUB_TOKEN = "ghp_do_not_print" }\n`,
+    );
+    const r = await runAirlock([
+      "test",
+      "--json",
+      "--config",
+      tree.at("config"),
+      "--agents",
+      tree.at("agents.toml"),
+      "claude",
+      "--",
+      "git",
+      "log",
+    ]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).not.toContain("ghp_do_not_print");
+    expect(JSON.parse(r.stdout).plan.env.GITHUB_TOKEN).toBe("***");
+  });
+
+  test("an agent's commands list is layer 2: terraform allowed, aws denied for claude", async () => {
+    await using tree = await examplesTree();
+    const base = [
+      "test",
+      "--json",
+      "--config",
+      tree.at("config"),
+      "--agents",
+      tree.at("agents.toml"),
+      "claude",
+      "--",
+    ];
+    const aws = JSON.parse((await runAirlock([...base, "aws", "s3", "ls"])).stdout);
+    expect(aws).toMatchObject({
+      decision: "deny",
+      layer: "agent",
+      reason: "command 'aws' not permitted by profile 'claude'",
+    });
+    const plan = await runAirlock([...base, "terraform", "plan"]);
+    expect(JSON.parse(plan.stdout)).toMatchObject({ decision: "allow", module: { source: "override" } });
+  });
+
+  test("an agent override replaces the built-in wholesale (allow list: apply is not listed)", async () => {
+    await using tree = await examplesTree();
+    const r = await runAirlock([
+      "test",
+      "--json",
+      "--config",
+      tree.at("config"),
+      "--agents",
+      tree.at("agents.toml"),
+      "claude",
+      "--",
+      "terraform",
+      "apply",
+    ]);
+    expect(r.exitCode).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      layer: "module",
+      reason: "not in allow list for 'terraform'",
+    });
+  });
+
+  test("a command outside [commands] enable is layer 1, unknown command", async () => {
+    await using tree = await examplesTree();
+    await Bun.write(tree.at("config/config.toml"), `[commands]\nenable = ["git"]\n`);
+    const r = await runAirlock([
+      "test",
+      "--json",
+      "--config",
+      tree.at("config"),
+      "--agents",
+      tree.at("agents.toml"),
+      "ci-bot",
+      "--",
+      "docker",
+      "ps",
+    ]);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      decision: "deny",
+      layer: "enable",
+      reason: "unknown command: docker",
+    });
+  });
+
+  test("accepts the 0.4 form `test --agents F <agent> <command> [args…]` and leaves the command's flags alone", async () => {
+    await using tree = await examplesTree();
+    const r = await runAirlock([
+      "test",
+      "--config",
+      tree.at("config"),
+      "--agents",
+      tree.at("agents.toml"),
+      "claude",
+      "git",
+      "log",
+      "--json",
+    ]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain("allowed");
+    expect(r.stdout).toContain('"log" "--json"');
+  });
+
+  test("a config error is exit 2 with file, key and line", async () => {
+    await using tree = await examplesTree();
+    await Bun.write(tree.at("agents/claude/airlock.toml"), `commands = ["git"]\ncolour = "red"\n`);
+    const r = await runAirlock([
+      "test",
+      "--config",
+      tree.at("config"),
+      "--agents",
+      tree.at("agents.toml"),
+      "claude",
+      "--",
+      "git",
+      "status",
+    ]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("agents/claude/airlock.toml:2: colour: unknown key `colour`");
+  });
+
+  test("usage errors are exit 2", async () => {
+    expect((await runAirlock(["test"])).exitCode).toBe(2);
+    expect((await runAirlock(["test", "--bogus", "--", "git"])).exitCode).toBe(2);
+    expect((await runAirlock(["frobnicate"])).exitCode).toBe(2);
+  });
+});
+
+describe("airlock check", () => {
+  test("passes on the examples and lists each agent", async () => {
+    await using tree = await examplesTree();
+    const r = await runAirlock([
+      "check",
+      "--json",
+      "--config",
+      tree.at("config"),
+      "--agents",
+      tree.at("agents.toml"),
+    ]);
+    expect(r.exitCode).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.ok).toBe(true);
+    expect(report.agents.map((a: { name: string }) => a.name)).toEqual(["ci-bot", "claude"]);
+    expect(
+      report.warnings.some((w: { message: string }) => w.message.includes("every enabled command")),
+    ).toBe(true);
+  });
+
+  test("reports every problem at once and exits 1", async () => {
+    await using tree = await examplesTree();
+    await Bun.write(tree.at("agents/claude/airlock.toml"), "commandz = []\n");
+    await Bun.write(tree.at("agents/claude/commands/terraform.toml"), "[command]\nbin = 3\n");
+    const r = await runAirlock([
+      "check",
+      "--json",
+      "--config",
+      tree.at("config"),
+      "--agents",
+      tree.at("agents.toml"),
+    ]);
+    expect(r.exitCode).toBe(1);
+    expect(JSON.parse(r.stdout).errors.length).toBeGreaterThanOrEqual(2);
+  });
+
+  test("refuses a config without [commands] enable", async () => {
+    await using tree = await examplesTree();
+    await Bun.write(tree.at("config/config.toml"), "[log]\nmax_files = 2\n");
+    const r = await runAirlock(["check", "--config", tree.at("config")]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("missing required key `commands`");
+  });
+});
+
+describe("airlock show, profile, version", () => {
+  test("show git prints the built-in module and its SECURITY.md", async () => {
+    const r = await runAirlock(["show", "git"]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain("built-in module");
+    expect(r.stdout).toContain("[deny]");
+    expect(r.stdout).toContain("SECURITY");
+  });
+
+  test("show --agent reports an override and where it came from", async () => {
+    await using tree = await examplesTree();
+    const r = await runAirlock([
+      "show",
+      "terraform",
+      "--agent",
+      "claude",
+      "--agents",
+      tree.at("agents.toml"),
+      "--config",
+      tree.at("config"),
+      "--json",
+    ]);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      source: "override",
+      file: tree.at("agents/claude/commands/terraform.toml"),
+    });
+  });
+
+  test("profile list and profile show describe agents without env values", async () => {
+    await using tree = await examplesTree();
+    const flags = ["--agents", tree.at("agents.toml"), "--config", tree.at("config")];
+    const list = JSON.parse((await runAirlock(["profile", "list", "--json", ...flags])).stdout);
+    expect(list.map((a: { name: string }) => a.name)).toEqual(["ci-bot", "claude"]);
+    const show = await runAirlock(["profile", "show", "claude", "--json", ...flags]);
+    const claude = JSON.parse(show.stdout);
+    expect(claude.env_keys).toEqual(["GIT_AUTHOR_EMAIL", "GIT_AUTHOR_NAME"]);
+    expect(show.stdout).not.toContain("claude@example.com");
+    expect(claude.socket).toEndWith("/sockets/claude.sock");
+  });
+
+  test("version and --version print version, bun and target", async () => {
+    const r = await runAirlock(["--version"]);
+    expect(r.stdout).toMatch(/^airlock \d+\.\d+\.\d+ \(commit \S+, bun \d+\.\d+\.\d+, bun-linux-x64\)/);
+    expect(JSON.parse((await runAirlock(["version", "--json"])).stdout)).toHaveProperty("bun");
+  });
+
+  test("--help works on every command", async () => {
+    for (const cmd of ["test", "show", "check", "profile", "version"]) {
+      const r = await runAirlock([cmd, "--help"]);
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout).toContain("USAGE");
+    }
+  });
+});
+
+describe("the binary", () => {
+  test("ignores a hostile .env and bunfig.toml in the current directory", async () => {
+    await using tree = await tempTree({
+      ".env":
+        "NODE_OPTIONS=--require=/tmp/pwn.js\nAIRLOCK_SOCKET=/tmp/hijack.sock\nBUN_CONFIG_VERBOSE_FETCH=1\n",
+      "bunfig.toml": 'preload = ["./evil.ts"]\n',
+      "evil.ts": 'console.log("PWNED-BY-PRELOAD");\n',
+    });
+    const r = await runAirlock(["test", "--json", "--", "git", "status"], { cwd: tree.path });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain("PWNED");
+    expect(JSON.parse(r.stdout).plan.env).not.toHaveProperty("AIRLOCK_SOCKET");
+  });
+
+  test("runs from any directory with no files beside it (built-ins are embedded)", async () => {
+    await using tree = await tempTree({});
+    const copy = tree.at("airlock");
+    await Bun.write(copy, Bun.file(join(import.meta.dir, "..", "..", "dist", "airlock")));
+    await Bun.spawn(["chmod", "+x", copy]).exited;
+    const r = await runAirlock(["show", "docker"], { bin: copy, cwd: "/" });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain("--privileged");
+  });
+});

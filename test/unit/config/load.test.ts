@@ -1,0 +1,155 @@
+import { describe, expect, test } from "bun:test";
+import { loadConfig, moduleFor } from "../../../src/config/load.ts";
+import { resolvePaths } from "../../../src/config/paths.ts";
+import { tempTree } from "../../helpers/temp-tree.ts";
+
+const fakeBins = (bin: string) => `/usr/bin/${bin}`;
+
+function load(root: string, agents = true) {
+  return loadConfig(
+    resolvePaths({ config: `${root}/config`, agents: agents ? `${root}/agents.toml` : undefined }),
+    { requireDaemonConfig: true, resolveBin: fakeBins },
+  );
+}
+
+// The example files of airlock 0.4's README, byte for byte in shape.
+const V04 = {
+  "config/config.toml": `[commands]\nenable = ["git", "terraform"]\n\n[log]\npath = "~/.local/share/airlock/airlock.log"\nmax_size_mb = 50\nmax_files = 5\n\n[daemon]\nsocket = "/run/docker-airlock.sock"\nlog_level = "info"\n`,
+  "agents.toml": `[claude]\npath = "$TREE/agents/claude"\n\n[ci-bot]\npath = "$TREE/agents/ci-bot"\n`,
+  "agents/claude/airlock.toml": `commands = ["git"]\n\n[env]\nset = { GIT_AUTHOR_NAME = "Claude", GITHUB_TOKEN = "ghp_secret" }\n`,
+  "agents/ci-bot/airlock.toml": "commands = []\n",
+  "agents/claude/commands/git.toml": `[command]\nbin = "git"\n\n[deny]\nargs = ["push & --force", "-c", "--upload-pack"]\n\n[env]\nstrip = ["GIT_SSH_COMMAND"]\nset = { GIT_CONFIG_NOSYSTEM = "1" }\n\n[args]\nappend = []\n\n[exec]\nconcurrent = false\n`,
+};
+
+describe("airlock 0.4 files", () => {
+  test("load unchanged: config.toml, agents.toml, airlock.toml and a command override", async () => {
+    await using tree = await tempTree(V04);
+    const config = load(tree.path);
+    expect(config.errors).toEqual([]);
+    expect(config.daemon?.commands.enable).toEqual(["git", "terraform"]);
+    expect(config.agents.map((a) => a.name)).toEqual(["ci-bot", "claude"]);
+    const claude = config.agents.find((a) => a.name === "claude");
+    expect(moduleFor(config, claude, "git")?.source).toBe("override");
+    expect(moduleFor(config, claude, "terraform")?.source).toBe("builtin");
+  });
+
+  test("warns that commands = [] gives an agent every enabled command", async () => {
+    await using tree = await tempTree(V04);
+    const warning = load(tree.path).warnings.find((w) => w.file.endsWith("ci-bot/airlock.toml"));
+    expect(warning?.problem).toContain("every enabled command");
+  });
+});
+
+describe("errors name the file, the key and the line", () => {
+  test("an unknown key in a module (a typo must not weaken policy)", async () => {
+    await using tree = await tempTree({
+      ...V04,
+      "agents/claude/commands/git.toml": `[command]\nbin = "git"\n\n[deny]\nargz = ["-c"]\n`,
+    });
+    const errors = load(tree.path).errors;
+    const error = errors.find((e) => e.keyPath.join(".") === "deny.argz");
+    expect(error?.file).toEndWith("commands/git.toml");
+    expect(error?.line).toBe(5);
+    expect(error?.message).toContain("unknown key `argz`");
+  });
+
+  test("a module with both [deny] and [allow], with a hint how to fix it", async () => {
+    await using tree = await tempTree({
+      ...V04,
+      "agents/claude/commands/git.toml": `[command]\nbin = "git"\n[deny]\nargs = []\n[allow]\nargs = ["status"]\n`,
+    });
+    const messages = load(tree.path).errors.map((e) => e.message);
+    expect(messages.some((m) => m.includes("exactly one of [deny] or [allow]"))).toBe(true);
+  });
+
+  test("a module with neither [deny] nor [allow]", async () => {
+    await using tree = await tempTree({
+      ...V04,
+      "agents/claude/commands/git.toml": `[command]\nbin = "git"\n`,
+    });
+    expect(load(tree.path).errors.some((e) => e.message.includes("exactly one of [deny] or [allow]"))).toBe(
+      true,
+    );
+  });
+
+  test("a wrong type, with the expected type", async () => {
+    await using tree = await tempTree({ ...V04, "agents/claude/airlock.toml": `commands = "git"\n` });
+    const error = load(tree.path).errors.find((e) => e.keyPath.join(".") === "commands");
+    expect(error?.line).toBe(1);
+    expect(error?.problem).toContain("expected Array");
+  });
+
+  test("missing or empty [commands] enable refuses the config", async () => {
+    await using tree = await tempTree({ ...V04, "config/config.toml": "[commands]\nenable = []\n" });
+    const error = load(tree.path).errors.find((e) => e.keyPath.join(".") === "commands.enable");
+    expect(error?.message).toContain("is empty");
+    expect(error?.line).toBe(2);
+    await using missing = await tempTree({ ...V04, "config/config.toml": "[log]\nmax_files = 3\n" });
+    expect(load(missing.path).errors.some((e) => e.message.includes("missing required key `commands`"))).toBe(
+      true,
+    );
+  });
+
+  test("a relative agent path", async () => {
+    await using tree = await tempTree({ ...V04, "agents.toml": `[claude]\npath = "agents/claude"\n` });
+    const error = load(tree.path).errors[0];
+    expect(error?.message).toContain("must be absolute");
+    expect(error?.keyPath).toEqual(["claude", "path"]);
+  });
+
+  test("a missing agent directory", async () => {
+    await using tree = await tempTree({ ...V04, "agents.toml": `[ghost]\npath = "$TREE/nowhere"\n` });
+    expect(load(tree.path).errors[0]?.message).toContain("does not exist");
+  });
+
+  test("a bad agent name (names become socket file names)", async () => {
+    await using tree = await tempTree({
+      ...V04,
+      "agents.toml": `["../evil"]\npath = "$TREE/agents/claude"\n`,
+    });
+    expect(load(tree.path).errors[0]?.message).toContain("agent names are lower-case");
+  });
+
+  test("invalid TOML, with the line of the syntax error", async () => {
+    await using tree = await tempTree({ ...V04, "agents/claude/airlock.toml": `commands = ["git"]\n[env\n` });
+    const error = load(tree.path).errors[0];
+    expect(error?.message).toContain("invalid TOML");
+    expect(error?.line).toBe(2);
+  });
+
+  test("every problem is reported at once", async () => {
+    await using tree = await tempTree({
+      ...V04,
+      "agents/claude/airlock.toml": "commandz = []\n",
+      "agents/ci-bot/airlock.toml": "commands = 1\n",
+    });
+    expect(load(tree.path).errors.length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe("paths", () => {
+  test("~ and $HOME expand in agent paths", async () => {
+    await using tree = await tempTree({ ...V04 });
+    const home = process.env.HOME;
+    process.env.HOME = tree.path;
+    try {
+      await Bun.write(
+        tree.at("agents.toml"),
+        `[a]\npath = "~/agents/claude"\n[b]\npath = "$HOME/agents/ci-bot"\n`,
+      );
+      const config = load(tree.path);
+      expect(config.errors).toEqual([]);
+      expect(config.agents.map((a) => a.dir)).toEqual([tree.at("agents/claude"), tree.at("agents/ci-bot")]);
+    } finally {
+      process.env.HOME = home;
+    }
+  });
+
+  test("XDG defaults put sockets under the config dir and the log under the data dir", () => {
+    const paths = resolvePaths({}, { HOME: "/home/u" });
+    expect(paths.configFile).toBe("/home/u/.config/airlock/config.toml");
+    expect(paths.socketsDir).toBe("/home/u/.config/airlock/sockets");
+    expect(paths.defaultLogFile).toBe("/home/u/.local/share/airlock/airlock.log");
+    expect(resolvePaths({}, { HOME: "/h", XDG_CONFIG_HOME: "/x" }).configDir).toBe("/x/airlock");
+  });
+});
