@@ -1,5 +1,5 @@
 // Runs before every test file: no test may read or write the real user's files or see real credentials.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -17,3 +17,11 @@ const CREDENTIAL_VARS =
 for (const key of Object.keys(process.env)) {
   if (CREDENTIAL_VARS.test(key)) delete process.env[key];
 }
+
+process.on("exit", () => {
+  try {
+    rmSync(home, { recursive: true, force: true });
+  } catch {
+    // best effort: a leftover temp dir is harmless
+  }
+});

@@ -1,0 +1,107 @@
+import type { ExecPlan } from "../policy/plan.ts";
+import type { ForwardedSignal, StreamName } from "../protocol/messages.ts";
+import { exitCodeForSignal, signalGroup } from "./signals.ts";
+
+/** Where the child's output goes in streaming mode; `write` resolves when the client can take more. */
+export interface OutputSink {
+  write(stream: StreamName, data: Uint8Array): Promise<void>;
+}
+
+export type ChildStdio =
+  | { readonly kind: "fds"; readonly fds: readonly [number, number, number] }
+  | { readonly kind: "stream"; readonly sink: OutputSink; readonly stdin: "pipe" | "ignore" };
+
+export interface ExitInfo {
+  readonly exitCode: number;
+  readonly signal: string | undefined;
+  /** Why airlock ended the run, when it did: timeout, client gone, shutdown. */
+  readonly killedBecause: string | undefined;
+  readonly bytesOut: number;
+  readonly bytesErr: number;
+}
+
+export interface RunningChild {
+  readonly pid: number;
+  writeStdin(data: Uint8Array): void;
+  endStdin(): void;
+  signal(signal: ForwardedSignal): void;
+  /** Ends the whole process group: SIGTERM, then SIGKILL after the grace period. */
+  terminate(reason: string): void;
+  readonly exited: Promise<ExitInfo>;
+}
+
+export const KILL_GRACE_MS = 2000;
+/** After the child exits, how long its leftover background processes may hold the output pipes. */
+const DRAIN_AFTER_EXIT_MS = 5000;
+
+/** Spawns the plan's argv directly (execve, never a shell) in its own process group. */
+export function spawnChild(plan: ExecPlan, cwd: string, stdio: ChildStdio): RunningChild {
+  const streaming = stdio.kind === "stream";
+  const common = { cwd, env: { ...plan.env }, detached: true } as const;
+  // detached: own process group, so signals and cleanup reach everything the tool started.
+  const proc =
+    stdio.kind === "stream"
+      ? Bun.spawn([...plan.argv], { ...common, stdin: stdio.stdin, stdout: "pipe", stderr: "pipe" })
+      : Bun.spawn([...plan.argv], { ...common, stdio: [stdio.fds[0], stdio.fds[1], stdio.fds[2]] });
+  const pid = proc.pid;
+  let killedBecause: string | undefined;
+  let killTimer: Timer | undefined;
+  const bytes = { stdout: 0, stderr: 0 };
+
+  const terminate = (reason: string) => {
+    killedBecause ??= reason;
+    signalGroup(pid, "SIGTERM");
+    killTimer ??= setTimeout(() => signalGroup(pid, "SIGKILL"), KILL_GRACE_MS);
+  };
+  const timeout =
+    plan.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => terminate(`timed out after ${plan.timeoutMs}ms`), plan.timeoutMs);
+
+  const pump = async (stream: StreamName, readable: ReadableStream<Uint8Array> | undefined) => {
+    if (!readable || stdio.kind !== "stream") return;
+    // Awaiting the sink before reading on is the backpressure: a slow client stalls the child's pipe.
+    for await (const chunk of readable) {
+      bytes[stream] += chunk.byteLength;
+      await stdio.sink.write(stream, chunk);
+    }
+  };
+  const pumps = streaming
+    ? Promise.all([pump("stdout", readableOf(proc.stdout)), pump("stderr", readableOf(proc.stderr))])
+    : Promise.resolve();
+
+  const exited = (async (): Promise<ExitInfo> => {
+    await proc.exited;
+    if (timeout) clearTimeout(timeout);
+    // Background processes of the tool may keep the pipes open; they do not outlive the request.
+    const drainTimer = setTimeout(() => signalGroup(pid, "SIGKILL"), DRAIN_AFTER_EXIT_MS);
+    await pumps.catch(() => undefined);
+    clearTimeout(drainTimer);
+    signalGroup(pid, "SIGKILL");
+    if (killTimer) clearTimeout(killTimer);
+    const signal = typeof proc.signalCode === "string" ? proc.signalCode : undefined;
+    const exitCode = signal ? exitCodeForSignal(signal) : (proc.exitCode ?? 1);
+    return { exitCode, signal, killedBecause, bytesOut: bytes.stdout, bytesErr: bytes.stderr };
+  })();
+
+  const stdin = typeof proc.stdin === "object" && proc.stdin !== null ? proc.stdin : undefined;
+  return {
+    pid,
+    writeStdin(data) {
+      stdin?.write(data);
+      stdin?.flush();
+    },
+    endStdin() {
+      stdin?.end();
+    },
+    signal(signal) {
+      signalGroup(pid, signal);
+    },
+    terminate,
+    exited,
+  };
+}
+
+function readableOf(stream: unknown): ReadableStream<Uint8Array> | undefined {
+  return stream instanceof ReadableStream ? (stream as ReadableStream<Uint8Array>) : undefined;
+}
