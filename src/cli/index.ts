@@ -10,6 +10,8 @@ const asDef = (def: object) => def as CommandDef<ArgsDef>;
 
 /** Subcommands, imported only when used, so `airlock show` never pays for the daemon. */
 export const commands = {
+  start: () => import("./start.ts"),
+  exec: () => import("./exec.ts"),
   test: () => import("./test.ts"),
   show: () => import("./show.ts"),
   check: () => import("./check.ts"),

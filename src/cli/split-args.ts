@@ -26,8 +26,8 @@ export function splitArgs(argv: readonly string[], defs: ArgsDef, tailAfterPosit
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";
     if (arg === "--") return { flags, positionals, tail: argv.slice(i + 1) };
-    if (positionals.length === tailAfterPositionals) return { flags, positionals, tail: argv.slice(i) };
     if (!arg.startsWith("-") || arg === "-") {
+      if (positionals.length === tailAfterPositionals) return { flags, positionals, tail: argv.slice(i) };
       positionals.push(arg);
       continue;
     }

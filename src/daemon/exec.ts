@@ -22,7 +22,8 @@ export interface ExitInfo {
 
 export interface RunningChild {
   readonly pid: number;
-  writeStdin(data: Uint8Array): void;
+  /** Resolves when the child's stdin pipe has taken the data (the caller pauses its socket meanwhile). */
+  writeStdin(data: Uint8Array): Promise<void>;
   endStdin(): void;
   signal(signal: ForwardedSignal): void;
   /** Ends the whole process group: SIGTERM, then SIGKILL after the grace period. */
@@ -87,12 +88,21 @@ export function spawnChild(plan: ExecPlan, cwd: string, stdio: ChildStdio): Runn
   const stdin = typeof proc.stdin === "object" && proc.stdin !== null ? proc.stdin : undefined;
   return {
     pid,
-    writeStdin(data) {
-      stdin?.write(data);
-      stdin?.flush();
+    async writeStdin(data) {
+      if (!stdin) return;
+      try {
+        stdin.write(data);
+        await stdin.flush();
+      } catch {
+        // The child closed its stdin (like `head`); further input is dropped, as a pipe would.
+      }
     },
     endStdin() {
-      stdin?.end();
+      try {
+        stdin?.end();
+      } catch {
+        // already closed by the child
+      }
     },
     signal(signal) {
       signalGroup(pid, signal);

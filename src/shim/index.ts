@@ -1,5 +1,197 @@
-// Placeholder until the daemon client lands: say so plainly instead of pretending to be the tool.
-export async function runShim(command: string, _args: string[]): Promise<number> {
-  process.stderr.write(`airlock: ${command}: daemon client not implemented in this build\n`);
-  return 127;
+// The shim: the airlock binary under a tool's name (a symlink called `git`). It forwards argv, cwd, stdio
+// and signals to the agent's daemon socket and behaves like the tool: same bytes, same exit code.
+// Keep imports light: this path must start fast (no TOML, valibot, citty or consola).
+import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
+import type { Socket } from "bun";
+import { bunSocketFd, sendWithFds } from "../platform/fd-passing.ts";
+import { LineSplitter } from "../protocol/lines.ts";
+import { FORWARDED_SIGNALS } from "../protocol/messages.ts";
+import { BrokenPipe, OrderedWriter } from "./output.ts";
+
+export const DEFAULT_SOCKET = "/run/docker-airlock.sock";
+
+/** Shim exit codes besides the tool's own (README, "Exit codes"). */
+const EXIT = { failure: 1, timeout: 124, denied: 126, unavailable: 127, brokenPipe: 141 } as const;
+
+interface ServerLine {
+  method?: string;
+  params?: { stream?: string; data?: string; encoding?: string; mode?: string };
+  result?: { exit_code?: number; decision?: string; signal?: string };
+  error?: { code?: number; message?: string; data?: { kind?: string } };
+}
+
+export async function runShim(command: string, args: string[], socketPath?: string): Promise<number> {
+  const path = socketPath ?? (process.env.AIRLOCK_SOCKET || DEFAULT_SOCKET);
+  const forced = process.env.AIRLOCK_STDIO;
+  const offerFds = forced !== "stream";
+  if (offerFds) ensureStdioOpen();
+  const request = {
+    jsonrpc: "2.0",
+    id: 1,
+    method: "exec",
+    params: {
+      command,
+      args,
+      cwd: currentDir(),
+      container_id: containerHint(),
+      protocol: 2,
+      stdio: offerFds ? "fds" : "stream",
+    },
+  };
+  const line = `${JSON.stringify(request)}\n`;
+  const out = new OrderedWriter(1);
+  const err = new OrderedWriter(2);
+  const splitter = new LineSplitter(64 * 1024 * 1024);
+  let settled = false;
+  let sawAnything = false;
+  let streamingStdin = false;
+  let socketRef: Socket<undefined> | undefined;
+
+  const outcome = Promise.withResolvers<number>();
+  const finish = (code: number) => {
+    if (settled) return;
+    settled = true;
+    void Promise.allSettled([out.idle(), err.idle()]).then(() => outcome.resolve(code));
+  };
+  const complain = (message: string, code: number) => {
+    process.stderr.write(`airlock: ${message}\n`);
+    finish(code);
+  };
+
+  const handle = (message: ServerLine) => {
+    sawAnything = true;
+    if (message.method === "stdio") {
+      if (message.params?.mode === "stream" && !streamingStdin && socketRef) {
+        streamingStdin = true;
+        void forwardStdin(socketRef);
+      }
+      return;
+    }
+    if (message.method === "output") {
+      const { stream, data = "", encoding } = message.params ?? {};
+      const bytes = encoding === "base64" ? Buffer.from(data, "base64") : Buffer.from(data, "utf8");
+      (stream === "stderr" ? err : out).write(bytes).catch((error: unknown) => {
+        if (error instanceof BrokenPipe) {
+          socketRef?.end();
+          finish(EXIT.brokenPipe);
+        }
+      });
+      return;
+    }
+    if (message.result) return finish(message.result.exit_code ?? 0);
+    if (message.error) {
+      const { code, message: text = "request failed", data } = message.error;
+      const exit =
+        code === -32601
+          ? EXIT.unavailable
+          : code === -32600
+            ? EXIT.denied
+            : data?.kind === "timeout"
+              ? EXIT.timeout
+              : EXIT.failure;
+      complain(text, exit);
+    }
+  };
+
+  for (const signal of FORWARDED_SIGNALS) {
+    process.on(signal, () => {
+      socketRef?.write(`${JSON.stringify({ jsonrpc: "2.0", method: "signal", params: { signal } })}\n`);
+    });
+  }
+
+  try {
+    socketRef = await Bun.connect({
+      unix: path,
+      socket: {
+        open(socket) {
+          if (offerFds) {
+            // The request and our stdio travel together; the child writes straight to our stdout.
+            sendWithFds(bunSocketFd(socket), new TextEncoder().encode(line), [0, 1, 2]);
+          } else socket.write(line);
+        },
+        data(_socket, data) {
+          const { lines } = splitter.push(data);
+          for (const raw of lines) {
+            try {
+              handle(JSON.parse(new TextDecoder().decode(raw)) as ServerLine);
+            } catch {
+              complain("the daemon sent a malformed message", EXIT.failure);
+            }
+          }
+        },
+        close() {
+          if (!settled) {
+            if (sawAnything) complain("daemon disconnected before sending a result", EXIT.failure);
+            else
+              complain(
+                `the airlock daemon at ${path} closed the connection without an answer`,
+                EXIT.unavailable,
+              );
+          }
+        },
+        error(_socket, error) {
+          complain(`connection to the airlock daemon failed: ${error.message}`, EXIT.unavailable);
+        },
+      },
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "";
+    const why =
+      code === "ENOENT"
+        ? "no socket there"
+        : code === "ECONNREFUSED"
+          ? "nothing is listening"
+          : (error as Error).message;
+    complain(
+      `cannot reach the airlock daemon at ${path} (${why}); is \`airlock start\` running, and is AIRLOCK_SOCKET right?`,
+      EXIT.unavailable,
+    );
+  }
+  const code = await outcome.promise;
+  socketRef?.end();
+  return code;
+}
+
+/** Streaming mode: our stdin goes to the daemon as base64 notifications, then EOF. */
+async function forwardStdin(socket: Socket<undefined>): Promise<void> {
+  const send = (params: Record<string, unknown>) =>
+    socket.write(`${JSON.stringify({ jsonrpc: "2.0", method: "stdin", params })}\n`);
+  try {
+    for await (const chunk of Bun.stdin.stream()) {
+      send({ data: Buffer.from(chunk).toString("base64") });
+    }
+  } catch {
+    // stdin unreadable: treat as end of input
+  }
+  send({ eof: true });
+}
+
+/** sendmsg fails with EBADF on a closed descriptor: put /dev/null where stdin/stdout/stderr are missing. */
+function ensureStdioOpen(): void {
+  for (const fd of [0, 1, 2]) {
+    try {
+      fstatSync(fd);
+    } catch {
+      const opened = openSync("/dev/null", fd === 0 ? "r" : "w");
+      if (opened !== fd) closeSync(opened);
+    }
+  }
+}
+
+function currentDir(): string | undefined {
+  try {
+    return process.cwd();
+  } catch {
+    return undefined;
+  }
+}
+
+/** 0.4's hint: the first docker container id in our mountinfo. The daemon derives its own; this is a hint. */
+function containerHint(): string | null {
+  try {
+    const match = /\/docker\/containers\/([0-9a-f]{64})/.exec(readFileSync("/proc/self/mountinfo", "utf8"));
+    return match?.[1] ?? null;
+  } catch {
+    return null;
+  }
 }

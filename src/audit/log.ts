@@ -1,0 +1,89 @@
+import {
+  appendFileSync,
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+} from "node:fs";
+import { dirname } from "node:path";
+
+export interface AuditOptions {
+  readonly path: string;
+  /** Rotate when the file would grow past this; 0 = never rotate. */
+  readonly maxSizeBytes: number;
+  /** Files kept: airlock.log plus airlock.log.1 … .(maxFiles-1). */
+  readonly maxFiles: number;
+}
+
+export type AuditRecord = Record<string, unknown> & { event: string };
+
+/**
+ * NDJSON audit log with size rotation. One daemon process writes it, synchronously, one whole line per
+ * append, so records are never interleaved or split across files.
+ */
+export class AuditLog {
+  private size: number;
+
+  constructor(private readonly options: AuditOptions) {
+    mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
+    if (!existsSync(options.path)) closeSync(openSync(options.path, "a", 0o600));
+    chmodSync(options.path, 0o600);
+    this.size = statSync(options.path).size;
+  }
+
+  write(record: AuditRecord): void {
+    const line = `${JSON.stringify({ ts: new Date().toISOString(), ...record })}\n`;
+    const bytes = Buffer.byteLength(line);
+    if (this.options.maxSizeBytes > 0 && this.size > 0 && this.size + bytes > this.options.maxSizeBytes)
+      this.rotate();
+    appendFileSync(this.options.path, line, { mode: 0o600 });
+    this.size += bytes;
+  }
+
+  private rotate(): void {
+    const { path, maxFiles } = this.options;
+    const oldest = `${path}.${maxFiles - 1}`;
+    if (maxFiles <= 1) {
+      unlinkSync(path);
+    } else {
+      if (existsSync(oldest)) unlinkSync(oldest);
+      for (let n = maxFiles - 2; n >= 1; n--)
+        if (existsSync(`${path}.${n}`)) renameSync(`${path}.${n}`, `${path}.${n + 1}`);
+      renameSync(path, `${path}.1`);
+    }
+    closeSync(openSync(path, "a", 0o600));
+    this.size = 0;
+  }
+}
+
+/** Masks obvious secrets in args before they reach the log: `--password=…`, `https://user:token@host`. */
+export function redactArgs(args: readonly string[]): string[] {
+  const secretFlag = /^(--?[\w-]*(password|passwd|token|secret|api-key|apikey|auth)[\w-]*)(=)(.+)$/i;
+  const urlCredentials = /(\b[a-z][a-z0-9+.-]*:\/\/)([^/@\s:]+)(:[^/@\s]+)?@/gi;
+  const out: string[] = [];
+  let maskNext = false;
+  for (const arg of args) {
+    if (maskNext) {
+      out.push("***");
+      maskNext = false;
+      continue;
+    }
+    const flag = secretFlag.exec(arg);
+    if (flag) {
+      out.push(`${flag[1]}=***`);
+      continue;
+    }
+    if (/^--?[\w-]*(password|passwd|token|secret)[\w-]*$/i.test(arg)) maskNext = true;
+    out.push(
+      arg.replace(
+        urlCredentials,
+        (_m, scheme: string, user: string, pass?: string) => `${scheme}${pass ? `${user}:***` : "***"}@`,
+      ),
+    );
+  }
+  return out;
+}

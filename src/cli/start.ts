@@ -1,0 +1,60 @@
+import { defineCommand } from "citty";
+import { ConfigErrors } from "../config/errors.ts";
+import { loadConfig } from "../config/load.ts";
+import { resolvePaths } from "../config/paths.ts";
+import { Daemon } from "../daemon/server.ts";
+import { loadFromFlags, pathFlags } from "./context.ts";
+import { EXIT } from "./exit-codes.ts";
+import { locationFlags } from "./flags.ts";
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+export default defineCommand({
+  meta: {
+    name: "start",
+    description:
+      "Run the daemon in the foreground: one socket per agent; SIGHUP reloads the config, SIGTERM/SIGINT stop it",
+  },
+  args: { ...locationFlags },
+  async run({ args }) {
+    const flags = pathFlags(args);
+    const config = loadFromFlags(flags, true);
+    for (const warning of config.warnings) say(`airlock: warning: ${warning.message}`);
+    const daemon = new Daemon(config, say);
+    const sockets = daemon.start();
+    say(`airlock: enabled commands: ${config.daemon?.commands.enable.join(", ")}`);
+    if (sockets.length === 0) say("airlock: no agents configured (pass --agents FILE); no sockets opened");
+    for (const agent of config.agents) say(`airlock: agent ${agent.name}: ${daemon.socketOf(agent.name)}`);
+
+    process.on("SIGHUP", () => {
+      const next = loadConfig(resolvePaths(flags), { requireDaemonConfig: true });
+      if (next.errors.length > 0) {
+        const reason = new ConfigErrors(next.errors).message;
+        say(`airlock: reload failed, keeping the previous configuration:\n${reason}`);
+        daemon.reloadFailed(reason);
+        return;
+      }
+      try {
+        const { added, removed } = daemon.reload(next);
+        say(
+          `airlock: configuration reloaded (agents added: ${added.join(", ") || "none"}; removed: ${removed.join(", ") || "none"})`,
+        );
+      } catch (error) {
+        say(`airlock: reload could not open a socket: ${(error as Error).message}`);
+        daemon.reloadFailed((error as Error).message);
+      }
+    });
+    await new Promise<void>((resolve) => {
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        say(`airlock: ${signal}: stopping`);
+        void daemon.stop().then(resolve);
+      };
+      process.on("SIGTERM", () => stop("SIGTERM"));
+      process.on("SIGINT", () => stop("SIGINT"));
+    });
+    return EXIT.ok;
+  },
+});

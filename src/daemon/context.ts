@@ -1,0 +1,18 @@
+import type { AuditLog, AuditRecord } from "../audit/log.ts";
+import type { LoadedConfig } from "../config/load.ts";
+import type { RunningChild } from "./exec.ts";
+import type { ConcurrencyLimit, KeyedMutex } from "./limits.ts";
+
+/** What every connection shares: the current config snapshot, limits, the audit log, running children. */
+export interface DaemonContext {
+  config(): LoadedConfig;
+  audit(record: AuditRecord): void;
+  readonly limit: ConcurrencyLimit;
+  readonly mutex: KeyedMutex;
+  readonly running: Set<RunningChild>;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** True once shutdown began: new requests are refused. */
+  stopping(): boolean;
+}
+
+export type { AuditLog };

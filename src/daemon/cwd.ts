@@ -1,0 +1,84 @@
+import { readlinkSync, realpathSync, type Stats, statSync } from "node:fs";
+import { isAbsolute, relative } from "node:path";
+
+export type CwdResult = { ok: true; hostCwd: string } | { ok: false; reason: string };
+
+/**
+ * Where the command runs: the directory the peer process really is in, read from /proc/<pid>/cwd (the
+ * kernel's answer, valid across mount namespaces), never a path the client merely claims. A claimed cwd
+ * must name that same directory inside the peer's own root, or the request is denied.
+ * Reading another process's cwd needs the same uid or CAP_SYS_PTRACE; without it we deny.
+ */
+export function resolvePeerCwd(
+  pid: number,
+  claimed: string | undefined,
+  roots: readonly string[],
+): CwdResult {
+  const procCwd = `/proc/${pid}/cwd`;
+  let real: Stats;
+  try {
+    real = statSync(procCwd);
+  } catch (error) {
+    return {
+      ok: false,
+      reason: `cannot read the client's working directory (${code(error)}); the daemon needs the client's uid or CAP_SYS_PTRACE`,
+    };
+  }
+  if (claimed !== undefined) {
+    if (!isAbsolute(claimed)) return { ok: false, reason: `cwd must be absolute, got '${claimed}'` };
+    let claimedStat: Stats | undefined;
+    try {
+      claimedStat = statSync(`/proc/${pid}/root${claimed}`);
+    } catch {
+      claimedStat = undefined;
+    }
+    if (!claimedStat || claimedStat.dev !== real.dev || claimedStat.ino !== real.ino) {
+      return {
+        ok: false,
+        reason: `cwd mismatch: the client claims '${claimed}' but is not in that directory`,
+      };
+    }
+  }
+  const hostCwd = hostPathOf(procCwd, real);
+  const confined = checkRoots(hostCwd, roots);
+  if (confined !== undefined) return { ok: false, reason: confined };
+  return { ok: true, hostCwd };
+}
+
+/** The host-visible path of the peer's cwd when there is one; else the /proc link itself, which works as a cwd. */
+function hostPathOf(procCwd: string, real: Stats): string {
+  try {
+    const path = readlinkSync(procCwd);
+    const stat = statSync(path);
+    if (stat.dev === real.dev && stat.ino === real.ino) return path;
+  } catch {
+    // not visible from the daemon's mount namespace
+  }
+  return procCwd;
+}
+
+/** `[workspace] roots`: the resolved cwd (symlinks and .. resolved) must be inside one of them. */
+export function checkRoots(hostCwd: string, roots: readonly string[]): string | undefined {
+  if (roots.length === 0) return undefined;
+  let resolved: string;
+  try {
+    resolved = realpathSync(hostCwd);
+  } catch (error) {
+    return `cannot resolve the working directory (${code(error)})`;
+  }
+  for (const root of roots) {
+    let realRoot: string;
+    try {
+      realRoot = realpathSync(root);
+    } catch {
+      continue;
+    }
+    const rel = relative(realRoot, resolved);
+    if (rel === "" || (!rel.startsWith("..") && !isAbsolute(rel))) return undefined;
+  }
+  return `working directory ${resolved} is outside the agent's workspace roots (${roots.join(", ")})`;
+}
+
+function code(error: unknown): string {
+  return error instanceof Error && "code" in error ? String(error.code) : String(error);
+}

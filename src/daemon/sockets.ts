@@ -1,0 +1,113 @@
+import { chmodSync, chownSync, lstatSync, mkdirSync, statSync, unlinkSync } from "node:fs";
+import { closeFd, connectUnix, UnixConnectError } from "../platform/fd-passing.ts";
+import { DaemonError } from "./errors.ts";
+
+/** sun_path holds 108 bytes on Linux (104 on macOS), including the terminating NUL. */
+export const MAX_SOCKET_PATH_BYTES = process.platform === "darwin" ? 103 : 107;
+
+export interface SocketAccess {
+  /** 0o600 normally; wider only when other uids must connect (the peer check still filters). */
+  readonly mode: number;
+  /** chown the socket to this uid (root daemons serving one foreign uid). */
+  readonly owner: number | undefined;
+  readonly dirMode: number;
+}
+
+/**
+ * The narrowest socket permissions that still let every allowed uid connect. Root can always connect;
+ * the daemon's own uid needs nothing extra.
+ */
+export function socketAccess(allowedUids: readonly number[], daemonUid: number): SocketAccess {
+  const others = [...new Set(allowedUids.filter((uid) => uid !== daemonUid && uid !== 0))];
+  if (others.length === 0) return { mode: 0o600, owner: undefined, dirMode: 0o700 };
+  // One foreign uid and a root daemon: hand that uid the socket, keep it 0600.
+  if (others.length === 1 && daemonUid === 0) return { mode: 0o600, owner: others[0], dirMode: 0o711 };
+  return { mode: 0o666, owner: undefined, dirMode: 0o711 };
+}
+
+export function prepareSocketDir(dir: string, access: SocketAccess): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, access.dirMode);
+  } catch (error) {
+    throw new DaemonError(`cannot prepare socket directory ${dir}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Makes the path free for a new socket: a stale socket (nothing listening) is removed; a live one (another
+ * daemon answers) or anything that is not a socket is never touched.
+ */
+export function claimSocketPath(path: string): void {
+  if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) {
+    throw new DaemonError(
+      `socket path is ${Buffer.byteLength(path)} bytes, over the OS limit of ${MAX_SOCKET_PATH_BYTES}: ${path}`,
+      "use a shorter --sockets DIR",
+    );
+  }
+  let stat: ReturnType<typeof lstatSync>;
+  try {
+    stat = lstatSync(path);
+  } catch {
+    return; // nothing there
+  }
+  if (!stat.isSocket()) {
+    throw new DaemonError(`${path} exists and is not a socket; refusing to replace it`, "move it away");
+  }
+  let fd: number | undefined;
+  try {
+    fd = connectUnix(path);
+  } catch (error) {
+    if (error instanceof UnixConnectError && error.code === "ECONNREFUSED") {
+      unlinkSync(path);
+      return;
+    }
+    throw new DaemonError(`cannot check socket ${path}: ${(error as Error).message}`);
+  } finally {
+    if (fd !== undefined) closeFd(fd);
+  }
+  throw new DaemonError(
+    `another airlock daemon is listening on ${path}`,
+    "stop it first, or use another --sockets DIR",
+  );
+}
+
+/** Creates the socket with no moment where it is open to others: umask first, then chmod, then verify. */
+export function listenRestricted<T>(
+  path: string,
+  access: SocketAccess,
+  listen: () => T,
+  stop: (server: T) => void,
+): T {
+  const previous = process.umask(0o177);
+  let server: T;
+  try {
+    server = listen();
+  } finally {
+    process.umask(previous);
+  }
+  try {
+    if (access.owner !== undefined) chownSync(path, access.owner, -1);
+    chmodSync(path, access.mode);
+    const mode = statSync(path).mode & 0o777;
+    if (mode !== access.mode)
+      throw new Error(`mode is ${mode.toString(8)}, wanted ${access.mode.toString(8)}`);
+  } catch (error) {
+    stop(server);
+    try {
+      unlinkSync(path);
+    } catch {
+      // already gone
+    }
+    throw new DaemonError(`cannot restrict socket ${path}: ${(error as Error).message}`);
+  }
+  return server;
+}
+
+export function removeSocket(path: string): void {
+  try {
+    if (lstatSync(path).isSocket()) unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}
