@@ -189,12 +189,14 @@ export async function runSession(
       clientGone = true;
       running.terminate("client disconnected");
     });
+    // stdin writes and EOF stay in order; while a write waits for the pipe, the client is paused.
+    let stdinChain = Promise.resolve();
     io.onNotification((note) => {
       if (note.kind === "signal") running.signal(note.signal);
-      else if (note.kind === "stdin-eof") running.endStdin();
+      else if (note.kind === "stdin-eof") stdinChain = stdinChain.then(() => running.endStdin());
       else {
         io.pause();
-        void running.writeStdin(note.data).finally(() => io.resume());
+        stdinChain = stdinChain.then(() => running.writeStdin(note.data)).finally(() => io.resume());
       }
     });
     io.resume();

@@ -4,6 +4,7 @@
 import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
 import type { Socket } from "bun";
 import { bunSocketFd, sendWithFds } from "../platform/fd-passing.ts";
+import { SocketWriter } from "../platform/socket-writer.ts";
 import { LineSplitter } from "../protocol/lines.ts";
 import { FORWARDED_SIGNALS } from "../protocol/messages.ts";
 import { BrokenPipe, OrderedWriter } from "./output.ts";
@@ -46,6 +47,7 @@ export async function runShim(command: string, args: string[], socketPath?: stri
   let sawAnything = false;
   let streamingStdin = false;
   let socketRef: Socket<undefined> | undefined;
+  let writer: SocketWriter | undefined;
 
   const outcome = Promise.withResolvers<number>();
   const finish = (code: number) => {
@@ -61,9 +63,9 @@ export async function runShim(command: string, args: string[], socketPath?: stri
   const handle = (message: ServerLine) => {
     sawAnything = true;
     if (message.method === "stdio") {
-      if (message.params?.mode === "stream" && !streamingStdin && socketRef) {
+      if (message.params?.mode === "stream" && !streamingStdin && writer) {
         streamingStdin = true;
-        void forwardStdin(socketRef);
+        void forwardStdin(writer);
       }
       return;
     }
@@ -95,7 +97,7 @@ export async function runShim(command: string, args: string[], socketPath?: stri
 
   for (const signal of FORWARDED_SIGNALS) {
     process.on(signal, () => {
-      socketRef?.write(`${JSON.stringify({ jsonrpc: "2.0", method: "signal", params: { signal } })}\n`);
+      writer?.write(`${JSON.stringify({ jsonrpc: "2.0", method: "signal", params: { signal } })}\n`);
     });
   }
 
@@ -104,10 +106,14 @@ export async function runShim(command: string, args: string[], socketPath?: stri
       unix: path,
       socket: {
         open(socket) {
+          writer = new SocketWriter(socket);
           if (offerFds) {
             // The request and our stdio travel together; the child writes straight to our stdout.
             sendWithFds(bunSocketFd(socket), new TextEncoder().encode(line), [0, 1, 2]);
-          } else socket.write(line);
+          } else writer.write(line);
+        },
+        drain() {
+          writer?.drain();
         },
         data(_socket, data) {
           const { lines } = splitter.push(data);
@@ -153,12 +159,14 @@ export async function runShim(command: string, args: string[], socketPath?: stri
 }
 
 /** Streaming mode: our stdin goes to the daemon as base64 notifications, then EOF. */
-async function forwardStdin(socket: Socket<undefined>): Promise<void> {
+async function forwardStdin(writer: SocketWriter): Promise<void> {
   const send = (params: Record<string, unknown>) =>
-    socket.write(`${JSON.stringify({ jsonrpc: "2.0", method: "stdin", params })}\n`);
+    writer.write(`${JSON.stringify({ jsonrpc: "2.0", method: "stdin", params })}\n`);
   try {
     for await (const chunk of Bun.stdin.stream()) {
       send({ data: Buffer.from(chunk).toString("base64") });
+      // Backpressure: read more of our stdin only when the daemon has taken what we sent.
+      if (writer.pendingBytes > 64 * 1024) await writer.flushed();
     }
   } catch {
     // stdin unreadable: treat as end of input

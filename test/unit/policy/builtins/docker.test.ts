@@ -1,0 +1,503 @@
+// Attack corpus for the built-in docker module: every row is a command line an agent may send, the decision
+// airlock must make, and the attack (or the everyday use) it stands for. builtins/docker/SECURITY.md cites
+// these test names; keep them stable.
+import { describe, expect, test } from "bun:test";
+import { BUILTINS } from "../../../../src/config/builtins.ts";
+import { normalizeArgs } from "../../../../src/policy/args.ts";
+import { resolveParseSpec } from "../../../../src/policy/decide.ts";
+import { mergeEnv } from "../../../../src/policy/env.ts";
+import { planExec } from "../../../../src/policy/plan.ts";
+import { readingsOf } from "../../../../src/policy/readings.ts";
+import { compileRules } from "../../../../src/policy/rules.ts";
+import { builtin, decideBuiltin } from "../../../helpers/policy.ts";
+
+const COMMAND = "docker";
+
+interface Row {
+  readonly argv: readonly string[];
+  readonly allow: boolean;
+  /** For denials: the rule that must decide, as the engine names it. */
+  readonly rule: string | undefined;
+  readonly why: string;
+}
+
+const deny = (argv: readonly string[], rule: string, why: string): Row => ({ argv, allow: false, rule, why });
+const allow = (argv: readonly string[], why: string): Row => ({ argv, allow: true, rule: undefined, why });
+
+const shown = (argv: readonly string[]) =>
+  argv.map((a) => (a === "" || /[\s"]/.test(a) ? JSON.stringify(a) : a)).join(" ");
+const title = (row: Row) => `${row.allow ? "allows" : "denies"} ${row.why} (${shown(row.argv)})`;
+
+function check(rows: readonly Row[]): void {
+  for (const row of rows) {
+    test(title(row), () => {
+      const decision = decideBuiltin(row.argv);
+      if (row.allow) expect(decision).toMatchObject({ allowed: true });
+      else
+        expect(decision).toMatchObject({ allowed: false, layer: "module", kind: "denied", rule: row.rule });
+    });
+  }
+}
+
+interface EnvRow {
+  readonly name: string;
+  readonly effect: "strip" | "set" | "pass";
+  readonly value?: string;
+  readonly why: string;
+}
+
+const moduleRules = () => compileRules("deny", builtin(COMMAND).module.deny ?? {});
+
+/** Every deny rule that matches under some reading, not only the first one (pins rules that others shadow). */
+function matchingRules(argv: readonly string[]): string[] {
+  const args = argv.slice(1);
+  const module = builtin(COMMAND);
+  const rules = moduleRules();
+  const spec = resolveParseSpec(module);
+  const facts = normalizeArgs(args, spec);
+  const depth = spec.subcommand_depth ?? Math.max(1, ...rules.map((r) => r.depth));
+  const readings = readingsOf(facts, depth, args.length);
+  if (readings === "too-ambiguous") return [];
+  return rules
+    .filter((r) => readings.some((reading) => r.matches({ args, facts, reading, spec })))
+    .map((r) => r.id);
+}
+
+const arg = (entry: string) => `deny.args: '${entry}'`;
+const flag = (name: string) => `deny.flags: '${name}'`;
+const sub = (name: string) => `deny.subcommands: '${name}'`;
+const otherEngine = "deny.patterns[0]";
+const hostPathVolume = "deny.patterns[1]";
+const socketMount = "deny.patterns[2]";
+const bindMount = "deny.patterns[3]";
+const volumeOpt = "deny.patterns[4]";
+const hostNamespace = "deny.patterns[5]";
+const volumeDriver = "deny.patterns[6]";
+const cpOutside = "deny.patterns[7]";
+const contextOutside = "deny.patterns[8]";
+
+const legacySpellings: Row[] = [
+  deny(
+    ["docker", "run", "--privileged", "ubuntu"],
+    arg("--privileged"),
+    "run --privileged, root on the host",
+  ),
+  deny(["docker", "run", "--privileged=true", "ubuntu"], arg("--privileged"), "--privileged=true"),
+  deny(["docker", "create", "--privileged", "ubuntu"], arg("--privileged"), "create --privileged"),
+  deny(
+    ["docker", "container", "run", "--privileged", "ubuntu"],
+    arg("--privileged"),
+    "container run --privileged",
+  ),
+  deny(["docker", "exec", "--privileged", "web", "sh"], arg("--privileged"), "exec --privileged"),
+  deny(
+    ["docker", "--log-level", "debug", "run", "--privileged", "ubuntu"],
+    arg("--privileged"),
+    "--privileged after a global option",
+  ),
+  deny(
+    ["docker", "run", "-e", "--", "--privileged", "ubuntu"],
+    arg("--privileged"),
+    "--privileged after an option whose value is a literal --",
+  ),
+  deny(
+    ["docker", "run", "-v", "/:/host", "ubuntu"],
+    arg("-v=/*:*"),
+    "-v /:/host, the host's root file system",
+  ),
+  deny(["docker", "run", "-v/:/host", "ubuntu"], arg("-v=/*:*"), "-v glued to its value"),
+  deny(["docker", "run", "-itv", "/:/host", "ubuntu"], arg("-v=/*:*"), "-v at the end of a cluster"),
+  deny(
+    ["docker", "run", "-v", "/etc:/etc:ro", "ubuntu"],
+    arg("-v=/*:*"),
+    "a read-only bind of a host directory",
+  ),
+  deny(
+    ["docker", "run", "-p", "80:80", "-v", "/:/h", "ubuntu"],
+    arg("-v=/*:*"),
+    "-v after another option with a value",
+  ),
+  deny(["docker", "container", "create", "-v", "/:/h", "ubuntu"], arg("-v=/*:*"), "container create -v"),
+  deny(["docker", "run", "--volume=/:/host", "ubuntu"], arg("--volume=/*:*"), "--volume=/:/host"),
+  deny(
+    ["docker", "run", "--volume", "/home/u/.ssh:/keys", "ubuntu"],
+    arg("--volume=/*:*"),
+    "--volume PATH as two arguments",
+  ),
+  deny(
+    ["docker", "run", "-v", "./docker.sock:/var/run/docker.sock", "ubuntu"],
+    arg("-v=*docker.sock*"),
+    "the docker socket through a relative path",
+  ),
+  deny(
+    ["docker", "run", "--volume", "./docker.sock:/var/run/docker.sock", "ubuntu"],
+    arg("--volume=*docker.sock*"),
+    "the docker socket through --volume and a relative path",
+  ),
+  deny(["docker", "run", "--pid=host", "ubuntu"], arg("--pid=host"), "--pid=host"),
+  deny(["docker", "run", "--pid", "host", "ubuntu"], arg("--pid=host"), "--pid host as two arguments"),
+  deny(["docker", "run", "--net=host", "ubuntu"], arg("--net=host"), "--net=host"),
+  deny(["docker", "run", "--network=host", "ubuntu"], arg("--network=host"), "--network=host"),
+  deny(
+    ["docker", "run", "--network", "host", "ubuntu"],
+    arg("--network=host"),
+    "--network host as two arguments",
+  ),
+  deny(["docker", "run", "--ipc=host", "ubuntu"], arg("--ipc=host"), "--ipc=host"),
+  deny(["docker", "run", "--cap-add=ALL", "ubuntu"], arg("--cap-add=ALL"), "--cap-add=ALL"),
+  deny(
+    ["docker", "run", "--security-opt=apparmor:unconfined", "ubuntu"],
+    arg("--security-opt=apparmor:unconfined"),
+    "--security-opt=apparmor:unconfined",
+  ),
+];
+
+const bypassesOf04: Row[] = [
+  deny(["docker", "run", "--cap-add=all", "ubuntu"], arg("--cap-add=ALL"), "--cap-add=all in lower case"),
+  deny(
+    ["docker", "run", "--cap-add", "SYS_ADMIN", "ubuntu"],
+    flag("--cap-add"),
+    "--cap-add SYS_ADMIN, one capability is enough",
+  ),
+  deny(
+    ["docker", "run", "--security-opt", "apparmor=unconfined", "ubuntu"],
+    flag("--security-opt"),
+    "--security-opt apparmor=unconfined (the = spelling)",
+  ),
+  deny(
+    ["docker", "run", "--security-opt", "seccomp=unconfined", "ubuntu"],
+    flag("--security-opt"),
+    "--security-opt seccomp=unconfined",
+  ),
+  deny(
+    ["docker", "run", "--mount", "type=bind,source=/,target=/host", "ubuntu"],
+    bindMount,
+    "--mount type=bind of the host's root",
+  ),
+  deny(["docker", "run", "--mount=type=bind,src=/,dst=/host", "ubuntu"], bindMount, "--mount=type=bind,…"),
+  deny(
+    ["docker", "run", "--mount", "source=/,target=/host,type=bind", "ubuntu"],
+    bindMount,
+    "--mount with type=bind last",
+  ),
+  deny(
+    ["docker", "run", "--mount", "type=BIND,src=/,dst=/host", "ubuntu"],
+    bindMount,
+    "--mount type=BIND in upper case",
+  ),
+  deny(
+    ["docker", "run", "--mount", "type=bind,src=/var/run/docker.sock,dst=/s", "ubuntu"],
+    socketMount,
+    "--mount of the docker socket",
+  ),
+  deny(
+    [
+      "docker",
+      "run",
+      "--mount",
+      "type=volume,src=v,dst=/d,volume-opt=type=ext4,volume-opt=device=/dev/sda1",
+      "ubuntu",
+    ],
+    volumeOpt,
+    "--mount volume-opt, a host device as a volume",
+  ),
+  deny(["docker", "run", "--uts=host", "ubuntu"], hostNamespace, "--uts=host"),
+  deny(["docker", "run", "--userns=host", "ubuntu"], hostNamespace, "--userns=host"),
+  deny(["docker", "run", "--cgroupns", "host", "ubuntu"], hostNamespace, "--cgroupns host"),
+  deny(
+    ["docker", "run", "--device", "/dev/sda", "ubuntu"],
+    flag("--device"),
+    "--device, a host device in the container",
+  ),
+  deny(
+    ["docker", "run", "--device-cgroup-rule", "a *:* rwm", "ubuntu"],
+    flag("--device-cgroup-rule"),
+    "--device-cgroup-rule",
+  ),
+  deny(
+    ["docker", "run", "--volume-driver", "local", "-v", "v:/d", "ubuntu"],
+    flag("--volume-driver"),
+    "--volume-driver",
+  ),
+  deny(
+    ["docker", "run", "-v", "./data:/data", "ubuntu"],
+    hostPathVolume,
+    "a relative bind mount (a workspace symlink can point anywhere)",
+  ),
+  deny(
+    ["docker", "run", "-v", "../../:/h", "ubuntu"],
+    hostPathVolume,
+    "a bind mount that climbs out with ..",
+  ),
+  deny(
+    ["docker", "run", "-v", "~/.aws:/aws", "ubuntu"],
+    hostPathVolume,
+    "a bind mount of the home directory",
+  ),
+  deny(["docker", "run", "--volume=.:/src", "ubuntu"], hostPathVolume, "--volume=.:/src"),
+];
+
+const otherEngines: Row[] = [
+  deny(["docker", "-H", "tcp://attacker.example:2375", "ps"], otherEngine, "-H, another engine"),
+  deny(["docker", "--host=unix:///tmp/x.sock", "ps"], otherEngine, "--host=…"),
+  deny(["docker", "--context", "prod", "ps"], otherEngine, "--context, another configured engine"),
+  deny(["docker", "-c", "prod", "ps"], otherEngine, "-c, the short --context"),
+  deny(
+    ["docker", "--config", "/tmp/cfg", "ps"],
+    otherEngine,
+    "--config, a client config dir with credentials and plugins",
+  ),
+  deny(["docker", "--tlscacert", "/tmp/ca.pem", "ps"], otherEngine, "--tlscacert"),
+  deny(["docker", "--tlscert=/tmp/c.pem", "ps"], otherEngine, "--tlscert"),
+  deny(["docker", "--tlskey", "/tmp/k.pem", "ps"], otherEngine, "--tlskey"),
+  deny(
+    ["docker", "context", "export", "prod"],
+    sub("context export"),
+    "context export, which prints the context's TLS keys",
+  ),
+  deny(["docker", "context", "import", "x", "x.tar"], sub("context import"), "context import"),
+  deny(
+    ["docker", "context", "create", "x", "--docker", "host=tcp://attacker.example"],
+    sub("context create"),
+    "context create",
+  ),
+  deny(
+    ["docker", "context", "update", "default", "--docker", "host=tcp://x"],
+    sub("context update"),
+    "context update",
+  ),
+  deny(
+    ["docker", "context", "use", "prod"],
+    sub("context use"),
+    "context use, which changes the host's current context",
+  ),
+  deny(
+    ["docker", "plugin", "install", "attacker/plugin"],
+    sub("plugin install"),
+    "plugin install, a plugin runs as root on the host",
+  ),
+  deny(["docker", "plugin", "enable", "attacker/plugin"], sub("plugin enable"), "plugin enable"),
+];
+
+const hostFiles: Row[] = [
+  deny(
+    ["docker", "volume", "create", "-o", "type=none", "-o", "device=/", "-o", "o=bind", "v"],
+    volumeDriver,
+    "volume create -o, a named volume that is the host's root",
+  ),
+  deny(["docker", "volume", "create", "--opt", "device=/etc", "v"], volumeDriver, "volume create --opt"),
+  deny(["docker", "volume", "create", "-d", "local", "v"], volumeDriver, "volume create -d"),
+  deny(["docker", "volume", "create", "--driver=local", "v"], volumeDriver, "volume create --driver=…"),
+  deny(["docker", "cp", "web:/etc/passwd", "/home/u/.bashrc"], cpOutside, "cp into an absolute host path"),
+  deny(
+    ["docker", "cp", "/home/u/.aws/credentials", "web:/tmp/c"],
+    cpOutside,
+    "cp of a host file into a container",
+  ),
+  deny(["docker", "cp", "../secrets", "web:/tmp/s"], cpOutside, "cp from outside the workspace with .."),
+  deny(["docker", "cp", "web:/x", "~/x"], cpOutside, "cp into the home directory"),
+  deny(["docker", "container", "cp", "/etc/shadow", "web:/x"], cpOutside, "container cp of a host file"),
+  deny(["docker", "build", "/"], contextOutside, "build with / as context"),
+  deny(["docker", "build", "-t", "x", "/home/u"], contextOutside, "build with the home directory as context"),
+  deny(["docker", "build", "../.."], contextOutside, "build with a context above the workspace"),
+  deny(["docker", "build", "~"], contextOutside, "build with ~ as context"),
+  deny(["docker", "buildx", "build", "/"], contextOutside, "buildx build /"),
+  deny(["docker", "image", "build", "/"], contextOutside, "image build /"),
+  deny(["docker", "builder", "build", "/"], contextOutside, "builder build /"),
+];
+
+const credentials: Row[] = [
+  deny(
+    ["docker", "build", "--secret", "id=aws,src=/home/u/.aws/credentials", "."],
+    flag("--secret"),
+    "build --secret, a host file handed to the build",
+  ),
+  deny(
+    ["docker", "build", "--ssh", "default", "."],
+    flag("--ssh"),
+    "build --ssh, the host's ssh agent handed to the build",
+  ),
+  deny(
+    ["docker", "buildx", "build", "--allow", "security.insecure", "."],
+    flag("--allow"),
+    "buildx --allow, privileged build steps",
+  ),
+];
+
+const afterTheImage: Row[] = [
+  allow(["docker", "run", "ubuntu", "ls", "-v", "/"], "-v in the container's command"),
+  allow(["docker", "run", "--rm", "alpine", "ls", "-v", "/"], "-v in the container's command after --rm"),
+  allow(
+    ["docker", "run", "alpine", "--cap-add", "SYS_ADMIN"],
+    "an argument of the image's entrypoint that looks like --cap-add",
+  ),
+  allow(
+    ["docker", "create", "alpine", "--device", "/dev/x"],
+    "an argument of the image's entrypoint that looks like --device",
+  ),
+  allow(
+    ["docker", "run", "--rm", "alpine", "echo", "--mount", "type=bind,src=/"],
+    "--mount text in the container's command",
+  ),
+  allow(
+    ["docker", "run", "-it", "--rm", "ubuntu", "bash", "-c", "ls --privileged"],
+    "--privileged inside a shell string",
+  ),
+  allow(["docker", "exec", "web", "ls", "-v", "/"], "-v in an exec'd command"),
+  allow(
+    ["docker", "run", "--rm", "-e", "X=--privileged", "alpine"],
+    "an env value that looks like an option",
+  ),
+  allow(["docker", "run", "--rm", "--name", "host", "alpine"], "a container named host"),
+];
+
+const everyday: Row[] = [
+  allow(["docker", "ps"], "docker ps"),
+  allow(["docker", "ps", "-a"], "ps -a"),
+  allow(["docker", "logs", "-f", "web"], "logs -f"),
+  allow(["docker", "images"], "images"),
+  allow(["docker", "build", "."], "build ."),
+  allow(["docker", "build", "./ctx"], "build ./ctx"),
+  allow(["docker", "build", "-t", "app:latest", "."], "build -t"),
+  allow(["docker", "build", "-f", "Dockerfile.dev", "."], "build -f with a workspace Dockerfile"),
+  allow(["docker", "push", "registry.example.com/app:1"], "push"),
+  allow(["docker", "pull", "ubuntu:24.04"], "pull"),
+  allow(["docker", "tag", "app", "registry.example.com/app:1"], "tag"),
+  allow(["docker", "run", "-it", "--rm", "ubuntu", "bash"], "run -it --rm ubuntu bash"),
+  allow(
+    ["docker", "run", "--rm", "-e", "FOO=bar", "-p", "8080:80", "nginx"],
+    "run with env and a published port",
+  ),
+  allow(["docker", "run", "-d", "--name", "web", "nginx"], "run -d --name"),
+  allow(["docker", "run", "--rm", "--network", "mynet", "nginx"], "run on a user network"),
+  allow(["docker", "run", "--rm", "-v", "myvol:/data", "alpine"], "a named volume"),
+  allow(
+    ["docker", "run", "--rm", "--mount", "type=volume,src=myvol,dst=/data", "alpine"],
+    "--mount of a named volume",
+  ),
+  allow(["docker", "run", "--rm", "--mount", "type=tmpfs,dst=/tmp", "alpine"], "--mount type=tmpfs"),
+  allow(["docker", "exec", "-it", "web", "bash"], "exec -it into a container"),
+  allow(["docker", "cp", "web:/app/report.txt", "./report.txt"], "cp from a container into the workspace"),
+  allow(["docker", "stop", "web"], "stop"),
+  allow(["docker", "rm", "-f", "web"], "rm -f"),
+  allow(["docker", "volume", "create", "myvol"], "volume create without options"),
+  allow(["docker", "volume", "ls"], "volume ls"),
+  allow(["docker", "network", "create", "mynet"], "network create"),
+  allow(["docker", "context", "ls"], "context ls"),
+  allow(["docker", "inspect", "web"], "inspect"),
+  allow(["docker", "version"], "version"),
+];
+
+const rows = [
+  ...legacySpellings,
+  ...bypassesOf04,
+  ...otherEngines,
+  ...hostFiles,
+  ...credentials,
+  ...afterTheImage,
+  ...everyday,
+];
+
+describe("docker built-in: 0.4's rules in every spelling docker accepts", () => check(legacySpellings));
+describe("docker built-in: bypasses of 0.4 (AIRLOCK-0.4 item 11)", () => check(bypassesOf04));
+describe("docker built-in: other engines and client configs", () => check(otherEngines));
+describe("docker built-in: host files through volumes, cp and build contexts", () => check(hostFiles));
+describe("docker built-in: credentials handed to a build", () => check(credentials));
+describe("docker built-in: options after the image are the container's (AIRLOCK-0.4 item 12)", () =>
+  check(afterTheImage));
+describe("docker built-in: everyday commands", () => check(everyday));
+
+/** Rules kept for a clear reason but matched first by one of 0.4's entries: they must still match alone. */
+const shadowed: readonly [argv: readonly string[], rule: string, why: string][] = [
+  [["docker", "run", "--privileged", "ubuntu"], flag("--privileged"), "run --privileged"],
+];
+
+describe("docker built-in: rules shadowed by 0.4's entries", () => {
+  for (const [argv, rule, why] of shadowed) {
+    test(`also matches ${rule} on its own: ${why} (${shown(argv)})`, () => {
+      expect(matchingRules(argv)).toContain(rule);
+    });
+  }
+});
+
+const envRows: EnvRow[] = [
+  { name: "DOCKER_HOST", effect: "strip", why: "another engine" },
+  { name: "DOCKER_TLS_VERIFY", effect: "strip", why: "TLS settings for another engine" },
+  { name: "DOCKER_CERT_PATH", effect: "strip", why: "client certificates for another engine" },
+  { name: "DOCKER_CONFIG", effect: "strip", why: "another client config directory (credentials, plugins)" },
+  { name: "DOCKER_CONTEXT", effect: "strip", why: "another configured context" },
+];
+
+function plannedEnv(
+  daemonEnv: Record<string, string>,
+  agentSet: Record<string, string>,
+): Record<string, string> {
+  const plan = planExec(
+    { command: COMMAND, args: [] },
+    builtin(COMMAND),
+    { name: "agent", commands: [], envSet: agentSet },
+    daemonEnv,
+  );
+  if ("error" in plan) throw new Error(plan.error);
+  return { ...plan.env };
+}
+
+/** `NAME*` in module.toml covers every name it prefixes. */
+const covers = (pattern: string, name: string) =>
+  pattern.endsWith("*") ? name.startsWith(pattern.slice(0, -1)) : name === pattern;
+
+describe(`${COMMAND} built-in: the child's environment`, () => {
+  for (const row of envRows) {
+    if (row.effect === "strip") {
+      test(`strips ${row.name}, ${row.why}, even when the daemon passes its whole environment`, () => {
+        const { strip } = builtin(COMMAND).module.env;
+        const daemonEnv = { [row.name]: "evil" };
+        const merged = mergeEnv({ daemonEnv, pass: ["*"], strip, agentSet: {}, moduleSet: {} });
+        expect(merged.env[row.name]).toBeUndefined();
+        expect(plannedEnv(daemonEnv, {})[row.name]).not.toBe("evil");
+      });
+    } else if (row.effect === "set") {
+      test(`sets ${row.name}=${JSON.stringify(row.value)} (${row.why}), over the daemon's and the agent's values`, () => {
+        const env = plannedEnv({ [row.name]: "daemon" }, { [row.name]: "agent" });
+        expect(env[row.name]).toBe(row.value ?? "");
+      });
+    } else {
+      test(`passes ${row.name} from the daemon: ${row.why}`, () => {
+        // A name the module also sets is passed and then overwritten: the module's value wins.
+        const expected = builtin(COMMAND).module.env.set[row.name] ?? "host-value";
+        expect(plannedEnv({ [row.name]: "host-value" }, {})[row.name]).toBe(expected);
+      });
+    }
+  }
+});
+
+describe(`${COMMAND} built-in: the corpus covers the module`, () => {
+  test("every deny rule in module.toml is matched by a denied row", () => {
+    const pinned = new Set(rows.filter((r) => !r.allow).flatMap((r) => matchingRules(r.argv)));
+    expect(
+      moduleRules()
+        .map((r) => r.id)
+        .filter((id) => !pinned.has(id)),
+    ).toEqual([]);
+  });
+  test("every env setting in module.toml has a test", () => {
+    const { strip, set, pass } = builtin(COMMAND).module.env;
+    const tested = (effect: EnvRow["effect"]) =>
+      envRows.filter((r) => r.effect === effect).map((r) => r.name);
+    const untested = (patterns: readonly string[], names: readonly string[]) =>
+      patterns.filter((p) => !names.some((n) => covers(p, n)));
+    expect(untested(strip, tested("strip"))).toEqual([]);
+    expect(untested(Object.keys(set), tested("set"))).toEqual([]);
+    expect(untested(pass, tested("pass"))).toEqual([]);
+  });
+  test("SECURITY.md names every deny rule and env setting", () => {
+    const doc = BUILTINS[COMMAND]?.security ?? "";
+    const { strip, set, pass } = builtin(COMMAND).module.env;
+    const names = [...moduleRules().map((r) => r.id), ...strip, ...Object.keys(set), ...pass];
+    expect(names.filter((n) => !doc.includes(`\`${n}\``))).toEqual([]);
+  });
+  test("row titles are unique", () => {
+    const titles = rows.map(title);
+    expect(titles.filter((t, i) => titles.indexOf(t) !== i)).toEqual([]);
+  });
+});

@@ -1,0 +1,593 @@
+// Attack corpus for the built-in git module: every row is a command line an agent may send, the decision
+// airlock must make, and the attack (or the everyday use) it stands for. builtins/git/SECURITY.md cites
+// these test names; keep them stable.
+import { describe, expect, test } from "bun:test";
+import { BUILTINS } from "../../../../src/config/builtins.ts";
+import { normalizeArgs } from "../../../../src/policy/args.ts";
+import { resolveParseSpec } from "../../../../src/policy/decide.ts";
+import { mergeEnv } from "../../../../src/policy/env.ts";
+import { planExec } from "../../../../src/policy/plan.ts";
+import { readingsOf } from "../../../../src/policy/readings.ts";
+import { compileRules } from "../../../../src/policy/rules.ts";
+import { builtin, decideBuiltin } from "../../../helpers/policy.ts";
+
+const COMMAND = "git";
+
+interface Row {
+  readonly argv: readonly string[];
+  readonly allow: boolean;
+  /** For denials: the rule that must decide, as the engine names it. */
+  readonly rule: string | undefined;
+  readonly why: string;
+}
+
+const deny = (argv: readonly string[], rule: string, why: string): Row => ({ argv, allow: false, rule, why });
+const allow = (argv: readonly string[], why: string): Row => ({ argv, allow: true, rule: undefined, why });
+
+const shown = (argv: readonly string[]) =>
+  argv.map((a) => (a === "" || /[\s"]/.test(a) ? JSON.stringify(a) : a)).join(" ");
+const title = (row: Row) => `${row.allow ? "allows" : "denies"} ${row.why} (${shown(row.argv)})`;
+
+function check(rows: readonly Row[]): void {
+  for (const row of rows) {
+    test(title(row), () => {
+      const decision = decideBuiltin(row.argv);
+      if (row.allow) expect(decision).toMatchObject({ allowed: true });
+      else
+        expect(decision).toMatchObject({ allowed: false, layer: "module", kind: "denied", rule: row.rule });
+    });
+  }
+}
+
+interface EnvRow {
+  readonly name: string;
+  readonly effect: "strip" | "set" | "pass";
+  readonly value?: string;
+  readonly why: string;
+}
+
+const moduleRules = () => compileRules("deny", builtin(COMMAND).module.deny ?? {});
+
+/** Every deny rule that matches under some reading, not only the first one (pins rules that others shadow). */
+function matchingRules(argv: readonly string[]): string[] {
+  const args = argv.slice(1);
+  const module = builtin(COMMAND);
+  const rules = moduleRules();
+  const spec = resolveParseSpec(module);
+  const facts = normalizeArgs(args, spec);
+  const depth = spec.subcommand_depth ?? Math.max(1, ...rules.map((r) => r.depth));
+  const readings = readingsOf(facts, depth, args.length);
+  if (readings === "too-ambiguous") return [];
+  return rules
+    .filter((r) => readings.some((reading) => r.matches({ args, facts, reading, spec })))
+    .map((r) => r.id);
+}
+
+const upload = "deny.flags: '--upload-pack'";
+const receive = "deny.flags: '--receive-pack'";
+const exec = "deny.flags: '--exec'";
+const globalC = "deny.patterns[0]";
+const cloneOpts = "deny.patterns[1]";
+const rebaseExec = "deny.patterns[2]";
+const grepO = "deny.patterns[3]";
+const transports = "deny.patterns[4]";
+const configScope = "deny.patterns[5]";
+const configKey = "deny.patterns[6]";
+const sub = (name: string) => `deny.subcommands: '${name}'`;
+
+const legacySpellings: Row[] = [
+  deny(
+    ["git", "fetch", "--upload-pack=touch /tmp/p; git-upload-pack", "origin"],
+    upload,
+    "--upload-pack=VALUE, the program a fetch runs",
+  ),
+  deny(["git", "fetch", "--upload-pack", "x", "origin"], upload, "--upload-pack VALUE as two arguments"),
+  deny(["git", "fetch", "--upload-pa=x", "origin"], upload, "an abbreviated --upload-pack"),
+  deny(["git", "fetch", "--upload=x", "origin"], upload, "a shorter abbreviation of --upload-pack"),
+  deny(["git", "fetch", "origin", "--upload-pack=x"], upload, "--upload-pack after the operands"),
+  deny(["git", "pull", "origin", "main", "--upload-pack", "x"], upload, "--upload-pack on git pull"),
+  deny(["git", "ls-remote", "--upload-pack=x", "origin"], upload, "--upload-pack on git ls-remote"),
+  deny(
+    ["git", "clone", "--upload-pack=x", "https://example.com/r.git"],
+    upload,
+    "--upload-pack on git clone",
+  ),
+  deny(["git", "fetch-pack", "--upload-pack=x", "host:r"], upload, "--upload-pack on git fetch-pack"),
+  deny(
+    ["git", "fetch", "--upload-pack", "--", "origin"],
+    upload,
+    "an --upload-pack whose value is a literal --",
+  ),
+  deny(["git", "clone", "-u", "x", "host:r"], cloneOpts, "clone -u, the short form of --upload-pack"),
+  deny(["git", "clone", "-ux", "host:r"], cloneOpts, "clone -u glued to its value"),
+  deny(["git", "clone", "-qu", "x", "host:r"], cloneOpts, "clone -u inside a cluster of short options"),
+  deny(["git", "clone", "host:r", "dir", "-u", "x"], cloneOpts, "clone -u after the operands"),
+  deny(
+    ["git", "clone", "--config", "core.sshCommand=x", "host:r"],
+    "deny.flags: '--config-env'",
+    "clone --config, which sets config in the new repository",
+  ),
+  deny(
+    ["git", "clone", "--config=core.fsmonitor=x", "host:r"],
+    "deny.flags: '--config-env'",
+    "clone --config=NAME=VALUE",
+  ),
+  deny(
+    ["git", "clone", "--conf=core.sshCommand=x", "host:r"],
+    "deny.flags: '--config-env'",
+    "an abbreviated clone --config",
+  ),
+  deny(["git", "-c", "core.sshCommand=touch /tmp/p", "fetch"], globalC, "a global -c core.sshCommand"),
+  deny(["git", "-c", "alias.st=!sh -c x", "st"], globalC, "an alias that runs a shell, defined with -c"),
+  deny(["git", "-c", "CORE.FSMONITOR=x", "status"], globalC, "a global -c whose key is in upper case"),
+  deny(["git", "-ccore.pager=x", "log"], globalC, "a global -c glued to its value"),
+  deny(
+    ["git", "--no-pager", "-c", "core.pager=x", "log"],
+    globalC,
+    "a global -c after another global option",
+  ),
+  deny(["git", "-C", "sub", "-c", "x.y=z", "status"], globalC, "a global -c after -C DIR"),
+  deny(
+    ["git", "clone", "-c", "core.sshCommand=x", "host:r"],
+    cloneOpts,
+    "clone -c, which writes config into the new repository",
+  ),
+  deny(["git", "clone", "-ccore.sshCommand=x", "host:r"], cloneOpts, "clone -c glued to its value"),
+  deny(["git", "clone", "-qc", "core.sshCommand=x", "host:r"], cloneOpts, "clone -c inside a cluster"),
+  deny(["git", "clone", "host:r", "-c", "core.sshCommand=x"], cloneOpts, "clone -c after the operand"),
+  deny(
+    ["git", "init", "--separate-git-dir=/tmp/g"],
+    cloneOpts,
+    "init --separate-git-dir, which puts the repository where the agent says",
+  ),
+  deny(
+    ["git", "--exec-path=/tmp/bin", "status"],
+    "deny.flags: '--exec-path'",
+    "--exec-path=DIR, where git looks for its own programs",
+  ),
+  deny(["git", "--exec-path", "status"], "deny.flags: '--exec-path'", "--exec-path without a value"),
+  deny(
+    ["git", "clone", "--template=./tpl", "host:r"],
+    "deny.flags: '--template'",
+    "clone --template, whose hooks and config are copied into the repository",
+  ),
+  deny(["git", "init", "--template", "./tpl"], "deny.flags: '--template'", "init --template DIR"),
+  deny(["git", "init", "--templ=./tpl"], "deny.flags: '--template'", "an abbreviated --template"),
+  deny(
+    ["git", "--config-env=core.sshCommand=EVIL", "fetch"],
+    "deny.flags: '--config-env'",
+    "--config-env, config taken from an environment variable",
+  ),
+  deny(
+    ["git", "--config-env", "core.sshCommand=EVIL", "fetch"],
+    "deny.flags: '--config-env'",
+    "--config-env NAME=ENVVAR as two arguments",
+  ),
+  deny(
+    ["git", "push", "--receive-pack=x", "origin", "main"],
+    receive,
+    "--receive-pack=VALUE, the program a push runs",
+  ),
+  deny(
+    ["git", "push", "origin", "main", "--receive-pack", "x"],
+    receive,
+    "--receive-pack VALUE after the operands",
+  ),
+  deny(["git", "push", "--rec=x", "origin"], receive, "an abbreviated --receive-pack"),
+  deny(["git", "send-pack", "--receive-pack=x", "host:r"], receive, "--receive-pack on git send-pack"),
+  deny(
+    ["git", "credential", "fill"],
+    sub("credential"),
+    "git credential fill, which prints the host's password for a URL",
+  ),
+  deny(["git", "-C", "sub", "credential", "fill"], sub("credential"), "git credential after -C DIR"),
+  deny(
+    ["git", "--no-lazy-fetch", "credential", "fill"],
+    sub("credential"),
+    "git credential after a global option airlock does not know",
+  ),
+  deny(
+    ["git", "CREDENTIAL", "fill"],
+    sub("credential"),
+    "git credential in upper case (found as git-credential on a case-insensitive file system)",
+  ),
+  deny(
+    ["git", "daemon", "--export-all", "--base-path=/"],
+    sub("daemon"),
+    "git daemon, a server exporting host repositories",
+  ),
+  deny(["git", "shell", "-c", "git-upload-pack x"], sub("shell"), "git shell -c"),
+  deny(["git", "upload-pack", "."], sub("upload-pack"), "git upload-pack, the server side of a fetch"),
+  deny(["git", "receive-pack", "."], sub("receive-pack"), "git receive-pack, the server side of a push"),
+  deny(
+    ["git", "upload-archive", "."],
+    sub("upload-archive"),
+    "git upload-archive, the server side of archive --remote",
+  ),
+];
+
+const bypassesOf04: Row[] = [
+  deny(
+    ["git", "push", "--exec=x", "origin"],
+    exec,
+    "push --exec, an alias of --receive-pack that 0.4 did not list",
+  ),
+  deny(["git", "send-pack", "--exec=x", "host:r"], exec, "send-pack --exec"),
+  deny(["git", "fetch-pack", "--exec=x", "host:r"], exec, "fetch-pack --exec"),
+  deny(["git", "ls-remote", "--exec=x", "origin"], exec, "ls-remote --exec"),
+  deny(["git", "archive", "--remote=origin", "--exec=x", "HEAD"], exec, "archive --remote --exec"),
+  deny(
+    ["git", "submodule", "--quiet", "foreach", "sh"],
+    sub("submodule foreach"),
+    "a subcommand word right after an option of unknown arity",
+  ),
+  deny(
+    ["git", "clone", "--end-of-options", "ext::sh -c x", "dir"],
+    transports,
+    "an ext:: URL after --end-of-options",
+  ),
+  deny(["git", "fetch", "EXT::sh -c x"], transports, "an ext:: URL in upper case"),
+];
+
+const programsOnTheCommandLine: Row[] = [
+  deny(["git", "rebase", "-x", "make", "main"], rebaseExec, "rebase -x CMD, a shell command per commit"),
+  deny(["git", "rebase", "-xmake", "main"], rebaseExec, "rebase -x glued to its command"),
+  deny(["git", "rebase", "-ix", "make", "main"], rebaseExec, "rebase -x inside a cluster"),
+  deny(["git", "rebase", "--exec=make", "main"], exec, "rebase --exec=CMD"),
+  deny(["git", "rebase", "main", "--exe", "make"], exec, "an abbreviated rebase --exec after the operand"),
+  deny(["git", "grep", "-O", "foo"], grepO, "grep -O, which opens matches in a program"),
+  deny(["git", "grep", "-Ovim", "foo"], grepO, "grep -O glued to its program"),
+  deny(["git", "grep", "-iO", "foo"], grepO, "grep -O inside a cluster"),
+  deny(
+    ["git", "grep", "--open-files-in-pager=vim", "foo"],
+    "deny.flags: '--open-files-in-pager'",
+    "grep --open-files-in-pager",
+  ),
+  deny(
+    ["git", "grep", "--open-f", "foo"],
+    "deny.flags: '--open-files-in-pager'",
+    "an abbreviated --open-files-in-pager",
+  ),
+  deny(
+    ["git", "diff", "--extcmd=sh", "HEAD"],
+    "deny.flags: '--extcmd'",
+    "--extcmd, difftool's program option",
+  ),
+  deny(
+    ["git", "diff", "--tool=x", "HEAD"],
+    "deny.flags: '--tool'",
+    "--tool, which picks a diff or merge program",
+  ),
+  deny(
+    ["git", "clone", "ext::sh -c touch% /tmp/p", "dir"],
+    transports,
+    "a clone over the ext:: transport, which runs a command",
+  ),
+  deny(["git", "clone", "fd::17", "dir"], transports, "a clone over the fd:: transport"),
+  deny(["git", "remote", "add", "x", "ext::sh -c x"], transports, "a remote whose URL is ext::"),
+  deny(
+    ["git", "submodule", "foreach", "sh", "-c", "x"],
+    sub("submodule foreach"),
+    "submodule foreach, a shell command per submodule",
+  ),
+  deny(["git", "bisect", "run", "sh", "-c", "x"], sub("bisect run"), "bisect run, a shell command per step"),
+  deny(
+    ["git", "filter-branch", "--tree-filter", "sh x"],
+    sub("filter-branch"),
+    "filter-branch, shell filters",
+  ),
+  deny(["git", "difftool", "-x", "sh"], sub("difftool"), "difftool, which runs a diff program"),
+  deny(["git", "mergetool", "--tool=x"], sub("mergetool"), "mergetool, which runs a merge program"),
+  deny(["git", "instaweb"], sub("instaweb"), "instaweb, a web server plus a browser"),
+  deny(["git", "web--browse", "http://x"], sub("web--browse"), "web--browse, which starts a browser"),
+  deny(["git", "send-email", "x.patch"], sub("send-email"), "send-email, mail sent with host credentials"),
+  deny(["git", "imap-send"], sub("imap-send"), "imap-send, IMAP with host credentials"),
+  deny(["git", "http-backend"], sub("http-backend"), "http-backend, a CGI server"),
+  deny(
+    ["git", "remote-ext", "x", "sh -c x"],
+    sub("remote-ext"),
+    "remote-ext, the ext:: helper called directly",
+  ),
+  deny(["git", "remote-fd", "3"], sub("remote-fd"), "remote-fd, the fd:: helper called directly"),
+  deny(["git", "upload-archive--writer", "."], sub("upload-archive--writer"), "upload-archive--writer"),
+  deny(["git", "cvsserver"], sub("cvsserver"), "cvsserver"),
+  deny(["git", "cvsimport", "-d", "x"], sub("cvsimport"), "cvsimport, which runs cvs"),
+  deny(["git", "archimport", "x"], sub("archimport"), "archimport, which runs tla"),
+  deny(["git", "svn", "clone", "x"], sub("svn"), "git svn"),
+  deny(["git", "p4", "clone", "x"], sub("p4"), "git p4"),
+];
+
+const credentials: Row[] = [
+  deny(
+    ["git", "credential", "approve"],
+    sub("credential"),
+    "git credential approve, which writes to the host's credential store",
+  ),
+  deny(
+    ["git", "credential-store", "get"],
+    sub("credential-store"),
+    "credential-store get, the plain-text store",
+  ),
+  deny(["git", "credential-cache", "get"], sub("credential-cache"), "credential-cache get"),
+  deny(
+    ["git", "credential-cache--daemon", "/tmp/s"],
+    sub("credential-cache--daemon"),
+    "the credential cache daemon",
+  ),
+  deny(["git", "credential-osxkeychain", "get"], sub("credential-osxkeychain"), "the macOS keychain helper"),
+  deny(["git", "credential-libsecret", "get"], sub("credential-libsecret"), "the libsecret helper"),
+  deny(["git", "credential-manager", "get"], sub("credential-manager"), "Git Credential Manager"),
+  deny(["git", "config", "-l"], configScope, "config -l, which lists host-wide config with any tokens in it"),
+  deny(["git", "config", "--get-regexp", "."], configScope, "config --get-regexp over every key"),
+  deny(["git", "config", "--global", "--list"], configScope, "config --global --list"),
+  deny(
+    ["git", "config", "http.https://github.com/.extraheader"],
+    configKey,
+    "reading an http extraheader (a bearer token)",
+  ),
+  deny(["git", "config", "credential.helper"], configKey, "reading credential.helper"),
+];
+
+const gitConfig: Row[] = [
+  deny(["git", "config", "core.sshCommand", "touch /tmp/p"], configKey, "config core.sshCommand"),
+  deny(
+    ["git", "config", "CORE.SSHCOMMAND", "x"],
+    configKey,
+    "a config key in upper case (keys are case-insensitive)",
+  ),
+  deny(["git", "config", "--local", "core.fsmonitor", "x"], configKey, "config --local core.fsmonitor"),
+  deny(["git", "config", "set", "alias.st", "!sh"], configKey, "config set alias.* (the newer syntax)"),
+  deny(
+    ["git", "config", "credential.helper", "!cat >/tmp/c"],
+    configKey,
+    "a credential helper that copies every credential",
+  ),
+  deny(["git", "config", "include.path", "/home/u/.gitconfig"], configKey, "config include.path"),
+  deny(["git", "config", "filter.x.clean", "sh"], configKey, "a clean filter"),
+  deny(["git", "config", "url.ext::sh.insteadOf", "https://"], configKey, "a url rewrite to ext::"),
+  deny(
+    ["git", "config", "url.https://evil/.insteadOf", "https://github.com/"],
+    configKey,
+    "a url rewrite that sends pushes elsewhere",
+  ),
+  deny(
+    ["git", "config", "--global", "user.name", "x"],
+    configScope,
+    "config --global, the host user's config",
+  ),
+  deny(["git", "config", "--system", "core.pager", "x"], configScope, "config --system"),
+  deny(["git", "config", "--file=/home/u/.gitconfig", "a.b", "c"], configScope, "config --file=PATH"),
+  deny(
+    ["git", "config", "--fil=/home/u/.gitconfig", "a.b", "c"],
+    configScope,
+    "an abbreviated config --file",
+  ),
+  deny(["git", "config", "-f", "/home/u/.gitconfig", "a.b", "c"], configScope, "config -f PATH"),
+  deny(["git", "config", "--edit"], configScope, "config --edit, which starts an editor"),
+];
+
+const falsePositivesOf04: Row[] = [
+  allow(["git", "push", "-u", "origin", "x"], "push -u (set upstream), which 0.4 denied"),
+  allow(["git", "push", "--set-upstream", "origin", "x"], "push --set-upstream"),
+  allow(["git", "add", "-u"], "add -u (update tracked files)"),
+  allow(["git", "switch", "-c", "b"], "switch -c (create a branch)"),
+  allow(["git", "commit", "-c", "HEAD"], "commit -c (reuse a message), a subcommand -c"),
+  allow(["git", "commit", "-m", "-c x"], "a commit message that starts with -c"),
+  allow(["git", "commit", "-m", "fix -u handling"], "a commit message that mentions -u"),
+  allow(["git", "add", "shell"], "a pathspec named shell"),
+  allow(["git", "add", "credential", "daemon"], "pathspecs named credential and daemon"),
+  allow(["git", "add", "--", "shell"], "a pathspec named shell after --"),
+  allow(["git", "rm", "upload-pack"], "a file named upload-pack"),
+  allow(["git", "log", "--grep", "daemon"], "a log search for the word daemon"),
+  allow(["git", "grep", "-n", "shell"], "a grep for the word shell"),
+  allow(["git", "show", "HEAD:shell"], "showing a file named shell"),
+  allow(["git", "branch", "-u", "origin/main"], "branch -u (set upstream)"),
+  allow(["git", "log", "-u"], "log -u (show patches)"),
+];
+
+const everyday: Row[] = [
+  allow(["git", "status"], "git status"),
+  allow(["git", "log", "--oneline", "-n", "20"], "a short log"),
+  allow(["git", "log", "-p", "-C", "HEAD~3.."], "log -p with copy detection"),
+  allow(["git", "diff"], "git diff"),
+  allow(["git", "diff", "--cached"], "diff --cached"),
+  allow(["git", "diff", "HEAD~1", "--", "src/"], "a diff limited to a path"),
+  allow(["git", "show", "HEAD"], "git show"),
+  allow(["git", "blame", "README.md"], "git blame"),
+  allow(["git", "commit", "-m", "fix: thing"], "commit -m"),
+  allow(["git", "commit", "-am", "fix"], "commit -am"),
+  allow(["git", "commit", "--amend", "--no-edit"], "commit --amend"),
+  allow(["git", "push", "origin", "feature"], "a push of a feature branch"),
+  allow(["git", "push", "--force-with-lease", "origin", "feature"], "push --force-with-lease"),
+  allow(["git", "push", "--tags"], "push --tags"),
+  allow(["git", "fetch"], "git fetch"),
+  allow(["git", "fetch", "origin", "main"], "fetch of one branch"),
+  allow(["git", "fetch", "--all", "--prune"], "fetch --all --prune"),
+  allow(["git", "pull", "--rebase", "origin", "main"], "pull --rebase"),
+  allow(["git", "clone", "https://github.com/org/repo.git"], "a clone over https"),
+  allow(
+    ["git", "clone", "--depth", "1", "https://github.com/org/repo.git", "dir"],
+    "a shallow clone into a directory",
+  ),
+  allow(["git", "clone", "git@github.com:org/repo.git"], "a clone over ssh"),
+  allow(["git", "-C", "sub", "status"], "-C DIR status"),
+  allow(["git", "--no-pager", "log"], "--no-pager log"),
+  allow(["git", "-P", "log"], "-P log"),
+  allow(["git", "checkout", "-b", "feature/x"], "checkout -b"),
+  allow(["git", "switch", "main"], "switch"),
+  allow(["git", "merge", "--no-ff", "feature"], "merge --no-ff"),
+  allow(["git", "rebase", "-i", "main"], "rebase -i"),
+  allow(["git", "rebase", "--onto", "main", "a", "b"], "rebase --onto"),
+  allow(["git", "cherry-pick", "-x", "abc123"], "cherry-pick -x (its -x only records the origin)"),
+  allow(["git", "reset", "--hard", "HEAD~1"], "reset --hard"),
+  allow(["git", "stash", "push", "-m", "wip"], "stash push -m"),
+  allow(["git", "tag", "-a", "v1", "-m", "v1"], "an annotated tag"),
+  allow(["git", "remote", "-v"], "remote -v"),
+  allow(["git", "remote", "add", "upstream", "https://github.com/o/r"], "remote add over https"),
+  allow(["git", "submodule", "update", "--init", "--recursive"], "submodule update --init"),
+  allow(["git", "bisect", "start"], "bisect start"),
+  allow(["git", "format-patch", "-1"], "format-patch"),
+  allow(["git", "config", "user.name", "Bot"], "setting user.name in the repository"),
+  allow(["git", "config", "--local", "user.email", "bot@example.com"], "config --local user.email"),
+  allow(["git", "--version"], "git --version"),
+];
+
+const rows = [
+  ...legacySpellings,
+  ...bypassesOf04,
+  ...programsOnTheCommandLine,
+  ...credentials,
+  ...gitConfig,
+  ...falsePositivesOf04,
+  ...everyday,
+];
+
+describe("git built-in: 0.4's rules in every spelling git accepts", () => check(legacySpellings));
+describe("git built-in: bypasses of 0.4 (AIRLOCK-0.4 item 11)", () => check(bypassesOf04));
+describe("git built-in: programs named on the command line", () => check(programsOnTheCommandLine));
+describe("git built-in: commands that print or store a credential", () => check(credentials));
+describe("git built-in: git config", () => check(gitConfig));
+describe("git built-in: false positives of 0.4 (AIRLOCK-0.4 item 12)", () => check(falsePositivesOf04));
+describe("git built-in: everyday commands", () => check(everyday));
+
+const envRows: EnvRow[] = [
+  { name: "SSH_AUTH_SOCK", effect: "pass", why: "pushes over ssh use the host's agent" },
+  { name: "GIT_AUTHOR_NAME", effect: "pass", why: "commits carry the host's identity" },
+  { name: "GIT_AUTHOR_EMAIL", effect: "pass", why: "commits carry the host's identity" },
+  { name: "GIT_COMMITTER_NAME", effect: "pass", why: "commits carry the host's identity" },
+  { name: "GIT_COMMITTER_EMAIL", effect: "pass", why: "commits carry the host's identity" },
+  { name: "GIT_SSH", effect: "strip", why: "a program run for every ssh transport" },
+  { name: "GIT_SSH_COMMAND", effect: "strip", why: "a shell command run for every ssh transport" },
+  { name: "GIT_PROXY_COMMAND", effect: "strip", why: "a program run for git:// connections" },
+  { name: "GIT_EXTERNAL_DIFF", effect: "strip", why: "a program run by git diff" },
+  { name: "GIT_CONFIG", effect: "strip", why: "a config file chosen by the daemon's caller" },
+  { name: "GIT_CONFIG_GLOBAL", effect: "strip", why: "a replacement global config" },
+  { name: "GIT_CONFIG_SYSTEM", effect: "strip", why: "a replacement system config" },
+  { name: "GIT_CONFIG_PARAMETERS", effect: "strip", why: "config passed the way -c passes it" },
+  { name: "GIT_CONFIG_COUNT", effect: "strip", why: "config passed through the environment" },
+  {
+    name: "GIT_CONFIG_KEY_7",
+    effect: "strip",
+    why: "config keys passed through the environment (GIT_CONFIG_KEY_*)",
+  },
+  {
+    name: "GIT_CONFIG_VALUE_7",
+    effect: "strip",
+    why: "config values passed through the environment (GIT_CONFIG_VALUE_*)",
+  },
+  { name: "GIT_ATTR_SOURCE", effect: "strip", why: "attributes (filters, diff drivers) from another tree" },
+  { name: "GIT_EXEC_PATH", effect: "strip", why: "where git finds its own programs" },
+  { name: "GIT_TEMPLATE_DIR", effect: "strip", why: "hooks copied into new repositories" },
+  { name: "GIT_ASKPASS", effect: "strip", why: "a program asked for passwords" },
+  { name: "SSH_ASKPASS", effect: "strip", why: "a program ssh asks for passphrases" },
+  { name: "GIT_PAGER", effect: "strip", why: "a pager program from the daemon's environment" },
+  { name: "GIT_EDITOR", effect: "strip", why: "an editor program from the daemon's environment" },
+  {
+    name: "GIT_PAGER",
+    effect: "set",
+    value: "cat",
+    why: "beats core.pager and pager.* in the repository's config",
+  },
+  { name: "GIT_EDITOR", effect: "set", value: ":", why: "beats core.editor in the repository's config" },
+  {
+    name: "GIT_SEQUENCE_EDITOR",
+    effect: "set",
+    value: ":",
+    why: "beats sequence.editor in the repository's config",
+  },
+  { name: "GIT_CONFIG_NOSYSTEM", effect: "set", value: "1", why: "the system config is not read" },
+  { name: "GIT_TERMINAL_PROMPT", effect: "set", value: "0", why: "git never waits on a terminal prompt" },
+  { name: "GIT_CONFIG_COUNT", effect: "set", value: "4", why: "four config overrides follow" },
+  { name: "GIT_CONFIG_KEY_0", effect: "set", value: "core.hooksPath", why: "hooks in .git/hooks do not run" },
+  { name: "GIT_CONFIG_VALUE_0", effect: "set", value: "/dev/null", why: "hooks in .git/hooks do not run" },
+  {
+    name: "GIT_CONFIG_KEY_1",
+    effect: "set",
+    value: "core.fsmonitor",
+    why: "core.fsmonitor in .git/config does not run",
+  },
+  {
+    name: "GIT_CONFIG_VALUE_1",
+    effect: "set",
+    value: "false",
+    why: "core.fsmonitor in .git/config does not run",
+  },
+  { name: "GIT_CONFIG_KEY_2", effect: "set", value: "protocol.ext.allow", why: "the ext:: transport is off" },
+  { name: "GIT_CONFIG_VALUE_2", effect: "set", value: "never", why: "the ext:: transport is off" },
+  { name: "GIT_CONFIG_KEY_3", effect: "set", value: "protocol.fd.allow", why: "the fd:: transport is off" },
+  { name: "GIT_CONFIG_VALUE_3", effect: "set", value: "never", why: "the fd:: transport is off" },
+];
+
+function plannedEnv(
+  daemonEnv: Record<string, string>,
+  agentSet: Record<string, string>,
+): Record<string, string> {
+  const plan = planExec(
+    { command: COMMAND, args: [] },
+    builtin(COMMAND),
+    { name: "agent", commands: [], envSet: agentSet },
+    daemonEnv,
+  );
+  if ("error" in plan) throw new Error(plan.error);
+  return { ...plan.env };
+}
+
+/** `NAME*` in module.toml covers every name it prefixes. */
+const covers = (pattern: string, name: string) =>
+  pattern.endsWith("*") ? name.startsWith(pattern.slice(0, -1)) : name === pattern;
+
+describe(`${COMMAND} built-in: the child's environment`, () => {
+  for (const row of envRows) {
+    if (row.effect === "strip") {
+      test(`strips ${row.name}, ${row.why}, even when the daemon passes its whole environment`, () => {
+        const { strip } = builtin(COMMAND).module.env;
+        const daemonEnv = { [row.name]: "evil" };
+        const merged = mergeEnv({ daemonEnv, pass: ["*"], strip, agentSet: {}, moduleSet: {} });
+        expect(merged.env[row.name]).toBeUndefined();
+        expect(plannedEnv(daemonEnv, {})[row.name]).not.toBe("evil");
+      });
+    } else if (row.effect === "set") {
+      test(`sets ${row.name}=${JSON.stringify(row.value)} (${row.why}), over the daemon's and the agent's values`, () => {
+        const env = plannedEnv({ [row.name]: "daemon" }, { [row.name]: "agent" });
+        expect(env[row.name]).toBe(row.value ?? "");
+      });
+    } else {
+      test(`passes ${row.name} from the daemon: ${row.why}`, () => {
+        // A name the module also sets is passed and then overwritten: the module's value wins.
+        const expected = builtin(COMMAND).module.env.set[row.name] ?? "host-value";
+        expect(plannedEnv({ [row.name]: "host-value" }, {})[row.name]).toBe(expected);
+      });
+    }
+  }
+});
+
+describe(`${COMMAND} built-in: the corpus covers the module`, () => {
+  test("every deny rule in module.toml is matched by a denied row", () => {
+    const pinned = new Set(rows.filter((r) => !r.allow).flatMap((r) => matchingRules(r.argv)));
+    expect(
+      moduleRules()
+        .map((r) => r.id)
+        .filter((id) => !pinned.has(id)),
+    ).toEqual([]);
+  });
+  test("every env setting in module.toml has a test", () => {
+    const { strip, set, pass } = builtin(COMMAND).module.env;
+    const tested = (effect: EnvRow["effect"]) =>
+      envRows.filter((r) => r.effect === effect).map((r) => r.name);
+    const untested = (patterns: readonly string[], names: readonly string[]) =>
+      patterns.filter((p) => !names.some((n) => covers(p, n)));
+    expect(untested(strip, tested("strip"))).toEqual([]);
+    expect(untested(Object.keys(set), tested("set"))).toEqual([]);
+    expect(untested(pass, tested("pass"))).toEqual([]);
+  });
+  test("SECURITY.md names every deny rule and env setting", () => {
+    const doc = BUILTINS[COMMAND]?.security ?? "";
+    const { strip, set, pass } = builtin(COMMAND).module.env;
+    const names = [...moduleRules().map((r) => r.id), ...strip, ...Object.keys(set), ...pass];
+    expect(names.filter((n) => !doc.includes(`\`${n}\``))).toEqual([]);
+  });
+  test("row titles are unique", () => {
+    const titles = rows.map(title);
+    expect(titles.filter((t, i) => titles.indexOf(t) !== i)).toEqual([]);
+  });
+});

@@ -1,0 +1,242 @@
+// Attack corpus for the built-in ssh module: every row is a command line an agent may send, the decision
+// airlock must make, and the attack (or the everyday use) it stands for. builtins/ssh/SECURITY.md cites
+// these test names; keep them stable.
+import { describe, expect, test } from "bun:test";
+import { BUILTINS } from "../../../../src/config/builtins.ts";
+import { normalizeArgs } from "../../../../src/policy/args.ts";
+import { resolveParseSpec } from "../../../../src/policy/decide.ts";
+import { mergeEnv } from "../../../../src/policy/env.ts";
+import { planExec } from "../../../../src/policy/plan.ts";
+import { readingsOf } from "../../../../src/policy/readings.ts";
+import { compileRules } from "../../../../src/policy/rules.ts";
+import { builtin, decideBuiltin } from "../../../helpers/policy.ts";
+
+const COMMAND = "ssh";
+
+interface Row {
+  readonly argv: readonly string[];
+  readonly allow: boolean;
+  /** For denials: the rule that must decide, as the engine names it. */
+  readonly rule: string | undefined;
+  readonly why: string;
+}
+
+const deny = (argv: readonly string[], rule: string, why: string): Row => ({ argv, allow: false, rule, why });
+const allow = (argv: readonly string[], why: string): Row => ({ argv, allow: true, rule: undefined, why });
+
+const shown = (argv: readonly string[]) =>
+  argv.map((a) => (a === "" || /[\s"]/.test(a) ? JSON.stringify(a) : a)).join(" ");
+const title = (row: Row) => `${row.allow ? "allows" : "denies"} ${row.why} (${shown(row.argv)})`;
+
+function check(rows: readonly Row[]): void {
+  for (const row of rows) {
+    test(title(row), () => {
+      const decision = decideBuiltin(row.argv);
+      if (row.allow) expect(decision).toMatchObject({ allowed: true });
+      else
+        expect(decision).toMatchObject({ allowed: false, layer: "module", kind: "denied", rule: row.rule });
+    });
+  }
+}
+
+interface EnvRow {
+  readonly name: string;
+  readonly effect: "strip" | "set" | "pass";
+  readonly value?: string;
+  readonly why: string;
+}
+
+const moduleRules = () => compileRules("deny", builtin(COMMAND).module.deny ?? {});
+
+/** Every deny rule that matches under some reading, not only the first one (pins rules that others shadow). */
+function matchingRules(argv: readonly string[]): string[] {
+  const args = argv.slice(1);
+  const module = builtin(COMMAND);
+  const rules = moduleRules();
+  const spec = resolveParseSpec(module);
+  const facts = normalizeArgs(args, spec);
+  const depth = spec.subcommand_depth ?? Math.max(1, ...rules.map((r) => r.depth));
+  const readings = readingsOf(facts, depth, args.length);
+  if (readings === "too-ambiguous") return [];
+  return rules
+    .filter((r) => readings.some((reading) => r.matches({ args, facts, reading, spec })))
+    .map((r) => r.id);
+}
+
+const flag = (name: string) => `deny.args: '${name}'`;
+
+const legacySpellings: Row[] = [
+  deny(["ssh", "-A", "host"], flag("-A"), "-A, which forwards the host's ssh agent to the target"),
+  deny(["ssh", "-tA", "host"], flag("-A"), "-A at the end of a cluster"),
+  deny(["ssh", "-At", "host"], flag("-A"), "-A at the start of a cluster"),
+  deny(["ssh", "host", "-A"], flag("-A"), "-A after the destination (ssh reads options there too)"),
+  deny(["ssh", "-L", "8080:localhost:80", "host"], flag("-L"), "-L, a local port forward"),
+  deny(["ssh", "-L8080:localhost:80", "host"], flag("-L"), "-L glued to its value"),
+  deny(["ssh", "-NL", "8080:localhost:80", "host"], flag("-L"), "-L inside a cluster"),
+  deny(["ssh", "host", "-L", "8080:localhost:80"], flag("-L"), "-L after the destination"),
+  deny(
+    ["ssh", "-R", "9000:localhost:22", "host"],
+    flag("-R"),
+    "-R, a remote port forward into the host's network",
+  ),
+  deny(["ssh", "-D", "1080", "host"], flag("-D"), "-D, a SOCKS proxy"),
+  deny(["ssh", "-D1080", "host"], flag("-D"), "-D glued to its port"),
+  deny(["ssh", "-oProxyCommand=sh -c 'touch /tmp/p'", "host"], flag("-o"), "-oProxyCommand, a local command"),
+  deny(["ssh", "-o", "ProxyCommand=touch /tmp/p", "host"], flag("-o"), "-o ProxyCommand=… as two arguments"),
+  deny(
+    ["ssh", "-o", "proxycommand touch /tmp/p", "host"],
+    flag("-o"),
+    "-o with the key in lower case and a space instead of =",
+  ),
+  deny(["ssh", "-4oProxyCommand=x", "host"], flag("-o"), "-o glued inside a cluster"),
+  deny(
+    ["ssh", "-vvo", "ProxyCommand=x", "host"],
+    flag("-o"),
+    "-o at the end of a cluster, value in the next argument",
+  ),
+  deny(["ssh", "-lroot", "-oProxyCommand=x", "host"], flag("-o"), "-o after a glued -lUSER"),
+  deny(["ssh", "host", "-oProxyCommand=x"], flag("-o"), "-o after the destination"),
+  deny(
+    ["ssh", "host", "-p", "22", "-o", "LocalCommand=x"],
+    flag("-o"),
+    "-o after the destination and another option",
+  ),
+  deny(["ssh", "-oPermitLocalCommand=yes", "host"], flag("-o"), "-o PermitLocalCommand"),
+  deny(["ssh", "-F", "./ssh_config", "host"], flag("-F"), "-F, a config file the agent wrote"),
+  deny(["ssh", "-F./ssh_config", "host"], flag("-F"), "-F glued to its path"),
+  deny(["ssh", "-J", "jump.internal", "host"], flag("-J"), "-J, a jump host"),
+  deny(["ssh", "-W", "db.internal:5432", "host"], flag("-W"), "-W, stdio forwarding"),
+  deny(["ssh", "-X", "host"], flag("-X"), "-X, X11 forwarding"),
+  deny(["ssh", "-Y", "host"], flag("-Y"), "-Y, trusted X11 forwarding"),
+  deny(["ssh", "-E", "/home/u/.bashrc", "host"], flag("-E"), "-E, a log file written anywhere on the host"),
+  deny(["ssh", "-w", "0:0", "host"], flag("-w"), "-w, a tun device"),
+  deny(["ssh", "-O", "exit", "host"], flag("-O"), "-O, a control command to a master connection"),
+];
+
+const beyond04: Row[] = [
+  deny(["ssh", "-S", "/tmp/ctl", "host"], flag("-S"), "-S, a control socket the agent chose"),
+  deny(["ssh", "-I", "/tmp/evil.so", "host"], flag("-I"), "-I, which loads a PKCS#11 library into ssh"),
+  deny(["ssh", "-M", "host"], flag("-M"), "-M, master mode for connection sharing"),
+  deny(["ssh", "-G", "host"], flag("-G"), "-G, which prints the host's ssh configuration"),
+];
+
+const remoteCommands: Row[] = [
+  allow(["ssh", "host", "tar", "-C", "/var", "-czf", "-", "logs"], "a remote command with its own options"),
+  allow(
+    ["ssh", "host", "docker", "run", "-v", "/:/h", "alpine"],
+    "a remote docker command (it runs on the target)",
+  ),
+  allow(["ssh", "host", "sudo", "systemctl", "restart", "nginx"], "a remote sudo"),
+  allow(["ssh", "-t", "host", "sudo", "-i"], "an interactive remote sudo"),
+  allow(["ssh", "-l", "admin", "host", "df", "-h"], "-l USER with a remote command"),
+  allow(["ssh", "host", "ps", "aux"], "remote ps aux"),
+  allow(["ssh", "-q", "host", "--", "ls", "-la"], "a remote command after --"),
+];
+
+const everyday: Row[] = [
+  allow(["ssh", "host", "uptime"], "ssh host uptime"),
+  allow(["ssh", "deploy@host", "uptime"], "user@host"),
+  allow(["ssh", "-p", "2222", "host", "uptime"], "-p PORT"),
+  allow(["ssh", "-p2222", "host", "uptime"], "-pPORT glued"),
+  allow(["ssh", "-lroot", "host", "uptime"], "-lUSER glued"),
+  allow(
+    ["ssh", "-i", "~/.ssh/id_ed25519", "host", "uptime"],
+    "-i with a key of the host (allowed by design)",
+  ),
+  allow(["ssh", "-t", "host", "htop"], "-t for an interactive program"),
+  allow(["ssh", "-v", "host"], "-v"),
+  allow(["ssh", "-4", "-C", "host", "uptime"], "-4 -C"),
+  allow(["ssh", "-T", "git@github.com"], "-T git@github.com (an auth check)"),
+  allow(["ssh", "-n", "host", "uptime"], "-n"),
+  allow(["ssh", "-V"], "-V"),
+];
+
+const rows = [...legacySpellings, ...beyond04, ...remoteCommands, ...everyday];
+
+describe("ssh built-in: 0.4's rules in every spelling ssh accepts (clusters, glued values, after the host)", () =>
+  check(legacySpellings));
+describe("ssh built-in: options 0.4 did not deny", () => check(beyond04));
+describe("ssh built-in: the remote command is not ssh's (AIRLOCK-0.4 item 12)", () => check(remoteCommands));
+describe("ssh built-in: everyday commands", () => check(everyday));
+
+const envRows: EnvRow[] = [
+  {
+    name: "SSH_AUTH_SOCK",
+    effect: "strip",
+    why: "the host's ssh agent, which would sign for any key it holds",
+  },
+];
+
+function plannedEnv(
+  daemonEnv: Record<string, string>,
+  agentSet: Record<string, string>,
+): Record<string, string> {
+  const plan = planExec(
+    { command: COMMAND, args: [] },
+    builtin(COMMAND),
+    { name: "agent", commands: [], envSet: agentSet },
+    daemonEnv,
+  );
+  if ("error" in plan) throw new Error(plan.error);
+  return { ...plan.env };
+}
+
+/** `NAME*` in module.toml covers every name it prefixes. */
+const covers = (pattern: string, name: string) =>
+  pattern.endsWith("*") ? name.startsWith(pattern.slice(0, -1)) : name === pattern;
+
+describe(`${COMMAND} built-in: the child's environment`, () => {
+  for (const row of envRows) {
+    if (row.effect === "strip") {
+      test(`strips ${row.name}, ${row.why}, even when the daemon passes its whole environment`, () => {
+        const { strip } = builtin(COMMAND).module.env;
+        const daemonEnv = { [row.name]: "evil" };
+        const merged = mergeEnv({ daemonEnv, pass: ["*"], strip, agentSet: {}, moduleSet: {} });
+        expect(merged.env[row.name]).toBeUndefined();
+        expect(plannedEnv(daemonEnv, {})[row.name]).not.toBe("evil");
+      });
+    } else if (row.effect === "set") {
+      test(`sets ${row.name}=${JSON.stringify(row.value)} (${row.why}), over the daemon's and the agent's values`, () => {
+        const env = plannedEnv({ [row.name]: "daemon" }, { [row.name]: "agent" });
+        expect(env[row.name]).toBe(row.value ?? "");
+      });
+    } else {
+      test(`passes ${row.name} from the daemon: ${row.why}`, () => {
+        // A name the module also sets is passed and then overwritten: the module's value wins.
+        const expected = builtin(COMMAND).module.env.set[row.name] ?? "host-value";
+        expect(plannedEnv({ [row.name]: "host-value" }, {})[row.name]).toBe(expected);
+      });
+    }
+  }
+});
+
+describe(`${COMMAND} built-in: the corpus covers the module`, () => {
+  test("every deny rule in module.toml is matched by a denied row", () => {
+    const pinned = new Set(rows.filter((r) => !r.allow).flatMap((r) => matchingRules(r.argv)));
+    expect(
+      moduleRules()
+        .map((r) => r.id)
+        .filter((id) => !pinned.has(id)),
+    ).toEqual([]);
+  });
+  test("every env setting in module.toml has a test", () => {
+    const { strip, set, pass } = builtin(COMMAND).module.env;
+    const tested = (effect: EnvRow["effect"]) =>
+      envRows.filter((r) => r.effect === effect).map((r) => r.name);
+    const untested = (patterns: readonly string[], names: readonly string[]) =>
+      patterns.filter((p) => !names.some((n) => covers(p, n)));
+    expect(untested(strip, tested("strip"))).toEqual([]);
+    expect(untested(Object.keys(set), tested("set"))).toEqual([]);
+    expect(untested(pass, tested("pass"))).toEqual([]);
+  });
+  test("SECURITY.md names every deny rule and env setting", () => {
+    const doc = BUILTINS[COMMAND]?.security ?? "";
+    const { strip, set, pass } = builtin(COMMAND).module.env;
+    const names = [...moduleRules().map((r) => r.id), ...strip, ...Object.keys(set), ...pass];
+    expect(names.filter((n) => !doc.includes(`\`${n}\``))).toEqual([]);
+  });
+  test("row titles are unique", () => {
+    const titles = rows.map(title);
+    expect(titles.filter((t, i) => titles.indexOf(t) !== i)).toEqual([]);
+  });
+});
