@@ -25,6 +25,8 @@ export interface OperandFact {
 export interface ArgFacts {
   readonly options: readonly OptionFact[];
   readonly operands: readonly OperandFact[];
+  /** Index where an inner command begins (ssh's remote command, docker's command after the image). */
+  readonly opaqueFrom: number | undefined;
 }
 
 export type ResolvedParseSpec = Required<Omit<ParseSpec, "subcommand_depth" | "opaque_after_operand">> & {
@@ -36,6 +38,7 @@ export const defaultParseSpec: ResolvedParseSpec = {
   style: "gnu",
   long_prefixes: false,
   value_flags: [],
+  long_options: [],
   bool_flags: [],
   subcommand_depth: undefined,
   opaque_after_operand: {},
@@ -54,12 +57,14 @@ export function normalizeArgs(args: readonly string[], spec: ResolvedParseSpec):
   let optionsEnded = false;
   // An option of unknown arity without an inline value may take the next argument.
   let pendingUnknown: string | undefined;
+  let opaqueFrom: number | undefined;
 
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? "";
     const maybeValueOf = pendingUnknown;
     pendingUnknown = undefined;
-    if (optionsEnded || isOpaque(operands, spec) || arg === "-" || !arg.startsWith("-")) {
+    if (opaqueFrom === undefined && isOpaque(operands, spec)) opaqueFrom = i;
+    if (optionsEnded || opaqueFrom !== undefined || arg === "-" || !arg.startsWith("-")) {
       if (maybeValueOf !== undefined) options.push({ name: maybeValueOf, value: arg, index: i - 1 });
       operands.push({ text: arg, index: i, maybeValue: maybeValueOf !== undefined && !optionsEnded });
       continue;
@@ -85,10 +90,12 @@ export function normalizeArgs(args: readonly string[], spec: ResolvedParseSpec):
       // The next argument is this option's value for sure; a value that looks like an option is also
       // read as one, so a mis-declared arity can only add denials, never hide an option.
       options.push({ name: wantsNext, value: next, index: i });
-      if (!next.startsWith("-") || next === "-") i++;
+      // `--` after an option that takes a value is that value (git, getopt, pflag and Go's flag agree),
+      // and options go on after it.
+      if (!next.startsWith("-") || next === "-" || spec.end_of_options.includes(next)) i++;
     } else pendingUnknown = wantsNext;
   }
-  return { options, operands };
+  return { options, operands, opaqueFrom };
 
   function readLong(arg: string, s: ResolvedParseSpec) {
     const eq = arg.indexOf("=");

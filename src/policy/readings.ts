@@ -20,7 +20,9 @@ export function readingsOf(facts: ArgFacts, depth: number, argCount: number): Re
     if (readings.length > MAX_READINGS) return false;
     const next = facts.operands[from];
     if (chosen.length === depth || next === undefined) {
-      readings.push({ path: chosen.map((o) => o.text), commandStart: chosen[0]?.index ?? argCount });
+      // Without subcommands (depth 0, e.g. ssh) every argument is "after the command".
+      const commandStart = depth === 0 ? 0 : (chosen[0]?.index ?? argCount);
+      readings.push({ path: chosen.map((o) => o.text), commandStart });
       return true;
     }
     if (!walk(from + 1, [...chosen, next])) return false;

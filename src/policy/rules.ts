@@ -124,19 +124,29 @@ function legacyCondition(part: string, ci: boolean): (input: RuleInput) => boole
           optionNameMatches(flag, o.name, spec) &&
           o.value !== undefined &&
           globMatches(glob, o.value, options),
-      ) || args.some((raw) => globMatches(part, raw, options));
+      ) || outerArgs(args, facts).some((raw) => globMatches(part, raw, options));
   }
   if (part.startsWith("-")) {
     return ({ args, facts, spec }) =>
-      args.includes(part) || facts.options.some((o) => optionNameMatches(part, o.name, spec));
+      outerArgs(args, facts).includes(part) || facts.options.some((o) => optionNameMatches(part, o.name, spec));
   }
   return ({ facts }) => facts.operands.some((o) => globMatches(part, o.text, options));
+}
+
+/**
+ * 0.4 also matched the raw argument; airlock keeps that, except inside an inner command (ssh's remote
+ * command, docker's command after the image), where `ps -o pid` is not an ssh option.
+ */
+function outerArgs(args: readonly string[], facts: ArgFacts): readonly string[] {
+  return facts.opaqueFrom === undefined ? args : args.slice(0, facts.opaqueFrom);
 }
 
 /** Does an option as written on the command line select the option a rule names? */
 export function optionNameMatches(ruleName: string, observed: string, spec: ResolvedParseSpec): boolean {
   const wanted = canonical(ruleName, spec);
   if (observed === wanted) return true;
+  // An option the tool has under its own full name is that option, not an abbreviation (`--get`).
+  if (spec.long_options.includes(observed)) return false;
   // git's parse-options accepts any unambiguous prefix: `--upload-pa` is `--upload-pack`.
   return (
     spec.long_prefixes &&

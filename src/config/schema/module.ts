@@ -59,6 +59,10 @@ export const ParseSpec = v.strictObject({
     v.description("the tool accepts unambiguous prefixes of long options (git: --upload-pa)"),
   ),
   value_flags: v.pipe(v.optional(StringList, []), v.description("options known to take a value")),
+  long_options: v.pipe(
+    v.optional(StringList, []),
+    v.description("full long option names that are prefixes of others (`--get` is not `--get-regexp`)"),
+  ),
   bool_flags: v.pipe(v.optional(StringList, []), v.description("options known to take no value")),
   subcommand_depth: v.pipe(
     v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(4))),
