@@ -38,6 +38,7 @@ async function build(target: string | undefined, outfile: string): Promise<void>
     minify: true,
     bytecode: true,
     format: "esm",
+    splitting: true,
   });
   if (!result.success) {
     for (const log of result.logs) console.error(log);

@@ -1,11 +1,13 @@
-import { closeFd, receiveWithFds } from "../platform/fd-passing.ts";
+import { closeFd, receiveWithFds, waitReadable } from "../platform/fd-passing.ts";
 import { MAX_LINE_BYTES } from "../protocol/errors.ts";
 
 export type FirstLine =
   | { ok: true; line: Uint8Array; rest: Uint8Array; fds: number[] }
   | { ok: false; reason: "eof" | "timeout" | "too-long" | "error"; detail: string };
 
-const BACKOFF_MS = [0, 0, 1, 1, 2, 4, 8, 16];
+const BACKOFF_MS = [1, 1, 2, 4, 8, 16];
+/** The one blocking wait per connection: clients send right after connecting, so this is usually short. */
+const FIRST_WAIT_MS = 1;
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /**
@@ -47,7 +49,15 @@ export async function readFirstLine(fd: number, timeoutMs = HANDSHAKE_TIMEOUT_MS
       continue;
     }
     if (Date.now() > deadline) return fail("timeout", `no request within ${timeoutMs}ms`);
-    await Bun.sleep(BACKOFF_MS[attempt] ?? 16);
+    if (attempt === 0) {
+      try {
+        waitReadable(fd, FIRST_WAIT_MS);
+      } catch (error) {
+        return fail("error", (error as Error).message);
+      }
+      continue;
+    }
+    await Bun.sleep(BACKOFF_MS[attempt - 1] ?? 16);
   }
 }
 

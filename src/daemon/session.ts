@@ -7,6 +7,7 @@ import { explain } from "../policy/decide.ts";
 import { planExec } from "../policy/plan.ts";
 import { RPC_ERROR, type RpcErrorCode } from "../protocol/errors.ts";
 import {
+  base64OutputLine,
   type ClientNotification,
   type ErrorData,
   encodeLine,
@@ -32,7 +33,7 @@ export interface SessionIo {
 }
 
 /** Output stays in memory up to this much before the daemon stops reading the child. */
-const OUTPUT_HIGH_WATER = 64 * 1024;
+const OUTPUT_HIGH_WATER = 1024 * 1024;
 const ACCEPTED_STDIO: readonly FdKind[] = ["pipe", "socket", "char", "file"];
 
 export async function runSession(
@@ -161,10 +162,15 @@ export async function runSession(
             stdin: v2 ? "pipe" : "ignore",
             sink: {
               write: async (stream: StreamName, data: Uint8Array) => {
-                const text = v2
-                  ? Buffer.from(data).toString("base64")
-                  : decoders[stream].decode(data, { stream: true });
-                if (text !== "") io.writer.write(encodeLine(outputMessage(stream, text, v2)));
+                if (v2) {
+                  const base64 = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString(
+                    "base64",
+                  );
+                  io.writer.write(base64OutputLine(stream, base64));
+                } else {
+                  const text = decoders[stream].decode(data, { stream: true });
+                  if (text !== "") io.writer.write(encodeLine(outputMessage(stream, text, false)));
+                }
                 if (io.writer.pendingBytes > OUTPUT_HIGH_WATER) await io.writer.flushed();
               },
             },

@@ -253,6 +253,15 @@ function setCloseOnExec(fd: number): void {
   }
 }
 
+/**
+ * Blocks at most timeoutMs (keep it tiny: this stalls the event loop) until fd has data to read.
+ * The daemon uses it once per connection, so a request sent right after connecting is read at once
+ * instead of after a timer tick.
+ */
+export function waitReadable(fd: number, timeoutMs: number): void {
+  waitForReady(fd, socketConstants().POLLIN, timeoutMs);
+}
+
 /** Blocks at most timeoutMs until fd is ready for `events`. An interrupted wait just returns: the caller
  * retries its call, which is what it wanted to do anyway. */
 function waitForReady(fd: number, events: number, timeoutMs: number): void {

@@ -15,17 +15,21 @@ export class SocketWriter {
 
   write(data: string | Uint8Array): void {
     if (this.closed) return;
-    const bytes = typeof data === "string" ? this.encoder.encode(data) : data;
     if (this.queue.length > 0) {
-      this.queue.push(bytes);
+      this.queue.push(typeof data === "string" ? this.encoder.encode(data) : data);
       return;
     }
-    const written = this.socket.write(bytes);
+    // Strings go to Bun as they are (it encodes natively); only a remainder is encoded here.
+    const written = this.socket.write(data);
     if (written < 0) {
       this.close();
       return;
     }
-    if (written < bytes.byteLength) this.queue.push(bytes.subarray(written));
+    const length = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
+    if (written < length) {
+      const bytes = typeof data === "string" ? this.encoder.encode(data) : data;
+      this.queue.push(bytes.subarray(written));
+    }
   }
 
   /** Call from the socket's `drain` handler. */

@@ -83,12 +83,28 @@ export function resolveParseSpec(module: EffectiveModule): ResolvedParseSpec {
   };
 }
 
+// Modules are immutable once loaded; compile each one's rules once, not per request.
+const compiled = new WeakMap<EffectiveModule, { mode: RuleMode; rules: Rule[]; spec: ResolvedParseSpec }>();
+
+function compiledModule(module: EffectiveModule) {
+  let entry = compiled.get(module);
+  if (!entry) {
+    const { deny: denyRules, allow: allowRules } = module.module;
+    const mode: RuleMode = denyRules !== undefined ? "deny" : "allow";
+    entry = {
+      mode,
+      rules: compileRules(mode, denyRules ?? allowRules ?? {}),
+      spec: resolveParseSpec(module),
+    };
+    compiled.set(module, entry);
+  }
+  return entry;
+}
+
 /** Layer 3: the module's rules against the normalized args, under every plausible reading. */
 export function evaluateModule(module: EffectiveModule, args: readonly string[]): Decision {
-  const { command, deny: denyRules, allow: allowRules } = module.module;
-  const mode: RuleMode = denyRules !== undefined ? "deny" : "allow";
-  const rules = compileRules(mode, denyRules ?? allowRules ?? {});
-  const spec = resolveParseSpec(module);
+  const { command } = module.module;
+  const { mode, rules, spec } = compiledModule(module);
   const facts = normalizeArgs(args, spec);
   const depth = spec.subcommand_depth ?? Math.max(1, ...rules.map((r) => r.depth));
   const readings = readingsOf(facts, depth, args.length);

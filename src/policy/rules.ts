@@ -128,7 +128,8 @@ function legacyCondition(part: string, ci: boolean): (input: RuleInput) => boole
   }
   if (part.startsWith("-")) {
     return ({ args, facts, spec }) =>
-      outerArgs(args, facts).includes(part) || facts.options.some((o) => optionNameMatches(part, o.name, spec));
+      outerArgs(args, facts).includes(part) ||
+      facts.options.some((o) => optionNameMatches(part, o.name, spec));
   }
   return ({ facts }) => facts.operands.some((o) => globMatches(part, o.text, options));
 }

@@ -11,7 +11,10 @@ export class LineSplitter {
 
   constructor(private readonly maxBytes = MAX_LINE_BYTES) {}
 
-  /** Feeds bytes; returns complete lines (without "\n") and whether a line overflowed. */
+  /**
+   * Feeds bytes; returns complete lines (without "\n") and whether a line overflowed. Returned lines may
+   * share memory with `chunk`: use them before feeding the next chunk.
+   */
   push(chunk: Uint8Array): { lines: Uint8Array[]; overflow: boolean } {
     const lines: Uint8Array[] = [];
     let overflow = false;
@@ -20,6 +23,17 @@ export class LineSplitter {
       const newline = chunk.indexOf(10, start);
       const end = newline === -1 ? chunk.byteLength : newline;
       const piece = chunk.subarray(start, end);
+      // Fast path: a whole line inside this chunk is handed out without copying.
+      if (
+        newline !== -1 &&
+        this.parts.length === 0 &&
+        !this.overflowed &&
+        piece.byteLength <= this.maxBytes
+      ) {
+        lines.push(piece);
+        start = newline + 1;
+        continue;
+      }
       if (!this.overflowed) {
         if (this.size + piece.byteLength > this.maxBytes) {
           this.overflowed = true;

@@ -1,12 +1,12 @@
 // The shim: the airlock binary under a tool's name (a symlink called `git`). It forwards argv, cwd, stdio
 // and signals to the agent's daemon socket and behaves like the tool: same bytes, same exit code.
 // Keep imports light: this path must start fast (no TOML, valibot, citty or consola).
-import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync } from "node:fs";
 import type { Socket } from "bun";
 import { bunSocketFd, sendWithFds } from "../platform/fd-passing.ts";
 import { SocketWriter } from "../platform/socket-writer.ts";
 import { LineSplitter } from "../protocol/lines.ts";
-import { FORWARDED_SIGNALS } from "../protocol/messages.ts";
+import { FORWARDED_SIGNALS, readBase64Output } from "../protocol/messages.ts";
 import { BrokenPipe, OrderedWriter } from "./output.ts";
 
 export const DEFAULT_SOCKET = "/run/docker-airlock.sock";
@@ -34,7 +34,8 @@ export async function runShim(command: string, args: string[], socketPath?: stri
       command,
       args,
       cwd: currentDir(),
-      container_id: containerHint(),
+      // The daemon derives the container from the peer; 0.4 sent a hint read from mountinfo (0.6 ms).
+      container_id: null,
       protocol: 2,
       stdio: offerFds ? "fds" : "stream",
     },
@@ -60,6 +61,14 @@ export async function runShim(command: string, args: string[], socketPath?: stri
     finish(code);
   };
 
+  const writeOutput = (stream: string | undefined, bytes: Uint8Array) => {
+    (stream === "stderr" ? err : out).write(bytes).catch((error: unknown) => {
+      if (error instanceof BrokenPipe) {
+        socketRef?.end();
+        finish(EXIT.brokenPipe);
+      }
+    });
+  };
   const handle = (message: ServerLine) => {
     sawAnything = true;
     if (message.method === "stdio") {
@@ -71,13 +80,7 @@ export async function runShim(command: string, args: string[], socketPath?: stri
     }
     if (message.method === "output") {
       const { stream, data = "", encoding } = message.params ?? {};
-      const bytes = encoding === "base64" ? Buffer.from(data, "base64") : Buffer.from(data, "utf8");
-      (stream === "stderr" ? err : out).write(bytes).catch((error: unknown) => {
-        if (error instanceof BrokenPipe) {
-          socketRef?.end();
-          finish(EXIT.brokenPipe);
-        }
-      });
+      writeOutput(stream, encoding === "base64" ? Buffer.from(data, "base64") : Buffer.from(data, "utf8"));
       return;
     }
     if (message.result) return finish(message.result.exit_code ?? 0);
@@ -119,7 +122,14 @@ export async function runShim(command: string, args: string[], socketPath?: stri
           const { lines } = splitter.push(data);
           for (const raw of lines) {
             try {
-              handle(JSON.parse(new TextDecoder().decode(raw)) as ServerLine);
+              const text = new TextDecoder().decode(raw);
+              const output = readBase64Output(text);
+              if (output) {
+                sawAnything = true;
+                writeOutput(output.stream, output.data);
+                continue;
+              }
+              handle(JSON.parse(text) as ServerLine);
             } catch {
               complain("the daemon sent a malformed message", EXIT.failure);
             }
@@ -191,15 +201,5 @@ function currentDir(): string | undefined {
     return process.cwd();
   } catch {
     return undefined;
-  }
-}
-
-/** 0.4's hint: the first docker container id in our mountinfo. The daemon derives its own; this is a hint. */
-function containerHint(): string | null {
-  try {
-    const match = /\/docker\/containers\/([0-9a-f]{64})/.exec(readFileSync("/proc/self/mountinfo", "utf8"));
-    return match?.[1] ?? null;
-  } catch {
-    return null;
   }
 }
