@@ -1,0 +1,61 @@
+import { describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { AuditLog, redactArgs } from "../../../src/audit/log.ts";
+import { tempTree } from "../../helpers/temp-tree.ts";
+
+describe("redactArgs", () => {
+  const cases: [string[], string[], string][] = [
+    [["--password=hunter2"], ["--password=***"], "an inline password"],
+    [["--token", "abc"], ["--token", "***"], "a token in the next argument"],
+    [
+      ["clone", "https://user:ghp_secret@github.com/x.git"],
+      ["clone", "https://user:***@github.com/x.git"],
+      "user:token in a URL",
+    ],
+    [
+      ["push", "https://ghp_secret@github.com/x.git"],
+      ["push", "https://***@github.com/x.git"],
+      "a bare token in a URL",
+    ],
+    [["log", "--oneline"], ["log", "--oneline"], "ordinary args untouched"],
+  ];
+  test.each(cases)("%p → %p (%s)", (input, expected) => {
+    expect(redactArgs(input)).toEqual(expected);
+  });
+});
+
+describe("AuditLog", () => {
+  test("creates the file 0600 and writes one JSON object per line", async () => {
+    await using tree = await tempTree({});
+    const log = new AuditLog({ path: tree.at("a/airlock.log"), maxSizeBytes: 0, maxFiles: 5 });
+    log.write({ event: "exec", n: 1 });
+    log.write({ event: "exec", n: 2 });
+    expect(statSync(tree.at("a/airlock.log")).mode & 0o777).toBe(0o600);
+    const lines = readFileSync(tree.at("a/airlock.log"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.n)).toEqual([1, 2]);
+    expect(lines[0].ts).toMatch(/Z$/);
+  });
+
+  test("rotates by size, keeps max_files, and loses or splits no record", async () => {
+    await using tree = await tempTree({});
+    const path = tree.at("airlock.log");
+    const log = new AuditLog({ path, maxSizeBytes: 2000, maxFiles: 3 });
+    for (let n = 0; n < 200; n++) log.write({ event: "exec", n, pad: "x".repeat(50) });
+    const files = readdirSync(tree.path).sort();
+    expect(files).toEqual(["airlock.log", "airlock.log.1", "airlock.log.2"]);
+    const records = files.flatMap((f) =>
+      readFileSync(tree.at(f), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { n: number }),
+    );
+    const kept = records.map((r) => r.n).sort((a, b) => a - b);
+    // The newest records survive contiguously, each whole.
+    expect(kept.at(-1)).toBe(199);
+    expect(kept).toEqual(Array.from({ length: kept.length }, (_, i) => 200 - kept.length + i));
+    for (const f of files) expect(statSync(tree.at(f)).size).toBeLessThanOrEqual(2000);
+  });
+});
