@@ -107,7 +107,7 @@ describe("parseRequest", () => {
     const r = parseRequest(line);
     expect(r.ok).toBe(false);
     if (!r.ok) {
-      expect(r.code).toBe(code);
+      expect(r.code as number).toBe(code);
       expect(r.id).toEqual(id as never);
     }
   });
