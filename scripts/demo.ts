@@ -1,22 +1,72 @@
-// `npm run demo`: build, then show the policy engine on an attack and on an everyday command.
+// `npm run demo`: build airlock, start the daemon on a throwaway config, and use git through the shim.
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const root = join(import.meta.dir, "..");
 const airlock = join(root, "dist", "airlock");
-
-async function run(args: string[]): Promise<void> {
-  process.stdout.write(`\n$ airlock ${args.join(" ")}\n`);
-  const proc = Bun.spawn([airlock, ...args], { stdout: "inherit", stderr: "inherit" });
-  const code = await proc.exited;
-  process.stdout.write(`(exit ${code})\n`);
-}
+const say = (text: string) => process.stdout.write(`${text}\n`);
 
 const build = Bun.spawnSync([process.execPath, join(root, "scripts", "build.ts")], {
   stdout: "inherit",
   stderr: "inherit",
 });
 if (!build.success) process.exit(1);
-await run(["version"]);
-await run(["test", "--", "git", "-c", "core.sshCommand=touch /tmp/pwned", "fetch"]);
-await run(["test", "--", "git", "fetch", "--upload-pa=sh -c id", "origin"]);
-await run(["test", "--", "git", "push", "-u", "origin", "feature"]);
+
+const work = mkdtempSync(join(tmpdir(), "airlock-demo-"));
+mkdirSync(join(work, "config"));
+mkdirSync(join(work, "agents", "demo"), { recursive: true });
+mkdirSync(join(work, "bin"));
+writeFileSync(
+  join(work, "config", "config.toml"),
+  `[commands]\nenable = ["git"]\n\n[log]\npath = "${work}/airlock.log"\n`,
+);
+writeFileSync(join(work, "agents.toml"), `[demo]\npath = "${work}/agents/demo"\n`);
+writeFileSync(join(work, "agents", "demo", "airlock.toml"), 'commands = ["git"]\n');
+symlinkSync(airlock, join(work, "bin", "git"));
+
+const daemon = Bun.spawn(
+  [
+    airlock,
+    "start",
+    "--config",
+    join(work, "config"),
+    "--agents",
+    join(work, "agents.toml"),
+    "--sockets",
+    join(work, "sockets"),
+  ],
+  {
+    stderr: "inherit",
+  },
+);
+const socket = join(work, "sockets", "demo.sock");
+for (let i = 0; i < 200 && !(await Bun.file(socket).exists()); i++) await Bun.sleep(25);
+
+async function shim(args: string[]): Promise<void> {
+  say(`\n$ git ${args.join(" ")}        # the shim: ${join(work, "bin", "git")} -> airlock`);
+  const proc = Bun.spawn([join(work, "bin", "git"), ...args], {
+    cwd: root,
+    env: { ...process.env, AIRLOCK_SOCKET: socket },
+    stdout: "inherit",
+    stderr: "inherit",
+  });
+  say(`(exit ${await proc.exited})`);
+}
+
+try {
+  await shim(["log", "--oneline", "-3"]);
+  await shim(["-c", "core.sshCommand=touch /tmp/pwned", "fetch"]);
+  await shim(["fetch", "--upload-pa=sh -c id", "origin"]);
+  say(`\nThe audit log, ${work}/airlock.log:`);
+  say(await Bun.file(join(work, "airlock.log")).text());
+  say("$ airlock test -- git push -u origin feature   # the policy engine, dry-run");
+  Bun.spawnSync([airlock, "test", "--", "git", "push", "-u", "origin", "feature"], {
+    stdout: "inherit",
+    stderr: "inherit",
+  });
+} finally {
+  daemon.kill("SIGTERM");
+  await daemon.exited;
+  rmSync(work, { recursive: true, force: true });
+}
