@@ -17,6 +17,16 @@ export default defineCommand({
   },
   args: { ...locationFlags },
   async run({ args }) {
+    if (process.pid === 1 && process.env.AIRLOCK_UNDER_INIT !== "1") {
+      // PID 1 in a container: stay as a reaper, run the daemon as our child.
+      const { superviseAsInit } = await import("../platform/reaper.ts");
+      const code = await superviseAsInit([process.execPath, ...process.argv.slice(2)], {
+        ...process.env,
+        AIRLOCK_UNDER_INIT: "1",
+      });
+      // Bun still waits for the child we reaped ourselves; nothing else is left to do, so leave now.
+      process.exit(code);
+    }
     const flags = pathFlags(args);
     const config = loadFromFlags(flags, true);
     for (const warning of config.warnings) say(`airlock: warning: ${warning.message}`);

@@ -33,6 +33,8 @@ const SYMBOLS = {
   ioctl: { args: ["i32", "u64"], returns: "i32" },
   pipe: { args: ["buffer"], returns: "i32" },
   socketpair: { args: ["i32", "i32", "i32", "buffer"], returns: "i32" },
+  // The PID-1 reaper collects orphans that were re-parented to it.
+  waitpid: { args: ["i32", "buffer", "i32"], returns: "i32" },
 } as const;
 
 const ERRNO_FN = { args: [], returns: "ptr" } as const;
@@ -51,9 +53,34 @@ function openLibc() {
 
 /** Picks the shared symbols by name, so the result type does not depend on which errno symbol was loaded. */
 function bindShared(symbols: Library<typeof SYMBOLS>["symbols"]) {
-  const { close, socket, connect, getsockopt, setsockopt, sendmsg, recvmsg, poll, ioctl, pipe, socketpair } =
-    symbols;
-  return { close, socket, connect, getsockopt, setsockopt, sendmsg, recvmsg, poll, ioctl, pipe, socketpair };
+  const {
+    close,
+    socket,
+    connect,
+    getsockopt,
+    setsockopt,
+    sendmsg,
+    recvmsg,
+    poll,
+    ioctl,
+    pipe,
+    socketpair,
+    waitpid,
+  } = symbols;
+  return {
+    close,
+    socket,
+    connect,
+    getsockopt,
+    setsockopt,
+    sendmsg,
+    recvmsg,
+    poll,
+    ioctl,
+    pipe,
+    socketpair,
+    waitpid,
+  };
 }
 
 export type Libc = ReturnType<typeof openLibc>;

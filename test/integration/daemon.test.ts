@@ -434,3 +434,84 @@ function waitForLog(file: string, needle: string, what: string): Promise<void> {
     }
   });
 }
+
+describe("as PID 1 in a container", () => {
+  test("reaps orphans the tools leave behind: no zombies", async () => {
+    await using tree = await tempTree({
+      "config/config.toml": `[commands]\nenable = ["setsid"]\n[log]\npath = "$TREE/airlock.log"\n`,
+      "agents.toml": `[alpha]\npath = "$TREE/agent"\n`,
+      "agent/airlock.toml": 'commands = ["setsid"]\n',
+      "agent/commands/setsid.toml": programModule("/usr/bin/setsid"),
+    });
+    const { AIRLOCK } = await import("../helpers/binary.ts");
+    // A new pid namespace makes the daemon PID 1, as in a container without an init.
+    const unshare = Bun.spawn(
+      [
+        "unshare",
+        "--pid",
+        "--fork",
+        "--mount-proc",
+        AIRLOCK,
+        "start",
+        "--config",
+        tree.at("config"),
+        "--agents",
+        tree.at("agents.toml"),
+        "--sockets",
+        tree.at("s"),
+      ],
+      { stdout: "ignore", stderr: "pipe" },
+    );
+    let init = 0;
+    try {
+      await waitFor(
+        "the daemon socket",
+        () => Bun.spawnSync(["test", "-S", tree.at("s/alpha.sock")]).exitCode === 0,
+      );
+      init = Number(
+        Bun.spawnSync(["pgrep", "-P", String(unshare.pid)])
+          .stdout.toString()
+          .trim(),
+      );
+      // The client must live in the daemon's pid namespace, or its pid means nothing there.
+      const client = Bun.spawnSync(
+        [
+          "nsenter",
+          "-t",
+          String(init),
+          "-p",
+          "-m",
+          AIRLOCK,
+          "exec",
+          "--",
+          "setsid",
+          "-f",
+          "/bin/sleep",
+          "0.2",
+        ],
+        { env: { ...process.env, AIRLOCK_SOCKET: tree.at("s/alpha.sock") }, cwd: tree.path },
+      );
+      expect(client.exitCode).toBe(0);
+      const orphanGone = () =>
+        !Bun.spawnSync(["pgrep", "-P", String(init), "-x", "sleep"])
+          .stdout.toString()
+          .trim();
+      await waitFor("the orphan to exit and be reaped", orphanGone);
+      const children = Bun.spawnSync(["pgrep", "-P", String(init)])
+        .stdout.toString()
+        .trim()
+        .split("\n")
+        .filter(Boolean);
+      const zombies = children.filter((pid) =>
+        /State:\s+Z/.test(readFileSync(`/proc/${pid}/status`, "utf8")),
+      );
+      expect(zombies).toEqual([]);
+      // unshare does not forward signals; the init process does (to the daemon), then exits with it.
+      process.kill(init, "SIGTERM");
+      expect(await unshare.exited).toBe(0);
+    } finally {
+      if (init > 0) Bun.spawnSync(["kill", "-KILL", String(init)]);
+      unshare.kill("SIGKILL");
+    }
+  });
+});
