@@ -47,7 +47,7 @@ describe("airlock 0.4 clients (protocol v1)", () => {
     expect(r.stdout).toStartWith("git version ");
     expect(r.final).toEqual({ jsonrpc: "2.0", id: 1, result: { exit_code: 0 } });
     expect(r.messages[0]).toMatchObject({ jsonrpc: "2.0", method: "output", params: { stream: "stdout" } });
-    expect((r.messages[0]?.params as Record<string, unknown>).encoding).toBeUndefined();
+    expect((r.messages[0]?.params ?? {}) as Record<string, unknown>).not.toHaveProperty("encoding");
   });
 
   test("check answers {decision: allowed} without running anything, and a denial with -32600", async () => {
@@ -59,7 +59,7 @@ describe("airlock 0.4 clients (protocol v1)", () => {
     expect(ok.final).toEqual({ jsonrpc: "2.0", id: 7, result: { decision: "allowed" } });
     const denied = await rpc(daemon.socket("alpha"), execLine("git", ["-c", "core.pager=x", "log"]));
     expect(denied.final).toMatchObject({ id: 1, error: { code: -32600 } });
-    expect((denied.final?.error as { data?: unknown }).data).toBeUndefined();
+    expect(errorOf(denied).data).toBeUndefined();
   });
 
   test("an unknown command is -32601 `unknown command: X`", async () => {
@@ -92,7 +92,7 @@ describe("malformed input gets the right JSON-RPC error and never wedges the dae
   test.each(cases)("%s", async (_name, input, code) => {
     await using daemon = await startDaemon();
     const r = await rpc(daemon.socket("alpha"), input);
-    expect((r.final?.error as { code: number }).code).toBe(code);
+    expect(errorOf(r).code).toBe(code);
     const next = await rpc(daemon.socket("alpha"), execLine("git", ["--version"]));
     expect(next.final).toMatchObject({ result: { exit_code: 0 } });
   });
@@ -309,11 +309,7 @@ describe("load and lifecycle", () => {
         rpc(daemon.socket(`a${(i % 4) + 1}`), execLine("git", ["--version"])),
       ),
     );
-    const ok = results.filter(
-      (r) =>
-        (r.final?.result as { exit_code?: number } | undefined)?.exit_code === 0 &&
-        r.stdout.startsWith("git version"),
-    );
+    const ok = results.filter((r) => resultOf(r).exit_code === 0 && r.stdout.startsWith("git version"));
     expect(ok.length).toBe(200);
   });
 
@@ -367,7 +363,7 @@ describe("load and lifecycle", () => {
         rpc(daemon.socket("alpha"), execLine("flock", ["-n", lock.at("lock"), "sleep", "0.3"])),
       ),
     );
-    expect(runs.map((r) => (r.final?.result as { exit_code: number }).exit_code)).toEqual([0, 0, 0, 0]);
+    expect(runs.map((r) => resultOf(r).exit_code)).toEqual([0, 0, 0, 0]);
   });
 
   test("the child gets the module's env, not the daemon's secrets", async () => {
@@ -393,7 +389,7 @@ describe("load and lifecycle", () => {
     await using daemon = await startDaemon();
     const r = await rpc(daemon.socket("alpha"), execLine("git", ["status"], {}, "/etc"));
     expect(r.final).toMatchObject({ error: { code: -32600 } });
-    expect((r.final?.error as { message: string }).message).toContain("cwd mismatch");
+    expect(errorOf(r).message).toContain("cwd mismatch");
   });
 });
 
@@ -515,3 +511,15 @@ describe("as PID 1 in a container", () => {
     }
   });
 });
+
+function errorOf(r: { final: Record<string, unknown> | undefined }): {
+  code?: number;
+  message?: string;
+  data?: unknown;
+} {
+  return (r.final?.error ?? {}) as { code?: number; message?: string; data?: unknown };
+}
+
+function resultOf(r: { final: Record<string, unknown> | undefined }): { exit_code?: number } {
+  return (r.final?.result ?? {}) as { exit_code?: number };
+}
