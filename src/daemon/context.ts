@@ -1,5 +1,6 @@
 import type { AuditLog, AuditRecord } from "../audit/log.ts";
 import type { LoadedConfig } from "../config/load.ts";
+import type { DockerMounts } from "./docker-mounts.ts";
 import type { RunningChild } from "./exec.ts";
 import type { ConcurrencyLimit, KeyedMutex } from "./limits.ts";
 
@@ -11,6 +12,8 @@ export interface DaemonContext {
   readonly mutex: KeyedMutex;
   readonly running: Set<RunningChild>;
   readonly env: Readonly<Record<string, string | undefined>>;
+  readonly docker: DockerMounts;
+  socketOf(agent: string): string;
   /** True once shutdown began: new requests are refused. */
   stopping(): boolean;
 }

@@ -1,7 +1,56 @@
 import { readlinkSync, realpathSync, type Stats, statSync } from "node:fs";
 import { isAbsolute, relative } from "node:path";
+import { type DockerMounts, mapThroughMounts } from "./docker-mounts.ts";
 
-export type CwdResult = { ok: true; hostCwd: string } | { ok: false; reason: string };
+export type CwdResult =
+  | { ok: true; hostCwd: string; via: "peer" | "docker-mounts" }
+  | { ok: false; reason: string };
+
+export interface CwdInput {
+  readonly pid: number;
+  readonly claimed: string | undefined;
+  readonly roots: readonly string[];
+  /** The container to map through when the peer cannot be seen: derived if possible, else the client's hint. */
+  readonly container: string | undefined;
+  readonly docker: DockerMounts;
+}
+
+/**
+ * The peer's own directory when the daemon can see it; otherwise (another pid namespace, no permission)
+ * the claimed cwd mapped through the container's mounts. Anything else is denied, never used verbatim.
+ */
+export async function resolveCwd(input: CwdInput): Promise<CwdResult> {
+  const direct = resolvePeerCwd(input.pid, input.claimed, input.roots);
+  if (direct.ok || !("unreadable" in direct)) return direct;
+  if (input.claimed === undefined || !isAbsolute(input.claimed)) return { ok: false, reason: direct.reason };
+  if (input.container === undefined) {
+    return {
+      ok: false,
+      reason: `${direct.reason}, and there is no container to map '${input.claimed}' through`,
+    };
+  }
+  let mapped: string | undefined;
+  try {
+    mapped = mapThroughMounts(input.claimed, await input.docker.mountsOf(input.container));
+  } catch (error) {
+    return { ok: false, reason: `cannot map cwd '${input.claimed}': ${(error as Error).message}` };
+  }
+  if (mapped === undefined) {
+    return {
+      ok: false,
+      reason: `cwd '${input.claimed}' is not on a mount of container ${input.container.slice(0, 12)}`,
+    };
+  }
+  try {
+    if (!statSync(mapped).isDirectory())
+      return { ok: false, reason: `mapped cwd ${mapped} is not a directory` };
+  } catch {
+    return { ok: false, reason: `mapped cwd ${mapped} does not exist on the host` };
+  }
+  const confined = checkRoots(mapped, input.roots);
+  if (confined !== undefined) return { ok: false, reason: confined };
+  return { ok: true, hostCwd: mapped, via: "docker-mounts" };
+}
 
 /**
  * Where the command runs: the directory the peer process really is in, read from /proc/<pid>/cwd (the
@@ -13,15 +62,18 @@ export function resolvePeerCwd(
   pid: number,
   claimed: string | undefined,
   roots: readonly string[],
-): CwdResult {
+): CwdResult | { ok: false; reason: string; unreadable: true } {
   const procCwd = `/proc/${pid}/cwd`;
   let real: Stats;
   try {
+    // pid 0: the peer lives in a pid namespace the daemon cannot see.
+    if (pid <= 0) throw Object.assign(new Error("peer pid not visible"), { code: "ESRCH" });
     real = statSync(procCwd);
   } catch (error) {
     return {
       ok: false,
-      reason: `cannot read the client's working directory (${code(error)}); the daemon needs the client's uid or CAP_SYS_PTRACE`,
+      unreadable: true,
+      reason: `cannot read the client's working directory (${code(error)}); the daemon needs the client's uid or CAP_SYS_PTRACE, in its pid namespace`,
     };
   }
   if (claimed !== undefined) {
@@ -42,7 +94,7 @@ export function resolvePeerCwd(
   const hostCwd = hostPathOf(procCwd, real);
   const confined = checkRoots(hostCwd, roots);
   if (confined !== undefined) return { ok: false, reason: confined };
-  return { ok: true, hostCwd };
+  return { ok: true, hostCwd, via: "peer" };
 }
 
 /** The host-visible path of the peer's cwd when there is one; else the /proc link itself, which works as a cwd. */

@@ -11,6 +11,7 @@ import { LineSplitter } from "../protocol/lines.ts";
 import { type ClientNotification, encodeLine, errorMessage } from "../protocol/messages.ts";
 import { parseClientLine, parseRequest } from "../protocol/parse.ts";
 import type { DaemonContext } from "./context.ts";
+import { DockerMounts } from "./docker-mounts.ts";
 import type { RunningChild } from "./exec.ts";
 import { readFirstLine } from "./handshake.ts";
 import { ConcurrencyLimit, KeyedMutex } from "./limits.ts";
@@ -73,6 +74,8 @@ export class Daemon {
       mutex: new KeyedMutex(),
       running: new Set<RunningChild>(),
       env: { ...process.env },
+      docker: new DockerMounts(),
+      socketOf: (agent) => this.socketOf(agent),
       stopping: () => this.isStopping,
     };
   }

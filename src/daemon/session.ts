@@ -17,8 +17,9 @@ import {
   resultMessage,
   type StreamName,
 } from "../protocol/messages.ts";
+import { containerOfPeer } from "./container.ts";
 import type { DaemonContext } from "./context.ts";
-import { resolvePeerCwd } from "./cwd.ts";
+import { resolveCwd } from "./cwd.ts";
 import { type ChildStdio, type RunningChild, spawnChild } from "./exec.ts";
 
 /** The connection a session talks over; the server owns the socket, the session only these. */
@@ -47,17 +48,20 @@ export async function runSession(
   const started = performance.now();
   const { params, id } = request;
   const v2 = params.protocol === 2;
+  const container = containerOfPeer(peer.pid, params.container_id);
   const base = {
     event: request.method,
     agent: agentName,
+    socket: ctx.socketOf(agentName),
     peer: { uid: peer.uid, pid: peer.pid },
     id,
     command: params.command,
     args: redactArgs(params.args),
     cwd: params.cwd,
-    container_claimed: params.container_id ?? undefined,
+    container,
     protocol: params.protocol,
   };
+
   let fdsOwned = fds;
   const closeFds = () => {
     for (const fd of fdsOwned) closeFd(fd);
@@ -120,7 +124,13 @@ export async function runSession(
   const plan = planExec(command, module, agent.policy, ctx.env, config.daemon?.limits);
   if ("error" in plan) return fail(RPC_ERROR.internal, plan.error, { kind: "error" }, "error");
 
-  const cwd = resolvePeerCwd(peer.pid, params.cwd, agent.roots);
+  const cwd = await resolveCwd({
+    pid: peer.pid,
+    claimed: params.cwd,
+    roots: agent.roots,
+    container: container.derived ?? container.claimed,
+    docker: ctx.docker,
+  });
   if (!cwd.ok)
     return fail(
       RPC_ERROR.invalidRequest,
@@ -218,6 +228,7 @@ export async function runSession(
     const record = {
       ...base,
       host_cwd: cwd.hostCwd,
+      cwd_via: cwd.via,
       stdio,
       decision: "allowed",
       rule: decision.rule,

@@ -54,11 +54,13 @@ export async function launch(
   tree: TempTree,
   agentNames: readonly string[],
   env?: Record<string, string>,
+  /** How to run the binary, e.g. under setpriv as another uid (sockets then go in run/, which it owns). */
+  command: readonly string[] = [AIRLOCK],
 ): Promise<RunningDaemon> {
-  const socketsDir = tree.at("s");
+  const socketsDir = command.length > 1 ? tree.at("run/s") : tree.at("s");
   const proc = Bun.spawn(
     [
-      AIRLOCK,
+      ...command,
       "start",
       "--config",
       tree.at("config"),

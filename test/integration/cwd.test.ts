@@ -1,0 +1,146 @@
+// Where a command runs: the peer's real directory, mapped or confined, never a path the client merely claims.
+import { describe, expect, test } from "bun:test";
+import { chmodSync, chownSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
+import { AIRLOCK } from "../helpers/binary.ts";
+import { launch, programModule, startDaemon } from "../helpers/daemon.ts";
+import { execLine } from "../helpers/rpc-client.ts";
+import { tempTree } from "../helpers/temp-tree.ts";
+
+/** A client that really sits in `cwd` and sends a 0.4-style request claiming `claimed`. */
+async function clientIn(
+  socket: string,
+  cwd: string,
+  claimed: string,
+  command: string,
+  prefix: string[] = [],
+  extra: Record<string, unknown> = {},
+) {
+  const line = execLine(command, [], extra, claimed);
+  const script = `const s = await Bun.connect({ unix: ${JSON.stringify(socket)}, socket: { open(s) { s.write(${JSON.stringify(line)}); }, data(_s, d) { process.stdout.write(d); }, close() { process.exit(0); } } });`;
+  const proc = Bun.spawn([...prefix, process.execPath, "-e", script], {
+    cwd,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const out = await new Response(proc.stdout).text();
+  await proc.exited;
+  return out
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+const stdoutOf = (messages: Record<string, unknown>[]) =>
+  messages
+    .filter((m) => m.method === "output")
+    .map((m) => (m.params as { data: string }).data)
+    .join("");
+
+describe("the peer's real directory", () => {
+  test("the command runs where the client really is", async () => {
+    await using daemon = await startDaemon({
+      enable: ["pwd"],
+      agents: { alpha: { overrides: { pwd: programModule("/bin/pwd") } } },
+    });
+    await using work = await tempTree({ "sub/x": "" });
+    const messages = await clientIn(daemon.socket("alpha"), work.at("sub"), work.at("sub"), "pwd");
+    expect(stdoutOf(messages).trim()).toBe(work.at("sub"));
+  });
+
+  test("a client claiming a directory it is not in is denied (cwd mismatch)", async () => {
+    await using daemon = await startDaemon({
+      enable: ["pwd"],
+      agents: { alpha: { overrides: { pwd: programModule("/bin/pwd") } } },
+    });
+    await using work = await tempTree({ "a/x": "", "b/y": "" });
+    const messages = await clientIn(daemon.socket("alpha"), work.at("a"), work.at("b"), "pwd");
+    expect(JSON.stringify(messages.at(-1))).toContain("cwd mismatch");
+    expect(stdoutOf(messages)).toBe("");
+  });
+
+  test("a client in its own mount namespace is served in its private directory", async () => {
+    await using daemon = await startDaemon({
+      enable: ["ls"],
+      agents: { alpha: { overrides: { ls: programModule("/bin/ls") } } },
+    });
+    await using work = await tempTree({ "ns/.keep": "" });
+    // Inside: a tmpfs over ns/ holding a file only that namespace can see.
+    const script = `mount -t tmpfs none ${work.at("ns")} && cd ${work.at("ns")} && touch only-in-namespace && exec "$@"`;
+    const prefix = ["unshare", "-Urm", "/bin/sh", "-c", script, "sh"];
+    const messages = await clientIn(daemon.socket("alpha"), work.path, work.at("ns"), "ls", prefix);
+    expect(stdoutOf(messages)).toContain("only-in-namespace");
+  });
+});
+
+describe("[workspace] roots", () => {
+  test("a symlink inside a root that leads outside it is followed, and denied", async () => {
+    await using work = await tempTree({ "root/inside/x": "", "outside/secret": "" });
+    symlinkSync(work.at("outside"), work.at("root/escape"));
+    await using daemon = await startDaemon({
+      enable: ["pwd"],
+      agents: {
+        alpha: {
+          overrides: { pwd: programModule("/bin/pwd") },
+          extra: `[workspace]\nroots = ["${work.at("root")}"]\n`,
+        },
+      },
+    });
+    const inside = await clientIn(
+      daemon.socket("alpha"),
+      work.at("root/inside"),
+      work.at("root/inside"),
+      "pwd",
+    );
+    expect(stdoutOf(inside).trim()).toBe(work.at("root/inside"));
+    const escaped = await clientIn(
+      daemon.socket("alpha"),
+      work.at("root/escape"),
+      work.at("root/escape"),
+      "pwd",
+    );
+    expect(JSON.stringify(escaped.at(-1))).toContain("outside the agent's workspace roots");
+  });
+});
+
+describe("when the daemon cannot see the client (another uid without ptrace, another pid namespace)", () => {
+  test("the claimed cwd is mapped through the container's mounts (docker inspect), and unmapped paths are denied", async () => {
+    await using tree = await tempTree({
+      "config/config.toml": `[commands]\nenable = ["pwd"]\n[log]\npath = "$TREE/run/airlock.log"\n[daemon]\nallowed_uids = [65534]\n`,
+      "agents.toml": `[alpha]\npath = "$TREE/agent"\n`,
+      "agent/airlock.toml": 'commands = ["pwd"]\n',
+      "agent/commands/pwd.toml": programModule("/bin/pwd"),
+      "ws/sub/.keep": "",
+      "bin/docker": {
+        mode: 0o755,
+        text: `#!/bin/sh\necho "$*" >> $TREE/run/docker-calls\necho '[{"Type":"bind","Source":"$TREE/ws","Destination":"/workspace"},{"Type":"volume","Source":"/var/lib/docker/volumes/x","Destination":"/data"}]'\n`,
+      },
+    });
+    // The daemon runs as uid 65532 and the client as 65534: the daemon may not read the client's /proc cwd.
+    chmodSync(tree.path, 0o755);
+    for (const dir of ["config", "agent", "agent/commands", "ws", "ws/sub", "bin"])
+      chmodSync(tree.at(dir), 0o755);
+    mkdirSync(tree.at("run"));
+    chownSync(tree.at("run"), 65532, 65532);
+    const daemon = await launch(
+      tree,
+      ["alpha"],
+      { PATH: `${tree.at("bin")}:${process.env.PATH}`, HOME: tree.at("run") },
+      ["setpriv", "--reuid=65532", "--regid=65532", "--clear-groups", AIRLOCK],
+    );
+    try {
+      const asNobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
+      // A 0.4 client names its container; with the peer out of sight, that hint picks the mounts to map through.
+      const hint = { container_id: "4f2a9c" };
+      const mapped = await clientIn(daemon.socket("alpha"), "/", "/workspace/sub", "pwd", asNobody, hint);
+      expect(stdoutOf(mapped).trim()).toBe(tree.at("ws/sub"));
+      expect(readFileSync(tree.at("run/docker-calls"), "utf8")).toContain(
+        "inspect --format {{json .Mounts}} --",
+      );
+      const unmapped = await clientIn(daemon.socket("alpha"), "/", "/etc", "pwd", asNobody, hint);
+      expect(JSON.stringify(unmapped.at(-1))).toContain("is not on a mount");
+    } finally {
+      await daemon.stop("SIGKILL");
+    }
+  });
+});
