@@ -15,8 +15,10 @@ export const commands = {
   test: () => import("./test.ts"),
   show: () => import("./show.ts"),
   check: () => import("./check.ts"),
+  log: () => import("./log.ts"),
   profile: () => import("./profile.ts"),
   version: () => import("./version.ts"),
+  "hook-util": () => import("./hook-util.ts"),
 } satisfies Record<string, () => Promise<Loaded>>;
 
 type CommandName = keyof typeof commands;

@@ -65,6 +65,7 @@ export default defineCommand({
       process.on("SIGTERM", () => stop("SIGTERM"));
       process.on("SIGINT", () => stop("SIGINT"));
     });
-    return EXIT.ok;
+    // Everything is stopped and recorded; idle keep-alive timers of closed sockets must not delay the exit.
+    process.exit(EXIT.ok);
   },
 });

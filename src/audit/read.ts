@@ -1,0 +1,82 @@
+import { existsSync, readFileSync } from "node:fs";
+
+export type AuditEntry = Record<string, unknown> & { ts?: string; event?: string; agent?: string };
+
+/** The log and its rotated files, oldest first: airlock.log.N … airlock.log.1, airlock.log. */
+export function logFiles(path: string, maxFiles = 100): string[] {
+  const files: string[] = [];
+  for (let n = maxFiles; n >= 1; n--) if (existsSync(`${path}.${n}`)) files.push(`${path}.${n}`);
+  if (existsSync(path)) files.push(path);
+  return files;
+}
+
+export function parseLines(text: string): { entries: AuditEntry[]; bad: number } {
+  const entries: AuditEntry[] = [];
+  let bad = 0;
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") continue;
+    try {
+      const value = JSON.parse(line) as unknown;
+      if (typeof value === "object" && value !== null && !Array.isArray(value))
+        entries.push(value as AuditEntry);
+      else bad++;
+    } catch {
+      bad++;
+    }
+  }
+  return { entries, bad };
+}
+
+export function readLog(path: string): { entries: AuditEntry[]; bad: number } {
+  const all: AuditEntry[] = [];
+  let bad = 0;
+  for (const file of logFiles(path)) {
+    const parsed = parseLines(readFileSync(file, "utf8"));
+    all.push(...parsed.entries);
+    bad += parsed.bad;
+  }
+  return { entries: all, bad };
+}
+
+/** `10m`, `2h`, `1d`, `30s`, or an ISO date: the earliest time to show. */
+export function parseSince(since: string, now: number): number | undefined {
+  const relative = /^(\d+)([smhd])$/.exec(since);
+  if (relative) {
+    const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as "s" | "m" | "h" | "d"];
+    return now - Number(relative[1]) * unit;
+  }
+  const absolute = Date.parse(since);
+  return Number.isNaN(absolute) ? undefined : absolute;
+}
+
+export interface LogFilter {
+  readonly agent?: string | undefined;
+  readonly since?: number | undefined;
+}
+
+export function matches(entry: AuditEntry, filter: LogFilter): boolean {
+  if (filter.agent !== undefined && entry.agent !== filter.agent) return false;
+  if (filter.since !== undefined) {
+    const at = typeof entry.ts === "string" ? Date.parse(entry.ts) : Number.NaN;
+    if (Number.isNaN(at) || at < filter.since) return false;
+  }
+  return true;
+}
+
+/** One line for a human: time, agent, what ran, and how it ended. */
+export function formatEntry(entry: AuditEntry): string {
+  const time = typeof entry.ts === "string" ? entry.ts.replace("T", " ").replace(/\.\d+Z$/, "Z") : "?";
+  const agent = typeof entry.agent === "string" ? entry.agent : "-";
+  const what =
+    entry.event === "exec" || entry.event === "check"
+      ? [entry.command, ...(Array.isArray(entry.args) ? entry.args : [])].map(String).join(" ")
+      : String(entry.event ?? "?");
+  const outcome = String(entry.outcome ?? "");
+  const exit = entry.signal
+    ? ` ${String(entry.signal)}`
+    : entry.exit_code !== undefined
+      ? ` exit ${String(entry.exit_code)}`
+      : "";
+  const reason = entry.reason ? ` — ${String(entry.reason)}` : "";
+  return `${time}  ${agent.padEnd(12)} ${what.length > 60 ? `${what.slice(0, 57)}...` : what.padEnd(60)} ${outcome}${exit}${reason}`;
+}
