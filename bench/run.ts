@@ -18,7 +18,8 @@ function setup() {
     join(work, "config/config.toml"),
     `[commands]\nenable = ["git"]\n[log]\npath = "${work}/airlock.log"\n`,
   );
-  writeFileSync(join(work, "agents.toml"), `[bench]\npath = "${work}/agent"\n`);
+  const agents = ["bench", ...Array.from({ length: 19 }, (_, i) => `load${i}`)];
+  writeFileSync(join(work, "agents.toml"), agents.map((a) => `[${a}]\npath = "${work}/agent"\n`).join("\n"));
   writeFileSync(join(work, "agent/airlock.toml"), 'commands = ["git"]\n');
   symlinkSync(AIRLOCK, join(work, "git"));
   const repo = join(work, "repo");
@@ -101,6 +102,44 @@ async function throughput(
   return { mbps: bytes / 1024 / 1024 / seconds, exact: hash.digest("hex") === digest };
 }
 
+/** One 0.4-style request over a raw socket; resolves with the exit code, or -1 when the answer was lost. */
+async function rawRequest(socket: string, cwd: string): Promise<number> {
+  const line = `${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "exec", params: { command: "git", args: ["--version"], cwd } })}\n`;
+  let text = "";
+  const done = Promise.withResolvers<void>();
+  await Bun.connect({
+    unix: socket,
+    socket: {
+      open: (s) => void s.write(line),
+      data: (_s, d) => {
+        text += new TextDecoder().decode(d);
+      },
+      close: () => done.resolve(),
+      error: () => done.resolve(),
+    },
+  });
+  await done.promise;
+  const final = text.trim().split("\n").at(-1) ?? "";
+  try {
+    return (JSON.parse(final) as { result?: { exit_code?: number } }).result?.exit_code ?? -1;
+  } catch {
+    return -1;
+  }
+}
+
+async function load(requests: number, agents: number, cwd: string, pid: number) {
+  const start = performance.now();
+  const codes = await Promise.all(
+    Array.from({ length: requests }, (_, i) => {
+      const agent = i % agents === 0 ? "bench" : `load${(i % agents) - 1}`;
+      return rawRequest(join(work, "s", `${agent}.sock`), cwd);
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  const rss = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+  return { ok: codes.filter((c) => c === 0).length, lost: codes.filter((c) => c !== 0).length, seconds, rss };
+}
+
 function machine(): string {
   const cpu = cpus()[0]?.model ?? "unknown CPU";
   const kernel = readFileSync("/proc/sys/kernel/osrelease", "utf8").trim();
@@ -110,6 +149,7 @@ function machine(): string {
 const { repo, sha, digest } = setup();
 const daemon = await startDaemon();
 try {
+  const loadRun = await load(500, 20, process.cwd(), daemon.proc.pid);
   const version = roundTrip(["--version"], repo, daemon.socket);
   const status = roundTrip(["status", "--short"], repo, daemon.socket);
   const shimEnv = { ...process.env, AIRLOCK_SOCKET: daemon.socket };
@@ -150,6 +190,12 @@ try {
     `| shim, streaming | ${stream.mbps.toFixed(0)} | ${(stream.mbps / direct.mbps).toFixed(2)} | ${stream.exact} |`,
     "",
     `Daemon peak RSS (VmHWM) after all runs: ${hwm.toFixed(0)} MiB.`,
+    "",
+    "## Daemon under load (budget: 500 concurrent requests over 20 agents, 0 lost, RSS ≤ 100 MiB)",
+    "",
+    "| requests | agents | completed | lost | wall time | daemon peak RSS |",
+    "|---|---|---|---|---|---|",
+    `| 500 | 20 | ${loadRun.ok} | ${loadRun.lost} | ${loadRun.seconds.toFixed(2)} s | ${loadRun.rss.toFixed(0)} MiB |`,
     "",
   ];
   writeFileSync(join(root, "bench", "RESULTS.md"), rows.join("\n"));

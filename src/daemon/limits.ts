@@ -5,7 +5,7 @@ export class ConcurrencyLimit {
 
   constructor(
     private readonly max: number,
-    private readonly maxWaiting = max * 4,
+    private readonly maxWaiting = Math.max(1024, max * 16),
   ) {}
 
   /** Resolves with a release function, or with undefined when the queue is full. */
