@@ -523,3 +523,69 @@ function errorOf(r: { final: Record<string, unknown> | undefined }): {
 function resultOf(r: { final: Record<string, unknown> | undefined }): { exit_code?: number } {
   return (r.final?.result ?? {}) as { exit_code?: number };
 }
+
+describe("startup and the shim's edges", () => {
+  test("zero agents is a valid daemon with no sockets", async () => {
+    await using tree = await tempTree({
+      "config/config.toml": `[commands]\nenable = ["git"]\n[log]\npath = "$TREE/airlock.log"\n`,
+    });
+    const { AIRLOCK } = await import("../helpers/binary.ts");
+    const proc = Bun.spawn([AIRLOCK, "start", "--config", tree.at("config"), "--sockets", tree.at("s")], {
+      stderr: "pipe",
+    });
+    const reader = (proc.stderr as ReadableStream<Uint8Array>).getReader();
+    let text = "";
+    while (!text.includes("no sockets opened")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    expect(text).toContain("airlock: enabled commands: git");
+    proc.kill("SIGTERM");
+    expect(await proc.exited).toBe(0);
+  });
+
+  test("a socket path over the OS limit is a clear startup error", async () => {
+    await using tree = await tempTree({
+      "config/config.toml": `[commands]\nenable = ["git"]\n[log]\npath = "$TREE/airlock.log"\n`,
+      "agents.toml": `[alpha]\npath = "$TREE/agent"\n`,
+      "agent/airlock.toml": "commands = []\n",
+    });
+    const { AIRLOCK } = await import("../helpers/binary.ts");
+    const sockets = tree.at("x".repeat(120));
+    const r = Bun.spawnSync([
+      AIRLOCK,
+      "start",
+      "--config",
+      tree.at("config"),
+      "--agents",
+      tree.at("agents.toml"),
+      "--sockets",
+      sockets,
+    ]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr.toString()).toContain("over the OS limit");
+  });
+
+  test("an unreachable daemon is one actionable line and exit 127", async () => {
+    const r = await runShim(shimNamed("git"), ["status"], { socket: "/nonexistent/airlock.sock" });
+    expect(r.exitCode).toBe(127);
+    expect(r.stderr).toContain("cannot reach the airlock daemon at /nonexistent/airlock.sock");
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  test.each(MODES)(
+    "exit code 1 passes through, and airlock exec works without a symlink (%s)",
+    async (mode) => {
+      await using daemon = await startDaemon({
+        enable: ["false"],
+        agents: { alpha: { overrides: { false: programModule("/bin/false") } } },
+      });
+      const { AIRLOCK } = await import("../helpers/binary.ts");
+      const r = Bun.spawnSync([AIRLOCK, "exec", "--socket", daemon.socket("alpha"), "--", "false"], {
+        env: { ...process.env, AIRLOCK_STDIO: mode },
+      });
+      expect(r.exitCode).toBe(1);
+    },
+  );
+});
