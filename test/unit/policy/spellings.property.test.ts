@@ -39,8 +39,13 @@ function spellings(command: string, flag: string): fc.Arbitrary<string[]> {
   }
   if (flag.startsWith("--")) {
     const name = flag.slice(2);
+    // Prefixes the tool reads as an option of their own (`[parse] long_options`, e.g. git's --to) are that
+    // option, not an abbreviation of this one.
     const abbreviation = spec.long_prefixes
-      ? fc.integer({ min: 1, max: name.length }).map((n) => `--${name.slice(0, n)}`)
+      ? fc
+          .integer({ min: 1, max: name.length })
+          .map((n) => `--${name.slice(0, n)}`)
+          .filter((f) => f === flag || !spec.long_options.includes(f))
       : fc.constant(flag);
     return fc.oneof(
       abbreviation.map((f) => [f]),

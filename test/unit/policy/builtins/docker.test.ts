@@ -75,6 +75,15 @@ const hostNamespace = "deny.patterns[5]";
 const volumeDriver = "deny.patterns[6]";
 const cpOutside = "deny.patterns[7]";
 const contextOutside = "deny.patterns[8]";
+const buildOutput = "deny.patterns[9]";
+const buildContext = "deny.patterns[10]";
+const dockerfileAbsolute = "deny.patterns[11]";
+const dockerfileDotDot = "deny.patterns[12]";
+const fileOptionAbsolute = "deny.patterns[13]";
+const fileOptionDotDot = "deny.patterns[14]";
+const volumesFrom = "deny.patterns[15]";
+const saveAbsolute = "deny.patterns[16]";
+const saveDotDot = "deny.patterns[17]";
 
 const legacySpellings: Row[] = [
   deny(
@@ -235,6 +244,36 @@ const bypassesOf04: Row[] = [
     "a bind mount of the home directory",
   ),
   deny(["docker", "run", "--volume=.:/src", "ubuntu"], hostPathVolume, "--volume=.:/src"),
+  deny(
+    ["docker", "run", "-e", "--", "--cap-add", "SYS_ADMIN", "ubuntu"],
+    flag("--cap-add"),
+    "--cap-add after an option whose value is a literal -- (pflag takes -- as the value)",
+  ),
+  deny(
+    ["docker", "run", "--label", "--", "-v", "/:/host", "ubuntu"],
+    arg("-v=/*:*"),
+    "-v after --label whose value is a literal --",
+  ),
+  deny(
+    ["docker", "run", "-e", "--", "--mount", "type=bind,src=/,dst=/h", "ubuntu"],
+    bindMount,
+    "--mount type=bind after an option whose value is a literal --",
+  ),
+  deny(
+    ["docker", "run", "-e", "--", "--device", "/dev/sda", "ubuntu"],
+    flag("--device"),
+    "--device after an option whose value is a literal --",
+  ),
+  deny(
+    ["docker", "run", "-e", "--", "--security-opt", "seccomp=unconfined", "ubuntu"],
+    flag("--security-opt"),
+    "--security-opt after an option whose value is a literal --",
+  ),
+  deny(
+    ["docker", "run", "--rm", "-v", "./data:/data", "alpine"],
+    hostPathVolume,
+    "a relative bind mount after --rm",
+  ),
 ];
 
 const otherEngines: Row[] = [
@@ -304,6 +343,80 @@ const hostFiles: Row[] = [
   deny(["docker", "buildx", "build", "/"], contextOutside, "buildx build /"),
   deny(["docker", "image", "build", "/"], contextOutside, "image build /"),
   deny(["docker", "builder", "build", "/"], contextOutside, "builder build /"),
+  deny(
+    ["docker", "build", "-o", "type=local,dest=/home/u/.config/autostart", "."],
+    buildOutput,
+    "build -o type=local, files written to a host directory",
+  ),
+  deny(["docker", "build", "--output=out", "."], buildOutput, "build --output, even into the workspace"),
+  deny(["docker", "buildx", "build", "-o", "type=tar,dest=/tmp/x.tar", "."], buildOutput, "buildx build -o"),
+  deny(
+    ["docker", "buildx", "build", "--build-context", "extra=/home/u", "."],
+    buildContext,
+    "--build-context, a host directory sent as a second context",
+  ),
+  deny(["docker", "build", "--build-context=x=../..", "."], buildContext, "--build-context=NAME=PATH"),
+  deny(
+    ["docker", "build", "-f", "/home/u/.aws/credentials", "."],
+    dockerfileAbsolute,
+    "build -f of a host file, whose lines come back in parse errors",
+  ),
+  deny(["docker", "build", "--file=~/Dockerfile", "."], dockerfileAbsolute, "build --file=~/…"),
+  deny(["docker", "image", "build", "-f", "../Dockerfile", "."], dockerfileDotDot, "image build -f with .."),
+  deny(
+    ["docker", "run", "--env-file", "/home/u/.aws/env", "alpine"],
+    fileOptionAbsolute,
+    "run --env-file of a host file, its variables handed to the container",
+  ),
+  deny(["docker", "create", "--env-file=~/.env", "alpine"], fileOptionAbsolute, "create --env-file=~/…"),
+  deny(["docker", "run", "--env-file", "../.env", "alpine"], fileOptionDotDot, "run --env-file with .."),
+  deny(
+    ["docker", "run", "--label-file", "/etc/shadow", "alpine"],
+    fileOptionAbsolute,
+    "run --label-file of a host file",
+  ),
+  deny(
+    ["docker", "run", "--cidfile", "/home/u/.bashrc", "alpine"],
+    fileOptionAbsolute,
+    "run --cidfile, a host file written",
+  ),
+  deny(["docker", "build", "--iidfile=../id", "."], fileOptionDotDot, "build --iidfile=PATH with .."),
+  deny(
+    ["docker", "run", "--volumes-from", "web", "alpine"],
+    volumesFrom,
+    "--volumes-from, another container's mounts",
+  ),
+  deny(["docker", "create", "--volumes-from=db:ro", "alpine"], volumesFrom, "create --volumes-from=NAME:ro"),
+  deny(["docker", "save", "-o", "/home/u/.bashrc", "app"], saveAbsolute, "save -o over a host file"),
+  deny(["docker", "image", "save", "--output=../x.tar", "app"], saveDotDot, "image save --output with .."),
+  deny(["docker", "container", "export", "-o", "~/x.tar", "web"], saveAbsolute, "container export -o ~/…"),
+];
+
+const composeFiles: Row[] = [
+  deny(
+    ["docker", "compose", "up", "-d"],
+    sub("compose"),
+    "compose, whose compose.yaml may ask for privileged: true or /:/host",
+  ),
+  deny(["docker", "compose", "-f", "/tmp/x.yml", "run", "app"], sub("compose"), "compose -f run"),
+  deny(
+    ["docker", "stack", "deploy", "-c", "stack.yml", "s"],
+    sub("stack deploy"),
+    "stack deploy, a compose file on a swarm",
+  ),
+  deny(
+    ["docker", "stack", "up", "-c", "stack.yml", "s"],
+    sub("stack up"),
+    "stack up, the alias of stack deploy",
+  ),
+  deny(
+    ["docker", "stack", "config", "-c", "/home/u/.aws/credentials"],
+    sub("stack config"),
+    "stack config, which reads and prints compose files from any path",
+  ),
+  deny(["docker", "buildx", "bake"], sub("buildx bake"), "buildx bake, builds described in a file"),
+  deny(["docker", "bake", "-f", "bake.hcl"], sub("bake"), "bake, the short form of buildx bake"),
+  deny(["docker", "builder", "bake"], sub("builder bake"), "builder bake (builder is buildx when installed)"),
 ];
 
 const credentials: Row[] = [
@@ -349,6 +462,30 @@ const afterTheImage: Row[] = [
     "an env value that looks like an option",
   ),
   allow(["docker", "run", "--rm", "--name", "host", "alpine"], "a container named host"),
+  allow(
+    ["docker", "run", "ubuntu", "--privileged"],
+    "an argument of the entrypoint that looks like --privileged",
+  ),
+  allow(
+    ["docker", "run", "--rm", "ubuntu", "--pid=host"],
+    "an argument after the image that looks like --pid=host",
+  ),
+  allow(
+    ["docker", "exec", "web", "--privileged"],
+    "an argument of the exec'd command that looks like --privileged",
+  ),
+  allow(
+    ["docker", "run", "--rm", "alpine", "--cap-add", "X"],
+    "--cap-add text after the image, with --rm (known to take no value) before it",
+  ),
+  allow(
+    ["docker", "run", "--init", "--read-only", "-P", "alpine", "-v", "/:/h"],
+    "-v text after the image, with several options known to take no value before it",
+  ),
+  allow(
+    ["docker", "run", "--detach", "--tty", "--interactive", "nginx", "nginx", "--device", "x"],
+    "--device text after the image, with long options known to take no value before it",
+  ),
 ];
 
 const everyday: Row[] = [
@@ -386,6 +523,19 @@ const everyday: Row[] = [
   allow(["docker", "context", "ls"], "context ls"),
   allow(["docker", "inspect", "web"], "inspect"),
   allow(["docker", "version"], "version"),
+  allow(
+    ["docker", "run", "--rm", "-v", "/data", "alpine"],
+    "an anonymous volume (a container path, no host path)",
+  ),
+  allow(["docker", "run", "--rm", "--env-file", ".env", "alpine"], "--env-file in the workspace"),
+  allow(["docker", "build", "-f", "-", "."], "build -f - (the Dockerfile from stdin)"),
+  allow(
+    ["docker", "build", "-f", "docker/Dockerfile", "-t", "app", "."],
+    "build -f in a workspace subdirectory",
+  ),
+  allow(["docker", "save", "-o", "app.tar", "app"], "save -o into the workspace"),
+  allow(["docker", "stop", "-t", "5", "web"], "stop -t SECONDS"),
+  allow(["docker", "load", "-i", "app.tar"], "load -i from the workspace"),
 ];
 
 const rows = [
@@ -394,6 +544,7 @@ const rows = [
   ...otherEngines,
   ...hostFiles,
   ...credentials,
+  ...composeFiles,
   ...afterTheImage,
   ...everyday,
 ];
@@ -403,6 +554,7 @@ describe("docker built-in: bypasses of 0.4 (AIRLOCK-0.4 item 11)", () => check(b
 describe("docker built-in: other engines and client configs", () => check(otherEngines));
 describe("docker built-in: host files through volumes, cp and build contexts", () => check(hostFiles));
 describe("docker built-in: credentials handed to a build", () => check(credentials));
+describe("docker built-in: settings in files the module cannot read", () => check(composeFiles));
 describe("docker built-in: options after the image are the container's (AIRLOCK-0.4 item 12)", () =>
   check(afterTheImage));
 describe("docker built-in: everyday commands", () => check(everyday));

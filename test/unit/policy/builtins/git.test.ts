@@ -73,6 +73,21 @@ const grepO = "deny.patterns[3]";
 const transports = "deny.patterns[4]";
 const configScope = "deny.patterns[5]";
 const configKey = "deny.patterns[6]";
+const gitDirAbsolute = "deny.patterns[7]";
+const gitDirDotDot = "deny.patterns[8]";
+const fileOptionAbsolute = "deny.patterns[9]";
+const fileOptionDotDot = "deny.patterns[10]";
+const outputDirAbsolute = "deny.patterns[11]";
+const outputDirDotDot = "deny.patterns[12]";
+const messageFileAbsolute = "deny.patterns[13]";
+const messageFileDotDot = "deny.patterns[14]";
+const diffNoIndex = "deny.patterns[15]";
+const diffOutside = "deny.patterns[16]";
+const hashObjectOutside = "deny.patterns[17]";
+const hashObjectStdinPaths = "deny.patterns[18]";
+const repositoryOutside = "deny.patterns[19]";
+const archiveRemote = "deny.patterns[20]";
+const tool = "deny.patterns[21]";
 const sub = (name: string) => `deny.subcommands: '${name}'`;
 
 const legacySpellings: Row[] = [
@@ -227,6 +242,16 @@ const bypassesOf04: Row[] = [
     "an ext:: URL after --end-of-options",
   ),
   deny(["git", "fetch", "EXT::sh -c x"], transports, "an ext:: URL in upper case"),
+  deny(
+    ["git", "-C", "--", "-c", "alias.x=!sh", "x"],
+    globalC,
+    "a global -c after -C whose directory is a literal -- (git takes -- as the directory)",
+  ),
+  deny(
+    ["git", "fetch", "--server-option", "--", "--upload-pack=x", "origin"],
+    upload,
+    "--upload-pack after an option whose value is a literal -- (parse-options takes -- as the value)",
+  ),
 ];
 
 const programsOnTheCommandLine: Row[] = [
@@ -253,11 +278,8 @@ const programsOnTheCommandLine: Row[] = [
     "deny.flags: '--extcmd'",
     "--extcmd, difftool's program option",
   ),
-  deny(
-    ["git", "diff", "--tool=x", "HEAD"],
-    "deny.flags: '--tool'",
-    "--tool, which picks a diff or merge program",
-  ),
+  deny(["git", "diff", "--tool=x", "HEAD"], tool, "--tool, which picks a diff or merge program"),
+  deny(["git", "d", "--too", "x"], tool, "an abbreviated --tool after an alias of difftool"),
   deny(
     ["git", "clone", "ext::sh -c touch% /tmp/p", "dir"],
     transports,
@@ -295,6 +317,36 @@ const programsOnTheCommandLine: Row[] = [
   deny(["git", "archimport", "x"], sub("archimport"), "archimport, which runs tla"),
   deny(["git", "svn", "clone", "x"], sub("svn"), "git svn"),
   deny(["git", "p4", "clone", "x"], sub("p4"), "git p4"),
+  deny(
+    ["git", "maintenance", "start"],
+    sub("maintenance start"),
+    "maintenance start, scheduled runs outside airlock",
+  ),
+  deny(
+    ["git", "maintenance", "register"],
+    sub("maintenance register"),
+    "maintenance register, which adds the repository to the host's global config",
+  ),
+  deny(
+    ["git", "maintenance", "start", "--scheduler=crontab"],
+    sub("maintenance start"),
+    "maintenance start with a scheduler",
+  ),
+  deny(
+    ["git", "for-each-repo", "--config=maintenance.repo", "status"],
+    sub("for-each-repo"),
+    "for-each-repo, a git command in every repository a config key lists",
+  ),
+  deny(
+    ["git", "archive", "--remote=/home/u/other-repo", "HEAD"],
+    archiveRemote,
+    "archive --remote of another repository on the host",
+  ),
+  deny(
+    ["git", "archive", "--remote", "git@github.com:o/r.git", "HEAD"],
+    archiveRemote,
+    "archive --remote, which runs upload-archive",
+  ),
 ];
 
 const credentials: Row[] = [
@@ -326,6 +378,19 @@ const credentials: Row[] = [
     "reading an http extraheader (a bearer token)",
   ),
   deny(["git", "config", "credential.helper"], configKey, "reading credential.helper"),
+  deny(["git", "config", "list"], sub("config list"), "config list (the newer syntax of config -l)"),
+  deny(["git", "config", "list", "--global"], sub("config list"), "config list --global"),
+  deny(["git", "config", "edit"], sub("config edit"), "config edit, which starts an editor"),
+  deny(
+    ["git", "config", "get", "--regexp", "."],
+    configScope,
+    "config get --regexp over every key (the newer syntax)",
+  ),
+  deny(
+    ["git", "config", "get", "--url=https://github.com", "http"],
+    configScope,
+    "config get --url (the newer --get-urlmatch)",
+  ),
 ];
 
 const gitConfig: Row[] = [
@@ -364,6 +429,264 @@ const gitConfig: Row[] = [
   ),
   deny(["git", "config", "-f", "/home/u/.gitconfig", "a.b", "c"], configScope, "config -f PATH"),
   deny(["git", "config", "--edit"], configScope, "config --edit, which starts an editor"),
+  deny(
+    ["git", "config", "remote.origin.uploadpack", "touch /tmp/p; git-upload-pack"],
+    configKey,
+    "config remote.*.uploadpack, run through the shell for a local-path remote",
+  ),
+  deny(
+    ["git", "config", "remote.origin.receivePack", "x"],
+    configKey,
+    "config remote.*.receivepack, in mixed case",
+  ),
+  deny(
+    ["git", "config", "remote.origin.pushurl", "/home/u/other-repo"],
+    configKey,
+    "config remote.*.pushurl, pushes sent somewhere else",
+  ),
+  deny(
+    ["git", "config", "remote.origin.vcs", "evil"],
+    configKey,
+    "config remote.*.vcs, which picks the remote helper program",
+  ),
+  deny(
+    ["git", "config", "submodule.lib.update", "!sh -c x"],
+    configKey,
+    "config submodule.*.update = !cmd, run by submodule update",
+  ),
+  deny(
+    ["git", "config", "interactive.diffFilter", "sh -c x"],
+    configKey,
+    "config interactive.diffFilter, run by add -p",
+  ),
+  deny(["git", "config", "man.viewer", "evil"], configKey, "config man.viewer, run by git help"),
+  deny(["git", "config", "man.evil.cmd", "sh -c x"], configKey, "config man.*.cmd"),
+  deny(["git", "config", "web.browser", "evil"], configKey, "config web.browser, run by git help -w"),
+  deny(["git", "config", "browser.evil.cmd", "sh -c x"], configKey, "config browser.*.cmd"),
+  deny(
+    ["git", "config", "help.format", "web"],
+    configKey,
+    "config help.format, which makes git help start a browser",
+  ),
+  deny(
+    ["git", "config", "--get", "sendemail.smtpPass"],
+    configKey,
+    "reading sendemail.smtpPass, an SMTP password",
+  ),
+  deny(["git", "config", "sendemail.sendmailCmd", "sh -c x"], configKey, "config sendemail.sendmailCmd"),
+  deny(
+    ["git", "config", "imap.tunnel", "sh -c x"],
+    configKey,
+    "config imap.tunnel, a command imap-send runs",
+  ),
+  deny(["git", "config", "difftool.x.cmd", "sh -c x"], configKey, "config difftool.*.cmd"),
+  deny(["git", "config", "mergetool.x.cmd", "sh -c x"], configKey, "config mergetool.*.cmd"),
+  deny(["git", "config", "hook.x.command", "sh -c x"], configKey, "config hook.*, hooks defined in config"),
+];
+
+const hostPaths: Row[] = [
+  deny(
+    ["git", "-C", "/home/u/other-repo", "status"],
+    gitDirAbsolute,
+    "-C into another repository on the host",
+  ),
+  deny(["git", "-C", "~", "status"], gitDirAbsolute, "-C into the home directory"),
+  deny(["git", "-C", "..", "log"], gitDirDotDot, "-C .. out of the workspace"),
+  deny(["git", "-C", "sub/../../x", "status"], gitDirDotDot, "-C with .. in the middle"),
+  deny(
+    ["git", "--git-dir=/home/u/other-repo/.git", "log"],
+    gitDirAbsolute,
+    "--git-dir=PATH, another repository's objects and config",
+  ),
+  deny(["git", "--git-dir", "../other/.git", "log"], gitDirDotDot, "--git-dir PATH with .. as two arguments"),
+  deny(
+    ["git", "--work-tree=/home/u", "status"],
+    gitDirAbsolute,
+    "--work-tree=PATH, host files read and written as the working tree",
+  ),
+  deny(
+    ["git", "--work-tree", "../..", "checkout", "."],
+    gitDirDotDot,
+    "--work-tree with .., a checkout over files outside the workspace",
+  ),
+  deny(
+    ["git", "log", "--output=/home/u/.bashrc"],
+    fileOptionAbsolute,
+    "log --output=PATH, a host file written with agent-chosen content",
+  ),
+  deny(
+    ["git", "diff", "--output", "/tmp/x", "HEAD"],
+    fileOptionAbsolute,
+    "diff --output PATH as two arguments",
+  ),
+  deny(["git", "show", "--outp=/tmp/x"], fileOptionAbsolute, "an abbreviated --output"),
+  deny(["git", "log", "--output", "../x"], fileOptionDotDot, "log --output with .."),
+  deny(
+    ["git", "format-patch", "--output-directory", "/home/u/.config/autostart", "-1"],
+    fileOptionAbsolute,
+    "format-patch --output-directory outside the workspace",
+  ),
+  deny(
+    ["git", "archive", "--output=~/a.tar", "HEAD"],
+    fileOptionAbsolute,
+    "archive --output into the home directory",
+  ),
+  deny(
+    ["git", "archive", "--add-file=/home/u/.aws/credentials", "HEAD"],
+    fileOptionAbsolute,
+    "archive --add-file, a host file put into the archive",
+  ),
+  deny(
+    ["git", "commit", "--pathspec-from-file=/home/u/.aws/credentials"],
+    fileOptionAbsolute,
+    "--pathspec-from-file, whose lines come back in error messages",
+  ),
+  deny(
+    ["git", "add", "--pathspec-from-file", "../../etc/passwd"],
+    fileOptionDotDot,
+    "--pathspec-from-file with ..",
+  ),
+  deny(
+    ["git", "blame", "--contents", "/home/u/.aws/credentials", "README.md"],
+    fileOptionAbsolute,
+    "blame --contents, which prints a host file line by line",
+  ),
+  deny(
+    ["git", "blame", "--ignore-revs-file=/etc/shadow", "README.md"],
+    fileOptionAbsolute,
+    "blame --ignore-revs-file of a host file",
+  ),
+  deny(
+    ["git", "format-patch", "-o", "/home/u/.config/autostart", "-1"],
+    outputDirAbsolute,
+    "format-patch -o DIR outside the workspace",
+  ),
+  deny(
+    ["git", "format-patch", "-o/tmp/p", "-1"],
+    outputDirAbsolute,
+    "format-patch -o glued to its directory",
+  ),
+  deny(
+    ["git", "format-patch", "-1", "-o", "../p"],
+    outputDirDotDot,
+    "format-patch -o with .. after the range",
+  ),
+  deny(["git", "archive", "-o", "/tmp/a.tar", "HEAD"], outputDirAbsolute, "archive -o PATH"),
+  deny(
+    ["git", "commit", "-F", "/home/u/.aws/credentials"],
+    messageFileAbsolute,
+    "commit -F of a host file, which becomes the commit message",
+  ),
+  deny(["git", "commit", "--file=~/.ssh/id_ed25519"], messageFileAbsolute, "commit --file=~/…"),
+  deny(["git", "commit", "--fil", "/etc/shadow"], messageFileAbsolute, "an abbreviated commit --file"),
+  deny(["git", "commit", "-aF", "../../secret"], messageFileDotDot, "commit -F inside a cluster, with .."),
+  deny(["git", "tag", "-a", "v1", "-F", "/etc/shadow"], messageFileAbsolute, "tag -F of a host file"),
+  deny(["git", "merge", "-F", "/etc/shadow", "feature"], messageFileAbsolute, "merge -F of a host file"),
+  deny(["git", "notes", "add", "-F", "/etc/shadow"], messageFileAbsolute, "notes add -F of a host file"),
+  deny(
+    ["git", "diff", "--no-index", "/home/u/.aws/credentials", "/dev/null"],
+    diffNoIndex,
+    "diff --no-index, which prints any host file",
+  ),
+  deny(
+    ["git", "diff", "--no-index", "a.txt", "b.txt"],
+    diffNoIndex,
+    "diff --no-index of two workspace files",
+  ),
+  deny(
+    ["git", "diff", "/home/u/.aws/credentials", "/dev/null"],
+    diffOutside,
+    "diff of a host path, which git treats as --no-index",
+  ),
+  deny(
+    ["git", "diff", "--", "../../secret", "README.md"],
+    diffOutside,
+    "diff of a path that climbs out with ..",
+  ),
+  deny(["git", "diff", "~/x", "y"], diffOutside, "diff of a path starting with ~"),
+  deny(
+    ["git", "hash-object", "-w", "/home/u/.ssh/id_ed25519"],
+    hashObjectOutside,
+    "hash-object -w of a host file, then readable with cat-file",
+  ),
+  deny(
+    ["git", "hash-object", "-w", "--", "../../secret"],
+    hashObjectOutside,
+    "hash-object -w of a path with ..",
+  ),
+  deny(
+    ["git", "hash-object", "-w", "--stdin-paths"],
+    hashObjectStdinPaths,
+    "hash-object --stdin-paths, paths that only stdin names",
+  ),
+  deny(["git", "hash-object", "--stdin-p"], hashObjectStdinPaths, "an abbreviated --stdin-paths"),
+  deny(
+    ["git", "clone", "/home/u/secret-repo"],
+    repositoryOutside,
+    "a clone of another repository on the host",
+  ),
+  deny(["git", "clone", "file:///home/u/secret-repo", "x"], repositoryOutside, "a clone of a file:// URL"),
+  deny(["git", "clone", "~/secret-repo"], repositoryOutside, "a clone from the home directory"),
+  deny(
+    ["git", "clone", "https://github.com/o/r.git", "/home/u/.config/autostart"],
+    repositoryOutside,
+    "a clone into a host directory outside the workspace",
+  ),
+  deny(
+    ["git", "clone", "https://github.com/o/r.git", "../sibling"],
+    repositoryOutside,
+    "a clone into a directory next to the workspace",
+  ),
+  deny(
+    ["git", "clone", "--reference", "/home/u/secret-repo", "https://github.com/o/r.git"],
+    cloneOpts,
+    "clone --reference, objects borrowed from another repository on the host",
+  ),
+  deny(
+    ["git", "submodule", "add", "/home/u/secret-repo", "lib"],
+    repositoryOutside,
+    "submodule add of a host repository",
+  ),
+  deny(
+    ["git", "submodule", "add", "../lib.git", "lib"],
+    repositoryOutside,
+    "submodule add of a relative URL with ..",
+  ),
+  deny(["git", "fetch", "/home/u/secret-repo"], repositoryOutside, "fetch from a host repository"),
+  deny(["git", "pull", "../other", "main"], repositoryOutside, "pull from a path outside the workspace"),
+  deny(["git", "push", "/home/u/other-repo", "main"], repositoryOutside, "push into a host repository"),
+  deny(["git", "ls-remote", "file:///home/u/r"], repositoryOutside, "ls-remote of a file:// URL"),
+  deny(
+    ["git", "remote", "add", "x", "/home/u/secret-repo"],
+    repositoryOutside,
+    "remote add of a host repository",
+  ),
+  deny(
+    ["git", "remote", "set-url", "origin", "../other"],
+    repositoryOutside,
+    "remote set-url to a path with ..",
+  ),
+  deny(["git", "init", "/home/u/.config/x"], repositoryOutside, "init of a host directory"),
+  deny(
+    ["git", "worktree", "add", "/home/u/.config/autostart", "main"],
+    repositoryOutside,
+    "worktree add of a host directory, a checkout of agent-written files there",
+  ),
+  deny(["git", "worktree", "add", "../wt", "main"], repositoryOutside, "worktree add next to the workspace"),
+  deny(["git", "worktree", "move", "wt", "/tmp/wt"], repositoryOutside, "worktree move to a host path"),
+];
+
+const longOptionNames: Row[] = [
+  allow(["git", "config", "--get", "user.email"], "config --get, which is not --get-regexp"),
+  allow(["git", "format-patch", "--to=team@example.com", "-1"], "format-patch --to, which is not --tool"),
+  allow(["git", "hash-object", "--stdin"], "hash-object --stdin, which is not --stdin-paths"),
+  deny(["git", "config", "--get-r", "."], configScope, "an abbreviated --get-regexp"),
+  deny(
+    ["git", "config", "--get-url", "https://x"],
+    configScope,
+    "--get-url in git config, an abbreviation of --get-urlmatch",
+  ),
+  deny(["git", "difftool", "--too=x"], sub("difftool"), "an abbreviated --tool"),
 ];
 
 const falsePositivesOf04: Row[] = [
@@ -430,6 +753,21 @@ const everyday: Row[] = [
   allow(["git", "config", "user.name", "Bot"], "setting user.name in the repository"),
   allow(["git", "config", "--local", "user.email", "bot@example.com"], "config --local user.email"),
   allow(["git", "--version"], "git --version"),
+  allow(["git", "diff", "HEAD~1..HEAD"], "a diff of a revision range (.. between revisions)"),
+  allow(["git", "diff", "origin/main...HEAD", "--", "src/"], "a three-dot diff limited to a path"),
+  allow(["git", "log", "--output=log.txt"], "log --output into the workspace"),
+  allow(["git", "format-patch", "-o", "patches", "-3"], "format-patch -o into the workspace"),
+  allow(["git", "archive", "-o", "out/app.tar", "HEAD"], "archive -o into the workspace"),
+  allow(["git", "commit", "-F", "msg.txt"], "commit -F with a message file in the workspace"),
+  allow(["git", "-C", "sub", "log", "--oneline"], "-C into a subdirectory"),
+  allow(
+    ["git", "clone", "https://github.com/org/repo.git", "vendor/repo"],
+    "a clone into a workspace directory",
+  ),
+  allow(["git", "submodule", "add", "https://github.com/org/lib.git", "lib"], "submodule add over https"),
+  allow(["git", "worktree", "add", "wt/feature", "feature"], "worktree add inside the workspace"),
+  allow(["git", "maintenance", "run", "--task=gc"], "maintenance run (in this run, with this environment)"),
+  allow(["git", "hash-object", "-w", "README.md"], "hash-object -w of a workspace file"),
 ];
 
 const rows = [
@@ -438,6 +776,8 @@ const rows = [
   ...programsOnTheCommandLine,
   ...credentials,
   ...gitConfig,
+  ...hostPaths,
+  ...longOptionNames,
   ...falsePositivesOf04,
   ...everyday,
 ];
@@ -447,6 +787,9 @@ describe("git built-in: bypasses of 0.4 (AIRLOCK-0.4 item 11)", () => check(bypa
 describe("git built-in: programs named on the command line", () => check(programsOnTheCommandLine));
 describe("git built-in: commands that print or store a credential", () => check(credentials));
 describe("git built-in: git config", () => check(gitConfig));
+describe("git built-in: paths outside the workspace", () => check(hostPaths));
+describe("git built-in: full option names that prefix denied ones ([parse] long_options)", () =>
+  check(longOptionNames));
 describe("git built-in: false positives of 0.4 (AIRLOCK-0.4 item 12)", () => check(falsePositivesOf04));
 describe("git built-in: everyday commands", () => check(everyday));
 
@@ -457,8 +800,6 @@ const envRows: EnvRow[] = [
   { name: "GIT_COMMITTER_NAME", effect: "pass", why: "commits carry the host's identity" },
   { name: "GIT_COMMITTER_EMAIL", effect: "pass", why: "commits carry the host's identity" },
   { name: "GIT_SSH", effect: "strip", why: "a program run for every ssh transport" },
-  { name: "GIT_SSH_COMMAND", effect: "strip", why: "a shell command run for every ssh transport" },
-  { name: "GIT_PROXY_COMMAND", effect: "strip", why: "a program run for git:// connections" },
   { name: "GIT_EXTERNAL_DIFF", effect: "strip", why: "a program run by git diff" },
   { name: "GIT_CONFIG", effect: "strip", why: "a config file chosen by the daemon's caller" },
   { name: "GIT_CONFIG_GLOBAL", effect: "strip", why: "a replacement global config" },
@@ -478,7 +819,6 @@ const envRows: EnvRow[] = [
   { name: "GIT_ATTR_SOURCE", effect: "strip", why: "attributes (filters, diff drivers) from another tree" },
   { name: "GIT_EXEC_PATH", effect: "strip", why: "where git finds its own programs" },
   { name: "GIT_TEMPLATE_DIR", effect: "strip", why: "hooks copied into new repositories" },
-  { name: "GIT_ASKPASS", effect: "strip", why: "a program asked for passwords" },
   { name: "SSH_ASKPASS", effect: "strip", why: "a program ssh asks for passphrases" },
   { name: "GIT_PAGER", effect: "strip", why: "a pager program from the daemon's environment" },
   { name: "GIT_EDITOR", effect: "strip", why: "an editor program from the daemon's environment" },
@@ -494,6 +834,24 @@ const envRows: EnvRow[] = [
     effect: "set",
     value: ":",
     why: "beats sequence.editor in the repository's config",
+  },
+  {
+    name: "GIT_SSH_COMMAND",
+    effect: "set",
+    value: "ssh",
+    why: "the plain ssh, over core.sshCommand in the repository's config",
+  },
+  {
+    name: "GIT_PROXY_COMMAND",
+    effect: "set",
+    value: "",
+    why: "no proxy program, over core.gitProxy in the repository's config",
+  },
+  {
+    name: "GIT_ASKPASS",
+    effect: "set",
+    value: "",
+    why: "no askpass program, over core.askPass in the repository's config and SSH_ASKPASS",
   },
   { name: "GIT_CONFIG_NOSYSTEM", effect: "set", value: "1", why: "the system config is not read" },
   { name: "GIT_TERMINAL_PROMPT", effect: "set", value: "0", why: "git never waits on a terminal prompt" },

@@ -118,6 +118,24 @@ const beyond04: Row[] = [
   deny(["ssh", "-I", "/tmp/evil.so", "host"], flag("-I"), "-I, which loads a PKCS#11 library into ssh"),
   deny(["ssh", "-M", "host"], flag("-M"), "-M, master mode for connection sharing"),
   deny(["ssh", "-G", "host"], flag("-G"), "-G, which prints the host's ssh configuration"),
+  deny(
+    ["ssh", "-K", "host"],
+    flag("-K"),
+    "-K, which delegates the host's Kerberos credentials to the target",
+  ),
+  deny(["ssh", "-tK", "host"], flag("-K"), "-K inside a cluster"),
+  deny(["ssh", "host", "-K"], flag("-K"), "-K after the destination"),
+  deny(
+    ["ssh", "-i", "--", "-oProxyCommand=touch /tmp/p", "host"],
+    flag("-o"),
+    "-o after -i whose value is a literal -- (getopt takes -- as the value)",
+  ),
+  deny(["ssh", "-b", "--", "-A", "host"], flag("-A"), "-A after -b whose value is a literal --"),
+  deny(
+    ["ssh", "-B", "--", "-L", "8080:localhost:80", "host"],
+    flag("-L"),
+    "-L after -B whose value is a literal --",
+  ),
 ];
 
 const remoteCommands: Row[] = [
@@ -131,6 +149,12 @@ const remoteCommands: Row[] = [
   allow(["ssh", "-l", "admin", "host", "df", "-h"], "-l USER with a remote command"),
   allow(["ssh", "host", "ps", "aux"], "remote ps aux"),
   allow(["ssh", "-q", "host", "--", "ls", "-la"], "a remote command after --"),
+  allow(["ssh", "host", "ps", "-o", "pid"], "a remote ps -o (not ssh's -o)"),
+  allow(["ssh", "host", "ls", "-la", "-R"], "a remote ls -R (not ssh's -R)"),
+  allow(["ssh", "host", "tail", "-F", "log"], "a remote tail -F (not ssh's -F)"),
+  allow(["ssh", "host", "grep", "-R", "x", "/etc"], "a remote grep -R"),
+  allow(["ssh", "host", "git", "log", "-S", "x"], "a remote git log -S (not ssh's -S)"),
+  allow(["ssh", "-p", "2222", "host", "klist", "-A"], "a remote klist -A after -p PORT"),
 ];
 
 const everyday: Row[] = [

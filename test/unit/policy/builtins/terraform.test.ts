@@ -71,6 +71,7 @@ const outputSecrets = "deny.patterns[3]";
 const chdirAbsolute = "deny.patterns[4]";
 const chdirDotDot = "deny.patterns[5]";
 const chdirHome = "deny.patterns[6]";
+const showJson = "deny.patterns[7]";
 const sub = (name: string) => `deny.subcommands: '${name}'`;
 
 const legacySpellings: Row[] = [
@@ -122,6 +123,16 @@ const bypassesOf04: Row[] = [
     applyDestroy,
     "plan -destroy, whose saved plan applies without a prompt",
   ),
+  deny(
+    ["terraform", "plan", "-out", "--", "-destroy"],
+    applyDestroy,
+    "plan -destroy after -out whose value is a literal -- (Go's flag package takes -- as the value)",
+  ),
+  deny(
+    ["terraform", "init", "-backend-config", "--", "-plugin-dir=./providers"],
+    codeDir,
+    "init -plugin-dir after an option whose value is a literal --",
+  ),
 ];
 
 const credentials: Row[] = [
@@ -149,6 +160,25 @@ const credentials: Row[] = [
     sub("console"),
     "console, which evaluates any expression, sensitive values included",
   ),
+  deny(
+    ["terraform", "output", "-state", "--", "-json"],
+    outputSecrets,
+    "output -json after -state whose value is a literal --",
+  ),
+  deny(
+    ["terraform", "show", "-json"],
+    showJson,
+    "show -json, which prints the state with sensitive values in clear",
+  ),
+  deny(["terraform", "show", "-json", "tfplan"], showJson, "show -json of a saved plan"),
+  deny(["terraform", "show", "--json"], showJson, "show --json"),
+  deny(["terraform", "show", "-json=true"], showJson, "show -json=true"),
+  deny(["terraform", "show", "tfplan", "-json"], showJson, "show -json after the plan file"),
+  deny(
+    ["terraform", "-chdir=infra", "show", "-no-color", "-json"],
+    showJson,
+    "show -json after -chdir and -no-color",
+  ),
 ];
 
 const stateAndCode: Row[] = [
@@ -169,6 +199,16 @@ const stateAndCode: Row[] = [
     "state replace-provider, which swaps in another provider",
   ),
   deny(["terraform", "workspace", "delete", "prod"], sub("workspace delete"), "workspace delete"),
+  deny(
+    ["terraform", "test"],
+    sub("test"),
+    "test, which applies and destroys real infrastructure with no plan to review",
+  ),
+  deny(
+    ["terraform", "-chdir=infra", "test", "-filter=tests/a.tftest.hcl"],
+    sub("test"),
+    "test -filter after -chdir",
+  ),
   deny(
     ["terraform", "init", "-plugin-dir=/tmp/providers"],
     codeDir,
@@ -211,6 +251,8 @@ const everyday: Row[] = [
   allow(["terraform", "-chdir=infra/prod", "plan"], "-chdir into a subdirectory"),
   allow(["terraform", "-chdir", "infra", "validate"], "-chdir DIR as two arguments"),
   allow(["terraform", "show"], "show (sensitive values redacted)"),
+  allow(["terraform", "show", "tfplan"], "show of a saved plan (sensitive values redacted)"),
+  allow(["terraform", "plan", "-json"], "plan -json (machine-readable progress messages)"),
   allow(["terraform", "output"], "output (sensitive values redacted)"),
   allow(["terraform", "state", "list"], "state list"),
   allow(["terraform", "state", "show", "aws_instance.web"], "state show (sensitive values redacted)"),
@@ -249,8 +291,6 @@ describe("terraform built-in: rules shadowed by 0.4's entries", () => {
 const envRows: EnvRow[] = [
   { name: "TF_VAR_region", effect: "pass", why: "input variables set by the operator (TF_VAR_*)" },
   { name: "TF_WORKSPACE", effect: "pass", why: "the workspace the operator selected" },
-  { name: "TF_IN_AUTOMATION", effect: "pass", why: "passed, then overwritten by the module's value" },
-  { name: "TF_INPUT", effect: "pass", why: "passed, then overwritten by the module's value" },
   { name: "TF_LOG", effect: "pass", why: "log level for debugging" },
   { name: "AWS_PROFILE", effect: "pass", why: "the AWS provider's credentials (AWS_*)" },
   {
