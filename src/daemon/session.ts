@@ -21,6 +21,7 @@ import { containerOfPeer } from "./container.ts";
 import type { DaemonContext } from "./context.ts";
 import { resolveCwd } from "./cwd.ts";
 import { type ChildStdio, type RunningChild, spawnChild } from "./exec.ts";
+import { runGuard } from "./guards.ts";
 
 /** The connection a session talks over; the server owns the socket, the session only these. */
 export interface SessionIo {
@@ -138,6 +139,18 @@ export async function runSession(
       { layer: "request", rule: "cwd", kind: "denied" },
       "denied",
     );
+
+  if (plan.guard) {
+    const guarded = await runGuard(plan.guard, plan, params.args, cwd.hostCwd);
+    if (!guarded.ok) {
+      return fail(
+        RPC_ERROR.invalidRequest,
+        guarded.reason,
+        { layer: "module", rule: guarded.rule, kind: "denied" },
+        "denied",
+      );
+    }
+  }
 
   const stdio = chooseStdio(params.stdio, fdsOwned);
   if (typeof stdio === "object")

@@ -13,6 +13,8 @@ export interface ExecPlan {
   readonly timeoutMs: number | undefined;
   readonly maxOutputBytes: number | undefined;
   readonly moduleSource: string;
+  /** A workspace check the daemon runs before spawning. */
+  readonly guard: "git-config" | "terraform-scan" | undefined;
 }
 
 export interface Limits {
@@ -52,5 +54,6 @@ export function planExec(
     timeoutMs: timeout === undefined || timeout === 0 ? undefined : timeout * 1000,
     maxOutputBytes: maxOutput === undefined || maxOutput === 0 ? undefined : maxOutput * 1024 * 1024,
     moduleSource: module.file,
+    guard: exec.guard,
   };
 }

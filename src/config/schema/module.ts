@@ -121,6 +121,10 @@ export const ModuleFile = v.pipe(
         ),
         timeout_s: v.pipe(v.optional(PositiveNumber), v.description("kill the run after this many seconds")),
         max_output_mb: v.pipe(v.optional(PositiveNumber), v.description("cap on collected output")),
+        guard: v.pipe(
+          v.optional(v.picklist(["git-config", "terraform-scan"])),
+          v.description("a built-in check of the workspace before running (repository config, .tf files)"),
+        ),
       }),
       {},
     ),

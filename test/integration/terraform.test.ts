@@ -1,0 +1,67 @@
+// There is no terraform on these machines: a recording fake on the daemon's PATH stands in for it,
+// so these tests show what the daemon lets through, not what terraform would do.
+import { describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { shimNamed } from "../helpers/binary.ts";
+import { startDaemon } from "../helpers/daemon.ts";
+import { tempTree } from "../helpers/temp-tree.ts";
+
+async function withFakeTerraform() {
+  const bin = await tempTree({
+    terraform: {
+      mode: 0o755,
+      text: '#!/bin/sh\necho "$@" >> "$(dirname "$0")/calls"\necho "fake terraform $*"\n',
+    },
+  });
+  const daemon = await startDaemon({
+    enable: ["terraform"],
+    agents: { alpha: { commands: ["terraform"] } },
+    env: { PATH: `${bin.path}:${process.env.PATH}` },
+  });
+  return { bin, daemon };
+}
+
+async function terraform(socket: string, cwd: string, args: string[]) {
+  const proc = Bun.spawn([shimNamed("terraform"), ...args], {
+    cwd,
+    env: { ...process.env, AIRLOCK_SOCKET: socket },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, exitCode] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  return { stdout, stderr, exitCode };
+}
+
+describe("terraform through the daemon (recording fake)", () => {
+  test('a plan of configuration with data "external" is denied before terraform runs', async () => {
+    const { bin, daemon } = await withFakeTerraform();
+    await using _b = bin;
+    await using _d = daemon;
+    await using work = await tempTree({
+      "main.tf": 'data "external" "x" {\n  program = ["sh", "-c", "id"]\n}\n',
+    });
+    const r = await terraform(daemon.socket("alpha"), work.path, ["plan"]);
+    expect(r.exitCode).toBe(126);
+    expect(r.stderr).toContain('main.tf:1 uses data "external"');
+    expect(existsSync(bin.at("calls"))).toBe(false);
+  });
+
+  test("an ordinary plan runs with the args as given; apply -auto-approve and state pull are denied", async () => {
+    const { bin, daemon } = await withFakeTerraform();
+    await using _b = bin;
+    await using _d = daemon;
+    await using work = await tempTree({ "main.tf": 'resource "aws_s3_bucket" "b" { bucket = "x" }\n' });
+    const plan = await terraform(daemon.socket("alpha"), work.path, ["plan", "-out=tfplan"]);
+    expect(plan.exitCode).toBe(0);
+    expect(plan.stdout).toBe("fake terraform plan -out=tfplan\n");
+    expect((await terraform(daemon.socket("alpha"), work.path, ["apply", "-auto-approve"])).exitCode).toBe(
+      126,
+    );
+    expect((await terraform(daemon.socket("alpha"), work.path, ["state", "pull"])).exitCode).toBe(126);
+    expect(readFileSync(bin.at("calls"), "utf8")).toBe("plan -out=tfplan\n");
+  });
+});
