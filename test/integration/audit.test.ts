@@ -16,7 +16,7 @@ function records(file: string): Entry[] {
 describe("the audit log", () => {
   test("records allow, each layer's denial, timeouts and vanished clients; credentials never appear", async () => {
     await using daemon = await startDaemon({
-      enable: ["git", "sleep", "env"],
+      enable: ["git", "sleep", "env", "ls"],
       env: { DAEMON_AWS_SECRET: "daemon-secret-value" },
       agents: {
         alpha: {
@@ -25,6 +25,7 @@ describe("the audit log", () => {
           overrides: {
             sleep: programModule("/bin/sleep", "\n[exec]\ntimeout_s = 0.3\n"),
             env: programModule("/usr/bin/env"),
+            ls: programModule("/bin/ls"),
           },
         },
       },
@@ -34,6 +35,7 @@ describe("the audit log", () => {
     await rpc(socket, execLine("env", []));
     await rpc(socket, execLine("git", ["-c", "core.pager=x", "log"]));
     await rpc(socket, execLine("terraform", ["plan"]));
+    await rpc(socket, execLine("ls", []));
     await rpc(socket, execLine("sleep", ["5"]));
     await rpc(socket, execLine("git", ["clone", "https://user:ghp_url_token@example.invalid/r.git"]), {
       timeoutMs: 3000,
@@ -117,5 +119,25 @@ describe("the audit log", () => {
     expect(table.stdout).toContain("git --version");
     expect(table.stdout).toContain("denied");
     expect((await runAirlock(["log", "--file", daemon.logFile, "--since", "yesterdayish"])).exitCode).toBe(2);
+  });
+
+  test("airlock log --follow prints records as the daemon appends them", async () => {
+    await using daemon = await startDaemon();
+    const { AIRLOCK } = await import("../helpers/binary.ts");
+    const follower = Bun.spawn([AIRLOCK, "log", "--file", daemon.logFile, "--follow", "--json"], {
+      stdout: "pipe",
+    });
+    const reader = (follower.stdout as ReadableStream<Uint8Array>).getReader();
+    let seen = "";
+    await rpc(daemon.socket("alpha"), execLine("git", ["--version"]));
+    // Bounded: the record is there within a few polls or the loop gives up.
+    for (let i = 0; i < 100 && !seen.includes('"command":"git"'); i++) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += new TextDecoder().decode(value);
+    }
+    follower.kill("SIGINT");
+    await follower.exited;
+    expect(seen).toContain('"command":"git"');
   });
 });
