@@ -18,6 +18,7 @@ export const commands = {
   log: () => import("./log.ts"),
   profile: () => import("./profile.ts"),
   version: () => import("./version.ts"),
+  "hook-util": () => import("./hook-util.ts"),
 } satisfies Record<string, () => Promise<Loaded>>;
 
 type CommandName = keyof typeof commands;

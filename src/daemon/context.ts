@@ -1,5 +1,6 @@
 import type { AuditLog, AuditRecord } from "../audit/log.ts";
 import type { LoadedConfig } from "../config/load.ts";
+import type { DiscoveredHooks } from "../hooks/discover.ts";
 import type { DockerMounts } from "./docker-mounts.ts";
 import type { RunningChild } from "./exec.ts";
 import type { ConcurrencyLimit, KeyedMutex } from "./limits.ts";
@@ -14,6 +15,8 @@ export interface DaemonContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly docker: DockerMounts;
   socketOf(agent: string): string;
+  /** The agent's hooks as found at start or the last reload, with any refused files. */
+  hooksOf(agent: string): DiscoveredHooks;
   /** True once shutdown began: new requests are refused. */
   stopping(): boolean;
 }

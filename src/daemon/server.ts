@@ -3,6 +3,7 @@ import type { Socket, UnixSocketListener } from "bun";
 import { AuditLog, type AuditRecord } from "../audit/log.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { expandHome } from "../config/paths.ts";
+import { discoverHooks } from "../hooks/discover.ts";
 import { bunSocketFd, closeFd } from "../platform/fd-passing.ts";
 import { type PeerCredentials, peerCredentials } from "../platform/peer-credentials.ts";
 import { SocketWriter } from "../platform/socket-writer.ts";
@@ -76,12 +77,20 @@ export class Daemon {
       env: { ...process.env },
       docker: new DockerMounts(),
       socketOf: (agent) => this.socketOf(agent),
+      // Per request (a few stat calls): a hook an operator copies in applies to the very next request.
+      hooksOf: (agent) => {
+        const dir = this.current.agents.find((a) => a.name === agent)?.dir;
+        if (dir === undefined)
+          return { pre: [], post: [], problems: [{ file: agent, message: "agent not configured" }] };
+        return discoverHooks(dir, process.getuid?.() ?? 0);
+      },
       stopping: () => this.isStopping,
     };
   }
 
   /** Opens every agent's socket; on failure the ones already opened are closed again. */
   start(): string[] {
+    this.reportHookProblems(this.current);
     prepareSocketDir(this.current.paths.socketsDir, this.access);
     try {
       for (const agent of this.current.agents) this.open(agent.name);
@@ -104,10 +113,20 @@ export class Daemon {
     const added = [...after].filter((a) => !before.has(a));
     const removed = [...before].filter((a) => !after.has(a));
     this.current = next;
+    this.reportHookProblems(next);
     for (const name of removed) this.close(name);
     for (const name of added) this.open(name);
     this.record({ event: "reload", outcome: "ok", added, removed });
     return { added, removed };
+  }
+
+  /** Says at (re)load which hooks are refused; each request checks again and fails closed. */
+  private reportHookProblems(config: LoadedConfig): void {
+    for (const agent of config.agents) {
+      for (const problem of discoverHooks(agent.dir, process.getuid?.() ?? 0).problems) {
+        this.log(`airlock: agent ${agent.name}: refusing hook ${problem.file}: ${problem.message}`);
+      }
+    }
   }
 
   reloadFailed(reason: string): void {
