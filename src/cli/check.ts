@@ -1,9 +1,9 @@
-import { readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { relative } from "node:path";
 import { defineCommand } from "citty";
 import { ConfigError } from "../config/errors.ts";
 import { type LoadedConfig, loadConfig } from "../config/load.ts";
 import { resolvePaths } from "../config/paths.ts";
+import { discoverHooks } from "../hooks/discover.ts";
 import { pathFlags } from "./context.ts";
 import { EXIT } from "./exit-codes.ts";
 import { jsonFlag, locationFlags } from "./flags.ts";
@@ -20,31 +20,40 @@ export default defineCommand({
   run({ args }) {
     const config = loadConfig(resolvePaths(pathFlags(args)), { requireDaemonConfig: true });
     const warnings = [...config.warnings, ...missingBins(config)];
-    const agents = config.agents.map((agent) => ({
-      ...describeAgent(config, agent),
-      hooks: listHooks(agent.dir),
-    }));
+    const hookErrors: ConfigError[] = [];
+    const agents = config.agents.map((agent) => {
+      const hooks = discoverHooks(agent.dir, process.getuid?.() ?? 0);
+      for (const p of hooks.problems) {
+        const why = `hook refused, so every request of '${agent.name}' is denied until it is fixed: ${p.message}`;
+        hookErrors.push(new ConfigError(p.file, why));
+      }
+      return {
+        ...describeAgent(config, agent),
+        hooks: [...hooks.pre, ...hooks.post].map((h) => relative(agent.dir, h)),
+      };
+    });
+    const errors = [...config.errors, ...hookErrors];
     if (args.json) {
       printJson({
-        ok: config.errors.length === 0,
+        ok: errors.length === 0,
         config_file: config.paths.configFile,
         enabled: config.daemon?.commands.enable ?? [],
-        errors: config.errors.map(problem),
+        errors: errors.map(problem),
         warnings: warnings.map(problem),
         agents,
       });
     } else {
-      for (const e of config.errors) ui.error(e.message);
+      for (const e of errors) ui.error(e.message);
       for (const w of warnings) ui.warn(w.message);
       for (const a of agents) {
         ui.info(
           `agent ${a.name}: ${a.commands.join(", ") || "no commands"}; roots: ${a.roots.join(", ") || "any"}; hooks: ${a.hooks.join(", ") || "none"}`,
         );
       }
-      if (config.errors.length === 0) ui.success(`configuration is valid (${config.paths.configFile})`);
-      else ui.error(`${config.errors.length} problem(s) found`);
+      if (errors.length === 0) ui.success(`configuration is valid (${config.paths.configFile})`);
+      else ui.error(`${errors.length} problem(s) found`);
     }
-    return config.errors.length === 0 ? EXIT.ok : EXIT.failure;
+    return errors.length === 0 ? EXIT.ok : EXIT.failure;
   },
 });
 
@@ -73,14 +82,4 @@ function missingBins(config: LoadedConfig): ConfigError[] {
     );
   }
   return problems;
-}
-
-function listHooks(dir: string): string[] {
-  const hooksDir = join(dir, "hooks");
-  try {
-    if (!statSync(hooksDir).isDirectory()) return [];
-    return readdirSync(hooksDir).sort();
-  } catch {
-    return [];
-  }
 }

@@ -290,3 +290,20 @@ describe("the binary", () => {
     expect(r.stdout).toContain("--privileged");
   });
 });
+
+describe("airlock check and hooks", () => {
+  test("lists each agent's hooks, and a group-writable hook is an error (exit 1)", async () => {
+    await using tree = await examplesTree();
+    const { chmodSync, mkdirSync, writeFileSync } = await import("node:fs");
+    mkdirSync(tree.at("agents/claude/hooks"), { recursive: true });
+    writeFileSync(tree.at("agents/claude/hooks/pre-exec"), "#!/bin/sh\nexit 0\n");
+    chmodSync(tree.at("agents/claude/hooks/pre-exec"), 0o755);
+    const flags = ["--json", "--config", tree.at("config"), "--agents", tree.at("agents.toml")];
+    const ok = JSON.parse((await runAirlock(["check", ...flags])).stdout);
+    expect(ok.agents.find((a: { name: string }) => a.name === "claude").hooks).toEqual(["hooks/pre-exec"]);
+    chmodSync(tree.at("agents/claude/hooks/pre-exec"), 0o775);
+    const r = await runAirlock(["check", ...flags]);
+    expect(r.exitCode).toBe(1);
+    expect(JSON.parse(r.stdout).errors[0].message).toContain("hook refused");
+  });
+});
