@@ -54,6 +54,8 @@ export default defineCommand({
         daemon.reloadFailed((error as Error).message);
       }
     });
+    // Listening sockets keep Bun alive, but a daemon with no agents yet must also wait (for SIGHUP).
+    const keepAlive = setInterval(() => undefined, 1 << 30);
     await new Promise<void>((resolve) => {
       let stopping = false;
       const stop = (signal: string) => {
@@ -65,6 +67,7 @@ export default defineCommand({
       process.on("SIGTERM", () => stop("SIGTERM"));
       process.on("SIGINT", () => stop("SIGINT"));
     });
+    clearInterval(keepAlive);
     // Everything is stopped and recorded; idle keep-alive timers of closed sockets must not delay the exit.
     process.exit(EXIT.ok);
   },

@@ -1,8 +1,12 @@
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type PostExecOptions, runPostExecHooks } from "../hooks/run.ts";
+import type { HookRun } from "../hooks/types.ts";
+import { RPC_ERROR } from "../protocol/errors.ts";
 import type { StreamName } from "../protocol/messages.ts";
-import type { OutputSink } from "./exec.ts";
+import type { ExitInfo, OutputSink } from "./exec.ts";
+import type { Reply } from "./reply.ts";
 
 /** Without `max_output_mb` (module or [limits]), output held for post-exec hooks stops here. */
 export const DEFAULT_COLLECT_LIMIT = 64 * 1024 * 1024;
@@ -43,4 +47,46 @@ export class OutputCollector implements OutputSink {
   dispose(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+export interface PostHooksInput {
+  readonly hooks: readonly string[];
+  readonly command: string;
+  readonly options: PostExecOptions;
+  /** Hook runs so far (pre-exec); post-exec runs are appended. */
+  readonly runs: HookRun[];
+}
+
+/**
+ * Post-exec hooks see the whole output, then replace it, pass it through, or withhold it. Answers the
+ * client and returns what the audit record should say.
+ */
+export async function finishWithPostHooks(
+  reply: Reply,
+  collected: OutputCollector,
+  exit: ExitInfo,
+  input: PostHooksInput,
+): Promise<Record<string, unknown>> {
+  if (collected.overflowed) {
+    reply.error(RPC_ERROR.internal, `${input.command}: ${exit.killedBecause}`, { kind: "limit" });
+    return { outcome: "killed", reason: exit.killedBecause };
+  }
+  const output = collected.read();
+  const post = await runPostExecHooks(
+    input.hooks,
+    { exit_code: exit.exitCode, signal: exit.signal, ...output },
+    input.options,
+  );
+  input.runs.push(...post.runs);
+  if (post.withheld) {
+    reply.error(RPC_ERROR.internal, `output withheld: ${post.reason ?? "a post-exec hook failed"}`, {
+      kind: "withheld",
+    });
+    return { outcome: "withheld", reason: post.reason };
+  }
+  await reply.outputAll("stdout", post.response.stdout);
+  await reply.outputAll("stderr", post.response.stderr);
+  reply.flushText();
+  reply.result(post.response.exit_code, post.response.signal);
+  return { outcome: "completed", exit_code: post.response.exit_code, signal: post.response.signal };
 }

@@ -78,9 +78,10 @@ export async function launch(
       stderr += decoder.decode(chunk, { stream: true });
   })();
   const socket = (agent: string) => `${socketsDir}/${agent}.sock`;
-  for (let i = 0; i < 200 && !agentNames.every((a) => existsSync(socket(a))) && proc.exitCode === null; i++)
-    await Bun.sleep(25);
-  await Bun.sleep(20);
+  // Ready when the daemon has announced every agent socket (a stale file at the path does not count).
+  const announced = () =>
+    agentNames.every((a) => stderr.includes(`airlock: agent ${a}: `) && existsSync(socket(a)));
+  for (let i = 0; i < 400 && !announced() && proc.exitCode === null; i++) await Bun.sleep(25);
   const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
     if (proc.exitCode === null) proc.kill(signal);
     return proc.exited;

@@ -1,0 +1,67 @@
+import type { ExecPlan } from "../policy/plan.ts";
+import type { DaemonContext } from "./context.ts";
+import { type ExitInfo, type OutputSink, type RunningChild, spawnChild } from "./exec.ts";
+import type { Reply } from "./reply.ts";
+
+export interface RunChildInput {
+  readonly ctx: DaemonContext;
+  readonly plan: ExecPlan;
+  readonly cwd: string;
+  readonly reply: Reply;
+  readonly stdio:
+    | { kind: "fds"; fds: readonly [number, number, number] }
+    | { kind: "stream"; sink: OutputSink };
+  /** v2 clients stream stdin; 0.4 clients never sent any (the child gets /dev/null). */
+  readonly v2: boolean;
+  readonly onSpawn: (child: RunningChild) => void;
+}
+
+export type ChildRun =
+  | { readonly kind: "spawn-failed"; readonly message: string }
+  | { readonly kind: "exited"; readonly exit: ExitInfo; readonly clientGone: boolean };
+
+/** Spawns the plan and connects it to the client: stdin and signals in, output out, disconnect kills it. */
+export async function runChild({
+  ctx,
+  plan,
+  cwd,
+  reply,
+  stdio,
+  v2,
+  onSpawn,
+}: RunChildInput): Promise<ChildRun> {
+  const io = reply.io;
+  let child: RunningChild;
+  try {
+    child =
+      stdio.kind === "fds"
+        ? spawnChild(plan, cwd, stdio)
+        : spawnChild(plan, cwd, { kind: "stream", sink: stdio.sink, stdin: v2 ? "pipe" : "ignore" });
+  } catch (error) {
+    return { kind: "spawn-failed", message: `cannot run ${plan.bin}: ${(error as Error).message}` };
+  }
+  onSpawn(child);
+  ctx.running.add(child);
+  let clientGone = false;
+  io.onClose(() => {
+    clientGone = true;
+    child.terminate("client disconnected");
+  });
+  // stdin writes and EOF stay in order; while a write waits for the pipe, the client is paused.
+  let stdinChain = Promise.resolve();
+  io.onNotification((note) => {
+    if (note.kind === "signal") child.signal(note.signal);
+    else if (note.kind === "stdin-eof") stdinChain = stdinChain.then(() => child.endStdin());
+    else {
+      io.pause();
+      stdinChain = stdinChain.then(() => child.writeStdin(note.data)).finally(() => io.resume());
+    }
+  });
+  io.resume();
+  try {
+    const exit = await child.exited;
+    return { kind: "exited", exit, clientGone };
+  } finally {
+    ctx.running.delete(child);
+  }
+}
