@@ -27,15 +27,21 @@ export function parseLines(text: string): { entries: AuditEntry[]; bad: number }
   return { entries, bad };
 }
 
-export function readLog(path: string): { entries: AuditEntry[]; bad: number } {
+/** All records, oldest first; `offset` is how many bytes of the current file were read (for --follow). */
+export function readLog(path: string): { entries: AuditEntry[]; bad: number; offset: number } {
   const all: AuditEntry[] = [];
   let bad = 0;
+  let offset = 0;
   for (const file of logFiles(path)) {
-    const parsed = parseLines(readFileSync(file, "utf8"));
+    const bytes = readFileSync(file);
+    // Only whole lines: a record being appended right now is picked up by --follow.
+    const whole = bytes.subarray(0, bytes.lastIndexOf(10) + 1);
+    if (file === path) offset = whole.byteLength;
+    const parsed = parseLines(whole.toString("utf8"));
     all.push(...parsed.entries);
     bad += parsed.bad;
   }
-  return { entries: all, bad };
+  return { entries: all, bad, offset };
 }
 
 /** `10m`, `2h`, `1d`, `30s`, or an ISO date: the earliest time to show. */

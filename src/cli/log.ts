@@ -37,11 +37,11 @@ export default defineCommand({
       if (!matches(entry, filter)) return;
       printLine(args.json ? JSON.stringify(entry) : formatEntry(entry));
     };
-    const { entries, bad } = readLog(path);
+    const { entries, bad, offset } = readLog(path);
     for (const entry of entries) print(entry);
     if (bad > 0) ui.warn(`${bad} line(s) of ${path} are not JSON records`);
     if (!args.follow) return EXIT.ok;
-    await follow(path, print);
+    await follow(path, offset, print);
     return EXIT.ok;
   },
 });
@@ -52,8 +52,8 @@ function logPath(args: Record<string, unknown>): string {
 }
 
 /** Prints records as they are appended; starts over when the file is rotated. Ends on Ctrl-C. */
-async function follow(path: string, print: (entry: AuditEntry) => void): Promise<void> {
-  let offset = sizeOf(path);
+async function follow(path: string, from: number, print: (entry: AuditEntry) => void): Promise<void> {
+  let offset = from;
   let inode = inodeOf(path);
   let partial = "";
   let stop = false;

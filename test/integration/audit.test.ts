@@ -128,6 +128,8 @@ describe("the audit log", () => {
       stdout: "pipe",
     });
     const reader = (follower.stdout as ReadableStream<Uint8Array>).getReader();
+    // Bounded: whatever happens, the follower is stopped after 10 s and the read loop ends.
+    const stopper = setTimeout(() => follower.kill("SIGINT"), 10_000);
     let seen = "";
     await rpc(daemon.socket("alpha"), execLine("git", ["--version"]));
     // Bounded: the record is there within a few polls or the loop gives up.
@@ -136,6 +138,7 @@ describe("the audit log", () => {
       if (done) break;
       seen += new TextDecoder().decode(value);
     }
+    clearTimeout(stopper);
     follower.kill("SIGINT");
     await follower.exited;
     expect(seen).toContain('"command":"git"');
