@@ -1,7 +1,8 @@
 // Builds dist/airlock (host) or, with --release, every release target plus SHA256SUMS.
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { checkHostBinary } from "./release-check.ts";
 
 const root = join(import.meta.dir, "..");
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
@@ -57,8 +58,13 @@ if (process.argv.includes("--release")) {
     await build(target, file);
     sums.push(`${createHash("sha256").update(readFileSync(file)).digest("hex")}  ${name}`);
   }
+  // install.sh ships beside the binaries, so `curl -fsSL <release>/install.sh | sh` reads the same release.
+  const installer = join(out, "install.sh");
+  copyFileSync(join(root, "install.sh"), installer);
+  sums.push(`${createHash("sha256").update(readFileSync(installer)).digest("hex")}  install.sh`);
   writeFileSync(join(out, "SHA256SUMS"), `${sums.join("\n")}\n`);
   process.stderr.write(`wrote ${out}/SHA256SUMS\n`);
+  process.stderr.write(`${checkHostBinary(out, pkg.version)}\n`);
 } else {
   mkdirSync(join(root, "dist"), { recursive: true });
   await build(undefined, join(root, "dist", "airlock"));

@@ -18,6 +18,8 @@ export const commands = {
   log: () => import("./log.ts"),
   profile: () => import("./profile.ts"),
   version: () => import("./version.ts"),
+  init: () => import("./init.ts"),
+  doctor: () => import("./doctor.ts"),
   "hook-util": () => import("./hook-util.ts"),
 } satisfies Record<string, () => Promise<Loaded>>;
 
