@@ -277,4 +277,3 @@ export async function runSession(
 function elapsed(started: number): number {
   return Math.round(performance.now() - started);
 }
-
