@@ -249,30 +249,31 @@ export class Daemon {
     const writer = conn.writer;
     if (!writer) return;
     const first = await readFirstLine(bunSocketFd(socket));
-    if (!first.ok) {
-      if (first.reason === "too-long")
-        writer.write(encodeLine(errorMessage(null, RPC_ERROR.invalidRequest, first.detail)));
-      if (first.reason !== "eof")
-        this.record({
-          event: "protocol-error",
-          agent: conn.agent,
-          peer: { uid: peer.uid, pid: peer.pid },
-          reason: first.detail,
-        });
+    const refuse = (reason: string, answer: string | undefined) => {
+      if (answer !== undefined) writer.write(answer);
+      this.record({
+        event: "protocol-error",
+        agent: conn.agent,
+        peer: { uid: peer.uid, pid: peer.pid },
+        reason,
+      });
       socket.end();
+    };
+    if (!first.ok) {
+      if (first.reason === "eof") socket.end();
+      else {
+        const answer =
+          first.reason === "too-long"
+            ? encodeLine(errorMessage(null, RPC_ERROR.invalidRequest, first.detail))
+            : undefined;
+        refuse(first.detail, answer);
+      }
       return;
     }
     const parsed = parseRequest(first.line);
     if (!parsed.ok) {
       for (const fd of first.fds) closeFd(fd);
-      writer.write(encodeLine(errorMessage(parsed.id, parsed.code, parsed.message)));
-      this.record({
-        event: "protocol-error",
-        agent: conn.agent,
-        peer: { uid: peer.uid, pid: peer.pid },
-        reason: parsed.message,
-      });
-      socket.end();
+      refuse(parsed.message, encodeLine(errorMessage(parsed.id, parsed.code, parsed.message)));
       return;
     }
     // The socket stays paused until the session has spawned the child and listens for stdin and signals.

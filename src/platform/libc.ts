@@ -52,35 +52,14 @@ function openLibc() {
 }
 
 /** Picks the shared symbols by name, so the result type does not depend on which errno symbol was loaded. */
-function bindShared(symbols: Library<typeof SYMBOLS>["symbols"]) {
-  const {
-    close,
-    socket,
-    connect,
-    getsockopt,
-    setsockopt,
-    sendmsg,
-    recvmsg,
-    poll,
-    ioctl,
-    pipe,
-    socketpair,
-    waitpid,
-  } = symbols;
-  return {
-    close,
-    socket,
-    connect,
-    getsockopt,
-    setsockopt,
-    sendmsg,
-    recvmsg,
-    poll,
-    ioctl,
-    pipe,
-    socketpair,
-    waitpid,
-  };
+function bindShared(
+  symbols: Library<typeof SYMBOLS>["symbols"],
+): Pick<Library<typeof SYMBOLS>["symbols"], keyof typeof SYMBOLS> {
+  const names = Object.keys(SYMBOLS) as (keyof typeof SYMBOLS)[];
+  return Object.fromEntries(names.map((name) => [name, symbols[name]])) as Pick<
+    Library<typeof SYMBOLS>["symbols"],
+    keyof typeof SYMBOLS
+  >;
 }
 
 export type Libc = ReturnType<typeof openLibc>;
