@@ -31,32 +31,8 @@ export default defineCommand({
     const config = loadFromFlags(flags, true);
     for (const warning of config.warnings) say(`airlock: warning: ${warning.message}`);
     const daemon = new Daemon(config, say);
-    const sockets = daemon.start();
-    say(`airlock: enabled commands: ${config.daemon?.commands.enable.join(", ")}`);
-    if (sockets.length === 0) say("airlock: no agents configured (pass --agents FILE); no sockets opened");
-    for (const agent of config.agents) say(`airlock: agent ${agent.name}: ${daemon.socketOf(agent.name)}`);
-
-    process.on("SIGHUP", () => {
-      const next = loadConfig(resolvePaths(flags), { requireDaemonConfig: true });
-      if (next.errors.length > 0) {
-        const reason = new ConfigErrors(next.errors).message;
-        say(`airlock: reload failed, keeping the previous configuration:\n${reason}`);
-        daemon.reloadFailed(reason);
-        return;
-      }
-      try {
-        const { added, removed } = daemon.reload(next);
-        say(
-          `airlock: configuration reloaded (agents added: ${added.join(", ") || "none"}; removed: ${removed.join(", ") || "none"})`,
-        );
-      } catch (error) {
-        say(`airlock: reload could not open a socket: ${(error as Error).message}`);
-        daemon.reloadFailed((error as Error).message);
-      }
-    });
-    // Listening sockets keep Bun alive, but a daemon with no agents yet must also wait (for SIGHUP).
-    const keepAlive = setInterval(() => undefined, 1 << 30);
-    await new Promise<void>((resolve) => {
+    // Signal handlers first: a SIGTERM that arrives while sockets open must still stop us cleanly.
+    const stopped = new Promise<void>((resolve) => {
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;
@@ -67,8 +43,36 @@ export default defineCommand({
       process.on("SIGTERM", () => stop("SIGTERM"));
       process.on("SIGINT", () => stop("SIGINT"));
     });
+    process.on("SIGHUP", () => reload(daemon, flags));
+    // Listening sockets keep Bun alive, but a daemon with no agents yet must also wait (for SIGHUP).
+    const keepAlive = setInterval(() => undefined, 1 << 30);
+    const sockets = daemon.start();
+    say(`airlock: enabled commands: ${config.daemon?.commands.enable.join(", ")}`);
+    if (sockets.length === 0) say("airlock: no agents configured (pass --agents FILE); no sockets opened");
+    for (const agent of config.agents) say(`airlock: agent ${agent.name}: ${daemon.socketOf(agent.name)}`);
+    await stopped;
     clearInterval(keepAlive);
     // Everything is stopped and recorded; idle keep-alive timers of closed sockets must not delay the exit.
     process.exit(EXIT.ok);
   },
 });
+
+/** SIGHUP: a new configuration replaces the old one only if it is entirely valid. */
+function reload(daemon: Daemon, flags: ReturnType<typeof pathFlags>): void {
+  const next = loadConfig(resolvePaths(flags), { requireDaemonConfig: true });
+  if (next.errors.length > 0) {
+    const reason = new ConfigErrors(next.errors).message;
+    say(`airlock: reload failed, keeping the previous configuration:\n${reason}`);
+    daemon.reloadFailed(reason);
+    return;
+  }
+  try {
+    const { added, removed } = daemon.reload(next);
+    say(
+      `airlock: configuration reloaded (agents added: ${added.join(", ") || "none"}; removed: ${removed.join(", ") || "none"})`,
+    );
+  } catch (error) {
+    say(`airlock: reload could not open a socket: ${(error as Error).message}`);
+    daemon.reloadFailed((error as Error).message);
+  }
+}
