@@ -13,6 +13,7 @@ export const commands = {
   start: () => import("./start.ts"),
   exec: () => import("./exec.ts"),
   test: () => import("./test.ts"),
+  sandbox: () => import("./sandbox.ts"),
   show: () => import("./show.ts"),
   check: () => import("./check.ts"),
   log: () => import("./log.ts"),

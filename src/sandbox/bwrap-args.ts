@@ -1,0 +1,80 @@
+// PURE: a plan → the argv that runs it under bubblewrap. Never a shell: every value is its own argument.
+import { SandboxError } from "./errors.ts";
+import type { MountOp, SandboxPlan } from "./types.ts";
+
+/** Signals a terminal sends to its whole foreground group. bwrap must survive them (see linux.ts). */
+export const TERMINAL_SIGNALS = ["INT", "QUIT", "HUP", "TERM"] as const;
+
+export interface BwrapOptions {
+  readonly bwrap: string;
+  /** env runs the program inside, so a missing or non-executable program exits 127 or 126 as in a shell. */
+  readonly envBin: string | undefined;
+  /** On a terminal, with a GNU env: shield bwrap from the terminal's signals (see launchArgv). */
+  readonly shieldSignals: boolean;
+  /** bwrap writes `{"child-pid": …}` and, if the program ran, `{"exit-code": …}` here. */
+  readonly statusFd: number;
+  readonly seccompFd: number | undefined;
+  /** No terminal on stdio: drop the controlling terminal too (TIOCSTI cannot reach what is not there). */
+  readonly newSession: boolean;
+  /** bwrap 0.8+ can stop the program from making user namespaces of its own. */
+  readonly canDisableUserns: boolean;
+  /** Running as root: bwrap would otherwise keep every capability inside. */
+  readonly dropCapabilities: boolean;
+}
+
+export function bwrapArgs(plan: SandboxPlan, options: BwrapOptions): string[] {
+  const args = ["--die-with-parent"];
+  if (options.newSession) args.push("--new-session");
+  args.push("--unshare-user", "--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-cgroup-try");
+  if (!plan.network) args.push("--unshare-net");
+  if (!plan.nestedNamespaces && options.canDisableUserns) args.push("--disable-userns");
+  if (options.dropCapabilities) args.push("--cap-drop", "ALL");
+  args.push("--json-status-fd", String(options.statusFd));
+  if (options.seccompFd !== undefined) args.push("--seccomp", String(options.seccompFd));
+  for (const op of plan.mounts) args.push(...mountArgs(op));
+  args.push("--chdir", plan.cwd);
+  return args;
+}
+
+function mountArgs(op: MountOp): string[] {
+  switch (op.op) {
+    case "dev":
+    case "proc":
+    case "tmpfs":
+    case "remount-ro":
+      return [`--${op.op}`, op.dest];
+    case "bind":
+    case "ro-bind":
+      // Never the -try variants: a source that vanished since planning must stop the launch.
+      return [`--${op.op}`, op.source ?? op.dest, op.dest];
+  }
+}
+
+/**
+ * The full command line: `[env --ignore-signal=… --] bwrap … -- env [--default-signal=…] -- program args`.
+ * On a terminal, the outer env shields bwrap from SIGINT and friends (it would die and take the program
+ * with it) and the inner one gives the program back the default handling it would have had. The inner
+ * env also execs the program, so a missing one exits 127 and a denied one 126, as in a shell (bwrap's own
+ * exec failure would look like a failed mount).
+ */
+export function launchArgv(plan: SandboxPlan, options: BwrapOptions): string[] {
+  const inner = [plan.program, ...plan.args];
+  if (options.envBin === undefined) return [options.bwrap, ...bwrapArgs(plan, options), "--", ...inner];
+  // env would read `A=b` as a variable to set, not as the program to run.
+  if (plan.program.includes("=")) {
+    throw new SandboxError("usage", `a program name cannot contain '=': ${plan.program}`);
+  }
+  const signals = TERMINAL_SIGNALS.join(",");
+  const shield = options.shieldSignals ? [options.envBin, `--ignore-signal=${signals}`, "--"] : [];
+  const restore = options.shieldSignals ? [`--default-signal=${signals}`] : [];
+  return [
+    ...shield,
+    options.bwrap,
+    ...bwrapArgs(plan, options),
+    "--",
+    options.envBin,
+    ...restore,
+    "--",
+    ...inner,
+  ];
+}

@@ -1,0 +1,193 @@
+// The bounded secret scan: walks the working directory and HOME for dotenv files and private keys, and
+// writes redacted copies into the run's private directory for the plan to bind over the originals.
+//
+// Bounds (docs/sandbox.md, "Redaction"): directories in skip_dirs, deeper than max_depth or on another file
+// system are not entered; files over max_file_kib are not searched for keys; the walk stops after
+// max_files entries or time_budget_ms. Symlinked directories are not followed; a symlinked file is
+// redacted where it really lives. Files that appear after launch are seen as they are (static mode).
+import {
+  closeSync,
+  constants,
+  openSync,
+  readdirSync,
+  readSync,
+  realpathSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { globMatches } from "../policy/glob.ts";
+import { isWithin } from "./paths.ts";
+import type { Redaction } from "./profiles/resolve.ts";
+import { KEY_MARKERS, redactDotenv, redactPrivateKeys } from "./redact.ts";
+import type { RedactedFile, ScanResult } from "./types.ts";
+
+export interface ScanOptions {
+  /** Real paths, walked in order (the working directory first: it matters most). */
+  readonly roots: readonly string[];
+  /** Real paths that are hidden anyway, and the run's own private directory. */
+  readonly exclude: readonly string[];
+  readonly redaction: Redaction;
+  /** Where redacted copies go (the private 0700 directory). */
+  readonly outDir: string;
+}
+
+/** A dotenv file larger than this is replaced by an empty file rather than parsed. */
+const MAX_ENV_BYTES = 4 * 1024 * 1024;
+const CLOCK_EVERY = 128;
+
+export function scanAndRedact(options: ScanOptions): ScanResult {
+  const { redaction } = options;
+  const started = performance.now();
+  const redacted: RedactedFile[] = [];
+  const seen = new Set<string>();
+  const buffer = Buffer.allocUnsafe(redaction.maxFileBytes + 1);
+  let entries = 0;
+  let filesRead = 0;
+  let skippedDirs = 0;
+  let stoppedBy: ScanResult["stoppedBy"];
+
+  const excluded = (path: string) => options.exclude.some((dir) => isWithin(path, dir));
+  const skipName = (path: string, name: string) =>
+    redaction.skipDirs.some((entry) => (entry.includes("/") ? path.endsWith(`/${entry}`) : name === entry));
+  const isEnvName = (name: string) =>
+    redaction.envFiles.some((glob) => globMatches(glob, name, { caseInsensitive: false }));
+
+  const record = (path: string, kind: RedactedFile["kind"], text: string, count: number) => {
+    const copy = join(options.outDir, `r${redacted.length}`);
+    writeFileSync(copy, text, { encoding: "latin1", mode: 0o400 });
+    redacted.push({ path, copy, kind, count });
+  };
+
+  // The walk only enters real directories, so a regular file's path is already real; only a symlink
+  // needs resolving (and checking: it may lead anywhere, including into a hidden place).
+  const visitFile = (path: string, name: string, symlink: boolean) => {
+    let real = path;
+    if (symlink) {
+      try {
+        real = realpathSync(path);
+        if (!statSync(real).isFile()) return;
+      } catch {
+        return; // dangling: nothing to read
+      }
+      if (excluded(real)) return;
+    }
+    if (seen.has(real)) return;
+    seen.add(real);
+    if (isEnvName(name)) {
+      const text = readCapped(real, MAX_ENV_BYTES);
+      if (text === undefined) return; // unreadable here is unreadable inside too
+      filesRead++;
+      if (text === "too-large") record(real, "env", "", 1);
+      else {
+        const result = redactDotenv(text);
+        if (result.count > 0 || text.trim() !== "") record(real, "env", result.text, result.count);
+      }
+      return;
+    }
+    if (!redaction.privateKeys) return;
+    const length = readInto(real, buffer);
+    if (length === undefined) return;
+    filesRead++;
+    const view = buffer.subarray(0, length);
+    if (!KEY_MARKERS.some((marker) => view.indexOf(marker, 0, "latin1") !== -1)) return;
+    const result = redactPrivateKeys(view.toString("latin1"));
+    if (result.count > 0) record(real, "private-key", result.text, result.count);
+  };
+
+  const scanned: string[] = [];
+  walk: for (const root of options.roots) {
+    if (scanned.some((done) => isWithin(root, done)) || excluded(root)) continue;
+    const rootDev = deviceOf(root);
+    if (rootDev === undefined) continue;
+    const stack: { dir: string; depth: number }[] = [{ dir: root, depth: 0 }];
+    while (stack.length > 0) {
+      const next = stack.pop();
+      if (next === undefined) break;
+      let children: import("node:fs").Dirent[];
+      try {
+        children = readdirSync(next.dir, { withFileTypes: true });
+      } catch {
+        continue; // unreadable here means unreadable inside too
+      }
+      for (const child of children) {
+        if (++entries > redaction.maxFiles) {
+          stoppedBy = "files";
+          break walk;
+        }
+        if (entries % CLOCK_EVERY === 0 && performance.now() - started > redaction.timeBudgetMs) {
+          stoppedBy = "time";
+          break walk;
+        }
+        const path = join(next.dir, child.name);
+        if (child.isDirectory()) {
+          const skip =
+            next.depth + 1 > redaction.maxDepth ||
+            skipName(path, child.name) ||
+            excluded(path) ||
+            scanned.some((done) => isWithin(path, done)) ||
+            deviceOf(path) !== rootDev;
+          if (skip) skippedDirs++;
+          else stack.push({ dir: path, depth: next.depth + 1 });
+        } else if (child.isFile() || child.isSymbolicLink()) {
+          visitFile(path, child.name, child.isSymbolicLink());
+        }
+      }
+    }
+    scanned.push(root);
+  }
+  return {
+    redacted,
+    roots: options.roots,
+    entries: Math.min(entries, redaction.maxFiles),
+    filesRead,
+    elapsedMs: performance.now() - started,
+    stoppedBy,
+    skippedDirs,
+  };
+}
+
+function deviceOf(path: string): number | undefined {
+  try {
+    return statSync(path).dev;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads a file into `buffer`: its length, or undefined when it is unreadable or does not fit. Three
+ * syscalls (open, read, close): the scan is bounded by how many files it opens. O_NONBLOCK keeps a FIFO
+ * swapped in since readdir from blocking the launch.
+ */
+function readInto(path: string, buffer: Buffer): number | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    let length = 0;
+    for (let i = 0; i < 64 && length < buffer.length; i++) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n <= 0) break;
+      length += n;
+    }
+    return length < buffer.length ? length : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** A whole file as latin1 (bytes kept as they are); "too-large" over the cap; undefined when unreadable. */
+function readCapped(path: string, cap: number): string | "too-large" | undefined {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch {
+    return undefined;
+  }
+  if (size > cap) return "too-large";
+  const buffer = Buffer.allocUnsafe(size + 1);
+  const length = readInto(path, buffer);
+  return length === undefined ? undefined : buffer.subarray(0, length).toString("latin1");
+}

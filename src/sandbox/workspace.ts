@@ -1,0 +1,33 @@
+// The run's private directory (0700, removed at exit): the empty file bound over hidden files, the
+// redacted copies, the shims, the seccomp filter and bwrap's status file. Nothing secret is ever written
+// here, so a copy left behind by a killed run leaks nothing.
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Workspace } from "./types.ts";
+
+export interface RunWorkspace extends Workspace, Disposable {
+  readonly statusFile: string;
+  readonly seccompFile: string;
+}
+
+export function createWorkspace(
+  shims: { readonly commands: readonly string[]; readonly binary: string } | undefined,
+): RunWorkspace {
+  // mkdtemp makes it 0700; redacted copies (r0, r1, …) are written straight into it.
+  const dir = mkdtempSync(join(tmpdir(), "airlock-sandbox-"));
+  const emptyFile = join(dir, "empty");
+  writeFileSync(emptyFile, "", { mode: 0o444 });
+  const shimDir = join(dir, "bin");
+  if (shims) mkdirSync(shimDir, { mode: 0o755 });
+  // The shim is the airlock binary under the command's name (argv[0] decides, see src/main.ts).
+  for (const command of shims?.commands ?? []) symlinkSync(shims?.binary ?? "", join(shimDir, command));
+  return {
+    dir,
+    emptyFile,
+    shimDir,
+    statusFile: join(dir, "status.json"),
+    seccompFile: join(dir, "seccomp.bpf"),
+    [Symbol.dispose]: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}

@@ -1,0 +1,335 @@
+// `airlock sandbox` against the real bubblewrap: the compiled binary, a fake HOME (test/preload.ts), and
+// a project directory per test.
+import { beforeAll, describe, expect, test } from "bun:test";
+import { generateKeyPairSync } from "node:crypto";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DEFAULT_DENY_READ } from "../../src/sandbox/defaults.ts";
+import { SandboxError } from "../../src/sandbox/errors.ts";
+import { runLinux } from "../../src/sandbox/linux.ts";
+import { prepare } from "../../src/sandbox/prepare.ts";
+import { loadProfile, profileCatalog } from "../../src/sandbox/profiles/load.ts";
+import { probeLinuxTools } from "../../src/sandbox/tools.ts";
+import { AIRLOCK, runAirlock } from "../helpers/binary.ts";
+import { startDaemon } from "../helpers/daemon.ts";
+import { type TempTree, tempTree } from "../helpers/temp-tree.ts";
+
+const HOME = process.env.HOME ?? "";
+const haveBwrap = Bun.which("bwrap") !== null;
+/** Files among the built-in deny list; the rest are directories. */
+const DENY_FILES = new Set([
+  "~/.docker/config.json",
+  "~/.npmrc",
+  "~/.pypirc",
+  "~/.netrc",
+  "~/.git-credentials",
+  "~/.vault-token",
+  "~/.cargo/credentials",
+  "~/.cargo/credentials.toml",
+  "~/.gem/credentials",
+  "~/.m2/settings.xml",
+  "~/.pgpass",
+  "~/.my.cnf",
+  "~/.s3cfg",
+  "~/.boto",
+  "~/.config/containers/auth.json",
+]);
+const homeEntries = DEFAULT_DENY_READ.filter((entry) => entry.startsWith("~/"));
+const secretFileOf = (entry: string) => join(HOME, entry.slice(2), DENY_FILES.has(entry) ? "" : "secret");
+
+beforeAll(() => {
+  for (const entry of homeEntries) {
+    const file = secretFileOf(entry);
+    mkdirSync(join(file, ".."), { recursive: true });
+    writeFileSync(file, `SECRET-${entry}\n`);
+  }
+  mkdirSync(join(HOME, ".config", "airlock"), { recursive: true });
+  writeFileSync(
+    join(HOME, ".config", "airlock", "config.toml"),
+    '[commands]\nenable = ["git"]\n# SECRET-config\n',
+  );
+});
+
+async function project(files: Record<string, string> = {}): Promise<TempTree> {
+  return tempTree({ "README.md": "a project\n", ...files });
+}
+
+function sandbox(
+  args: string[],
+  cwd: string,
+  options: { stdin?: string; env?: Record<string, string> } = {},
+) {
+  return runAirlock(["sandbox", ...args], { cwd, ...options });
+}
+
+describe.skipIf(!haveBwrap)("airlock sandbox (bubblewrap)", () => {
+  test("`airlock sandbox -- true` runs and exits 0", async () => {
+    await using dir = await project();
+    const r = await sandbox(["--", "true"], dir.path);
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+  });
+
+  test("cat ~/.ssh/id_rsa fails inside: the directory is empty", async () => {
+    writeFileSync(join(HOME, ".ssh", "id_rsa"), "-----BEGIN OPENSSH PRIVATE KEY-----\nSECRET\n");
+    await using dir = await project();
+    const r = await sandbox(["--", "cat", join(HOME, ".ssh", "id_rsa")], dir.path);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("No such file or directory");
+  });
+
+  test("every built-in deny_read path under HOME is unreadable inside", async () => {
+    await using dir = await project();
+    const r = await sandbox(["--", "cat", ...homeEntries.map(secretFileOf)], dir.path);
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stdout).not.toContain("SECRET");
+  });
+
+  test("airlock's own config dir is hidden", async () => {
+    await using dir = await project();
+    const r = await sandbox(["--", "cat", join(HOME, ".config", "airlock", "config.toml")], dir.path);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).not.toContain("SECRET");
+  });
+
+  test("a .env in the project is seen redacted, keys kept", async () => {
+    await using dir = await project({ ".env": "API_KEY=sk-live-123\nexport DB_URL=postgres://u:p@h/db\n" });
+    const r = await sandbox(["--", "cat", ".env"], dir.path);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toBe("API_KEY=airlock-redacted\nexport DB_URL=airlock-redacted\n");
+  });
+
+  test("a PEM private key in the project is seen redacted", async () => {
+    const { privateKey } = generateKeyPairSync("rsa", {
+      modulusLength: 1024,
+      privateKeyEncoding: { type: "pkcs1", format: "pem" },
+      publicKeyEncoding: { type: "spki", format: "pem" },
+    });
+    await using dir = await project({ "certs/server.key": privateKey });
+    const r = await sandbox(["--", "cat", "certs/server.key"], dir.path);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toBe(
+      "-----BEGIN RSA PRIVATE KEY-----\nairlock-redacted\n-----END RSA PRIVATE KEY-----\n",
+    );
+  });
+
+  test("a .env elsewhere in HOME is redacted too", async () => {
+    mkdirSync(join(HOME, "other-project"), { recursive: true });
+    writeFileSync(join(HOME, "other-project", ".env"), "TOKEN=abc\n");
+    await using dir = await project();
+    const r = await sandbox(["--", "cat", join(HOME, "other-project", ".env")], dir.path);
+    expect(r.stdout).toBe("TOKEN=airlock-redacted\n");
+  });
+
+  test.skipIf(Bun.which("curl") === null)("curl cannot be executed under the npm profile", async () => {
+    await using dir = await project();
+    const r = await sandbox(["--profile", "npm", "--", "curl", "--version"], dir.path);
+    expect(r.exitCode).toBe(126);
+    expect(r.stdout).toBe("");
+  });
+
+  test("the program's exit code is airlock's", async () => {
+    await using dir = await project({ "exit7.sh": "exit 7\n" });
+    expect((await sandbox(["--", "sh", "exit7.sh"], dir.path)).exitCode).toBe(7);
+  });
+
+  test("a program killed by a signal makes airlock exit 128+n", async () => {
+    await using dir = await project({ "die.sh": "kill -TERM $$\n" });
+    expect((await sandbox(["--", "sh", "die.sh"], dir.path)).exitCode).toBe(143);
+  });
+
+  test("a program that does not exist exits 127", async () => {
+    await using dir = await project();
+    const r = await sandbox(["--profile", "default", "--", "no-such-program-xyz"], dir.path);
+    expect(r.exitCode).toBe(127);
+  });
+
+  test("SIGTERM sent to airlock reaches the program, whose exit code comes back", async () => {
+    await using dir = await project({
+      "trap.sh": 'trap "echo got-term; exit 42" TERM\necho ready\nwhile :; do sleep 0.05; done\n',
+    });
+    const proc = Bun.spawn([AIRLOCK, "sandbox", "--", "sh", "trap.sh"], {
+      cwd: dir.path,
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
+    let out = "";
+    for (let i = 0; i < 200 && !out.includes("ready"); i++) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += new TextDecoder().decode(value);
+    }
+    proc.kill("SIGTERM");
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += new TextDecoder().decode(value);
+    }
+    expect(await proc.exited).toBe(42);
+    expect(out).toBe("ready\ngot-term\n");
+  });
+
+  test("stdin reaches the program and stdout comes back byte for byte", async () => {
+    await using dir = await project();
+    const r = await sandbox(["--", "cat"], dir.path, { stdin: "hello\u0000\u00ff world\n" });
+    expect(r.stdout).toBe("hello\u0000\u00ff world\n");
+  });
+
+  test("HOME is read-only inside; the project is writable", async () => {
+    await using dir = await project({
+      "write.sh": `touch "${HOME}/planted" 2>/dev/null && echo home-writable\ntouch made-here && echo project-writable\n`,
+    });
+    const r = await sandbox(["--", "sh", "write.sh"], dir.path);
+    expect(r.stdout).toBe("project-writable\n");
+    expect(existsSync(dir.at("made-here"))).toBe(true);
+    expect(existsSync(join(HOME, "planted"))).toBe(false);
+  });
+
+  test("--network off leaves only the loopback interface", async () => {
+    await using dir = await project();
+    const r = await sandbox(["--network", "off", "--", "cat", "/proc/net/dev"], dir.path);
+    const interfaces = r.stdout
+      .split("\n")
+      .slice(2)
+      .filter((line) => line.includes(":"));
+    expect(interfaces.map((line) => line.trim().split(":")[0])).toEqual(["lo"]);
+  });
+
+  test("credential variables are gone from the environment inside", async () => {
+    await using dir = await project();
+    const env = { GITHUB_TOKEN: "ghp_secret", AWS_SECRET_ACCESS_KEY: "aws_secret", EDITOR: "vim" };
+    const r = await sandbox(["--", "env"], dir.path, { env });
+    expect(r.stdout).not.toContain("secret");
+    expect(r.stdout).toContain("EDITOR=vim");
+    expect(r.stdout).toContain("AIRLOCK_SANDBOX=default");
+  });
+
+  test("--dry-run prints every mount, deny and env change, and starts nothing", async () => {
+    await using dir = await project({ ".env": "A=1\n" });
+    const r = await sandbox(["--dry-run", "--profile", "default", "--", "touch", "started"], dir.path, {
+      env: { GH_TOKEN: "x" },
+    });
+    expect(r.exitCode).toBe(0);
+    expect(existsSync(dir.at("started"))).toBe(false);
+    for (const line of [
+      "hide-dir   ~/.ssh",
+      "hide-file  ~/.npmrc",
+      "hide-dir   ~/.config/airlock",
+      "redact ",
+    ]) {
+      expect(r.stdout).toContain(line);
+    }
+    expect(r.stdout).toContain("unset GH_TOKEN");
+    expect(r.stdout).toContain("--unshare-pid");
+  });
+
+  test("an unknown program is refused with a message that shows --allow-unknown-program", async () => {
+    await using dir = await project();
+    const refused = await sandbox(["--", "printenv", "HOME"], dir.path);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain("--allow-unknown-program");
+    const allowed = await sandbox(["--allow-unknown-program", "--", "printenv", "AIRLOCK_SANDBOX"], dir.path);
+    expect(allowed.stdout).toBe("default\n");
+    const chosen = await sandbox(["--profile", "npm", "--", "printenv", "AIRLOCK_SANDBOX"], dir.path);
+    expect(chosen.stdout).toBe("npm\n");
+  });
+
+  test("everything after the program belongs to it, airlock's own flags included", async () => {
+    await using dir = await project();
+    const r = await sandbox(["echo", "--dry-run", "--profile", "x", "--"], dir.path);
+    expect(r.stdout).toBe("--dry-run --profile x --\n");
+  });
+
+  test("--agent binds only that agent's socket, and git inside goes through the daemon", async () => {
+    await using daemon = await startDaemon({ agents: { alpha: { commands: ["git"] }, beta: {} } });
+    await using dir = await project();
+    const flags = [
+      "--config",
+      daemon.tree.at("config"),
+      "--agents",
+      daemon.tree.at("agents.toml"),
+      "--sockets",
+      daemon.socketsDir,
+      "--agent",
+      "alpha",
+      "--profile",
+      "default",
+    ];
+    const git = await sandbox([...flags, "--", "git", "--version"], dir.path);
+    expect(git.stdout).toStartWith("git version");
+    expect(git.exitCode).toBe(0);
+    const ls = await sandbox([...flags, "--", "ls", daemon.socketsDir], dir.path);
+    expect(ls.stdout).toBe("alpha.sock\n");
+    const agents = await sandbox([...flags, "--", "cat", daemon.tree.at("agents.toml")], dir.path);
+    expect(agents.exitCode).not.toBe(0);
+  });
+
+  test.skipIf(Bun.which("script") === null)(
+    "an interactive program gets a terminal, and cannot push keystrokes into it",
+    async () => {
+      await using dir = await project({
+        "tty.sh": "test -t 0 && echo stdin-tty\ntest -t 1 && echo stdout-tty\n",
+        "sti.pl": 'my $c = "x"; print ioctl(STDIN, 0x5412, $c) ? "tiocsti: allowed\\n" : "tiocsti: $!\\n";\n',
+      });
+      const run = (argv: string) =>
+        Bun.spawn(["script", "-qec", argv, "/dev/null"], { cwd: dir.path, stdin: "ignore", stdout: "pipe" });
+      const tty = run(`${AIRLOCK} sandbox -- sh tty.sh`);
+      expect(await new Response(tty.stdout).text()).toBe("stdin-tty\r\nstdout-tty\r\n");
+      if (Bun.which("perl") !== null) {
+        const sti = run(`${AIRLOCK} sandbox --profile default -- perl sti.pl`);
+        expect(await new Response(sti.stdout).text()).toBe("tiocsti: Operation not permitted\r\n");
+      }
+    },
+  );
+
+  test("if any mount fails, the program does not start (fail closed)", async () => {
+    await using dir = await project();
+    const profile = loadProfile(profileCatalog("/nonexistent"), "default");
+    const prepared = prepare({
+      profile,
+      profileReason: "test",
+      program: "touch",
+      args: [dir.at("started")],
+      cwd: dir.path,
+      env: process.env,
+      network: true,
+      airlock: {
+        configDir: "/x",
+        socketsDir: "/x",
+        dataDir: "/x",
+        logFiles: [],
+        agentsFile: undefined,
+        agentDirs: [],
+      },
+      agent: undefined,
+      binary: AIRLOCK,
+    });
+    const broken = {
+      ...prepared,
+      plan: {
+        ...prepared.plan,
+        mounts: [
+          ...prepared.plan.mounts,
+          {
+            op: "ro-bind" as const,
+            source: dir.at("vanished"),
+            dest: dir.at("x"),
+            purpose: "redacted" as const,
+            detail: "",
+          },
+        ],
+      },
+    };
+    const tools = await probeLinuxTools(process.env.PATH, undefined).result;
+    if ("missing" in tools) throw new Error("bwrap went missing");
+    try {
+      await expect(runLinux(broken, tools, () => {})).rejects.toBeInstanceOf(SandboxError);
+      expect(existsSync(dir.at("started"))).toBe(false);
+    } finally {
+      prepared.workspace[Symbol.dispose]();
+    }
+  });
+});
