@@ -46,7 +46,13 @@ export default defineCommand({
     process.on("SIGHUP", () => reload(daemon, flags));
     // Listening sockets keep Bun alive, but a daemon with no agents yet must also wait (for SIGHUP).
     const keepAlive = setInterval(() => undefined, 1 << 30);
-    const sockets = daemon.start();
+    let sockets: string[];
+    try {
+      sockets = daemon.start();
+    } catch (error) {
+      clearInterval(keepAlive);
+      throw error;
+    }
     say(`airlock: enabled commands: ${config.daemon?.commands.enable.join(", ")}`);
     if (sockets.length === 0) say("airlock: no agents configured (pass --agents FILE); no sockets opened");
     for (const agent of config.agents) say(`airlock: agent ${agent.name}: ${daemon.socketOf(agent.name)}`);
