@@ -30,6 +30,27 @@ export function programModule(bin: string, extra = ""): string {
   return `[command]\nbin = "${bin}"\n\n[deny]\nargs = []\n${extra}`;
 }
 
+/** A daemon whose agent alpha may run `command`, overridden to run the plain program `bin` (and `extra`). */
+export function startProgramDaemon(command: string, bin: string, extra = ""): Promise<RunningDaemon> {
+  return startDaemon({
+    enable: [command],
+    agents: { alpha: { overrides: { [command]: programModule(bin, extra) } } },
+  });
+}
+
+/** `airlock start`'s arguments for the config and agents.toml of a tree made like startDaemon's. */
+export function startArgs(tree: TempTree, socketsDir: string): string[] {
+  return [
+    "start",
+    "--config",
+    tree.at("config"),
+    "--agents",
+    tree.at("agents.toml"),
+    "--sockets",
+    socketsDir,
+  ];
+}
+
 /** Starts the compiled daemon on a fresh config and waits until every agent socket exists. */
 export async function startDaemon(options: DaemonOptions = {}): Promise<RunningDaemon> {
   const agents = options.agents ?? { alpha: {} };
@@ -58,19 +79,12 @@ export async function launch(
   command: readonly string[] = [AIRLOCK],
 ): Promise<RunningDaemon> {
   const socketsDir = command.length > 1 ? tree.at("run/s") : tree.at("s");
-  const proc = Bun.spawn(
-    [
-      ...command,
-      "start",
-      "--config",
-      tree.at("config"),
-      "--agents",
-      tree.at("agents.toml"),
-      "--sockets",
-      socketsDir,
-    ],
-    { env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe", cwd: tree.path },
-  );
+  const proc = Bun.spawn([...command, ...startArgs(tree, socketsDir)], {
+    env: { ...process.env, ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+    cwd: tree.path,
+  });
   let stderr = "";
   const decoder = new TextDecoder();
   void (async () => {

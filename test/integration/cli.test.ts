@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { cpSync } from "node:fs";
 import { join } from "node:path";
 import { runAirlock } from "../helpers/binary.ts";
-import { tempTree } from "../helpers/temp-tree.ts";
+import { type TempTree, tempTree } from "../helpers/temp-tree.ts";
 
 const EXAMPLES = join(import.meta.dir, "..", "..", "examples");
 
@@ -16,6 +16,9 @@ async function examplesTree() {
   );
   return tree;
 }
+
+/** --config and --agents for a tree made by examplesTree. */
+const configFlags = (tree: TempTree) => ["--config", tree.at("config"), "--agents", tree.at("agents.toml")];
 
 describe("airlock test", () => {
   test("denies git -c core.sshCommand=x fetch as JSON naming the layer and rule, exit 1", async () => {
@@ -41,18 +44,7 @@ describe("airlock test", () => {
       tree.at("agents/claude/airlock.toml"),
       `commands = ["git"]\n[env]\nset = { GITHUB_TOKEN = "ghp_do_not_print" }\n`,
     );
-    const r = await runAirlock([
-      "test",
-      "--json",
-      "--config",
-      tree.at("config"),
-      "--agents",
-      tree.at("agents.toml"),
-      "claude",
-      "--",
-      "git",
-      "log",
-    ]);
+    const r = await runAirlock(["test", "--json", ...configFlags(tree), "claude", "--", "git", "log"]);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).not.toContain("ghp_do_not_print");
     expect(JSON.parse(r.stdout).plan.env.GITHUB_TOKEN).toBe("***");
@@ -60,16 +52,7 @@ describe("airlock test", () => {
 
   test("an agent's commands list is layer 2: terraform allowed, aws denied for claude", async () => {
     await using tree = await examplesTree();
-    const base = [
-      "test",
-      "--json",
-      "--config",
-      tree.at("config"),
-      "--agents",
-      tree.at("agents.toml"),
-      "claude",
-      "--",
-    ];
+    const base = ["test", "--json", ...configFlags(tree), "claude", "--"];
     const aws = JSON.parse((await runAirlock([...base, "aws", "s3", "ls"])).stdout);
     expect(aws).toMatchObject({
       decision: "deny",
@@ -85,10 +68,7 @@ describe("airlock test", () => {
     const r = await runAirlock([
       "test",
       "--json",
-      "--config",
-      tree.at("config"),
-      "--agents",
-      tree.at("agents.toml"),
+      ...configFlags(tree),
       "claude",
       "--",
       "terraform",
@@ -104,18 +84,7 @@ describe("airlock test", () => {
   test("a command outside [commands] enable is layer 1, unknown command", async () => {
     await using tree = await examplesTree();
     await Bun.write(tree.at("config/config.toml"), `[commands]\nenable = ["git"]\n`);
-    const r = await runAirlock([
-      "test",
-      "--json",
-      "--config",
-      tree.at("config"),
-      "--agents",
-      tree.at("agents.toml"),
-      "ci-bot",
-      "--",
-      "docker",
-      "ps",
-    ]);
+    const r = await runAirlock(["test", "--json", ...configFlags(tree), "ci-bot", "--", "docker", "ps"]);
     expect(JSON.parse(r.stdout)).toMatchObject({
       decision: "deny",
       layer: "enable",
@@ -125,17 +94,7 @@ describe("airlock test", () => {
 
   test("accepts the 0.4 form `test --agents F <agent> <command> [args…]` and leaves the command's flags alone", async () => {
     await using tree = await examplesTree();
-    const r = await runAirlock([
-      "test",
-      "--config",
-      tree.at("config"),
-      "--agents",
-      tree.at("agents.toml"),
-      "claude",
-      "git",
-      "log",
-      "--json",
-    ]);
+    const r = await runAirlock(["test", ...configFlags(tree), "claude", "git", "log", "--json"]);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain("allowed");
     expect(r.stdout).toContain('"log" "--json"');
@@ -144,17 +103,7 @@ describe("airlock test", () => {
   test("a config error is exit 2 with file, key and line", async () => {
     await using tree = await examplesTree();
     await Bun.write(tree.at("agents/claude/airlock.toml"), `commands = ["git"]\ncolour = "red"\n`);
-    const r = await runAirlock([
-      "test",
-      "--config",
-      tree.at("config"),
-      "--agents",
-      tree.at("agents.toml"),
-      "claude",
-      "--",
-      "git",
-      "status",
-    ]);
+    const r = await runAirlock(["test", ...configFlags(tree), "claude", "--", "git", "status"]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain("agents/claude/airlock.toml:2: colour: unknown key `colour`");
   });
@@ -169,14 +118,7 @@ describe("airlock test", () => {
 describe("airlock check", () => {
   test("passes on the examples and lists each agent", async () => {
     await using tree = await examplesTree();
-    const r = await runAirlock([
-      "check",
-      "--json",
-      "--config",
-      tree.at("config"),
-      "--agents",
-      tree.at("agents.toml"),
-    ]);
+    const r = await runAirlock(["check", "--json", ...configFlags(tree)]);
     expect(r.exitCode).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.ok).toBe(true);
@@ -190,14 +132,7 @@ describe("airlock check", () => {
     await using tree = await examplesTree();
     await Bun.write(tree.at("agents/claude/airlock.toml"), "commandz = []\n");
     await Bun.write(tree.at("agents/claude/commands/terraform.toml"), "[command]\nbin = 3\n");
-    const r = await runAirlock([
-      "check",
-      "--json",
-      "--config",
-      tree.at("config"),
-      "--agents",
-      tree.at("agents.toml"),
-    ]);
+    const r = await runAirlock(["check", "--json", ...configFlags(tree)]);
     expect(r.exitCode).toBe(1);
     expect(JSON.parse(r.stdout).errors.length).toBeGreaterThanOrEqual(2);
   });
@@ -298,7 +233,7 @@ describe("airlock check and hooks", () => {
     mkdirSync(tree.at("agents/claude/hooks"), { recursive: true });
     writeFileSync(tree.at("agents/claude/hooks/pre-exec"), "#!/bin/sh\nexit 0\n");
     chmodSync(tree.at("agents/claude/hooks/pre-exec"), 0o755);
-    const flags = ["--json", "--config", tree.at("config"), "--agents", tree.at("agents.toml")];
+    const flags = ["--json", ...configFlags(tree)];
     const ok = JSON.parse((await runAirlock(["check", ...flags])).stdout);
     expect(ok.agents.find((a: { name: string }) => a.name === "claude").hooks).toEqual(["hooks/pre-exec"]);
     chmodSync(tree.at("agents/claude/hooks/pre-exec"), 0o775);

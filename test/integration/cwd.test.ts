@@ -1,8 +1,8 @@
 // Where a command runs: the peer's real directory, mapped or confined, never a path the client merely claims.
 import { describe, expect, test } from "bun:test";
 import { chmodSync, chownSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
-import { AIRLOCK } from "../helpers/binary.ts";
-import { launch, programModule, startDaemon } from "../helpers/daemon.ts";
+import { AIRLOCK, runProgram } from "../helpers/binary.ts";
+import { launch, programModule, startDaemon, startProgramDaemon } from "../helpers/daemon.ts";
 import { execLine } from "../helpers/rpc-client.ts";
 import { tempTree } from "../helpers/temp-tree.ts";
 
@@ -17,14 +17,8 @@ async function clientIn(
 ) {
   const line = execLine(command, [], extra, claimed);
   const script = `const s = await Bun.connect({ unix: ${JSON.stringify(socket)}, socket: { open(s) { s.write(${JSON.stringify(line)}); }, data(_s, d) { process.stdout.write(d); }, close() { process.exit(0); } } });`;
-  const proc = Bun.spawn([...prefix, process.execPath, "-e", script], {
-    cwd,
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const out = await new Response(proc.stdout).text();
-  await proc.exited;
-  return out
+  const { stdout } = await runProgram([...prefix, process.execPath, "-e", script], { cwd });
+  return stdout
     .trim()
     .split("\n")
     .filter(Boolean)
@@ -39,20 +33,14 @@ const stdoutOf = (messages: Record<string, unknown>[]) =>
 
 describe("the peer's real directory", () => {
   test("the command runs where the client really is", async () => {
-    await using daemon = await startDaemon({
-      enable: ["pwd"],
-      agents: { alpha: { overrides: { pwd: programModule("/bin/pwd") } } },
-    });
+    await using daemon = await startProgramDaemon("pwd", "/bin/pwd");
     await using work = await tempTree({ "sub/x": "" });
     const messages = await clientIn(daemon.socket("alpha"), work.at("sub"), work.at("sub"), "pwd");
     expect(stdoutOf(messages).trim()).toBe(work.at("sub"));
   });
 
   test("a client claiming a directory it is not in is denied (cwd mismatch)", async () => {
-    await using daemon = await startDaemon({
-      enable: ["pwd"],
-      agents: { alpha: { overrides: { pwd: programModule("/bin/pwd") } } },
-    });
+    await using daemon = await startProgramDaemon("pwd", "/bin/pwd");
     await using work = await tempTree({ "a/x": "", "b/y": "" });
     const messages = await clientIn(daemon.socket("alpha"), work.at("a"), work.at("b"), "pwd");
     expect(JSON.stringify(messages.at(-1))).toContain("cwd mismatch");
@@ -60,10 +48,7 @@ describe("the peer's real directory", () => {
   });
 
   test("a client in its own mount namespace is served in its private directory", async () => {
-    await using daemon = await startDaemon({
-      enable: ["ls"],
-      agents: { alpha: { overrides: { ls: programModule("/bin/ls") } } },
-    });
+    await using daemon = await startProgramDaemon("ls", "/bin/ls");
     await using work = await tempTree({ "ns/.keep": "" });
     // Inside: a tmpfs over ns/ holding a file only that namespace can see.
     const script = `mount -t tmpfs none ${work.at("ns")} && cd ${work.at("ns")} && touch only-in-namespace && exec "$@"`;

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { chmodSync, lstatSync, readFileSync, statSync } from "node:fs";
-import { shimNamed } from "../helpers/binary.ts";
-import { programModule, startDaemon } from "../helpers/daemon.ts";
+import { AIRLOCK, runShim, shimEnv, shimNamed } from "../helpers/binary.ts";
+import { programModule, startArgs, startDaemon, startProgramDaemon } from "../helpers/daemon.ts";
 import { execLine, rpc } from "../helpers/rpc-client.ts";
 import { tempTree } from "../helpers/temp-tree.ts";
 
@@ -14,30 +14,6 @@ async function gitRepoWithBlob(bytes: Uint8Array) {
   git("init", "-q");
   const sha = git("hash-object", "-w", "--stdin").stdout.toString().trim();
   return { tree, sha };
-}
-
-async function runShim(
-  link: string,
-  args: string[],
-  options: { socket: string; mode?: string; cwd?: string; stdin?: Uint8Array | "ignore" },
-) {
-  const proc = Bun.spawn([link, ...args], {
-    cwd: options.cwd ?? process.cwd(),
-    env: {
-      ...process.env,
-      AIRLOCK_SOCKET: options.socket,
-      ...(options.mode ? { AIRLOCK_STDIO: options.mode } : {}),
-    },
-    stdin: options.stdin ?? "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, exitCode] = await Promise.all([
-    new Response(proc.stdout).arrayBuffer(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { stdout: new Uint8Array(stdout), stderr, exitCode };
 }
 
 describe("airlock 0.4 clients (protocol v1)", () => {
@@ -113,10 +89,11 @@ describe.each(MODES)("the shim, stdio mode %s", (mode) => {
     const { tree, sha } = await gitRepoWithBlob(blob);
     await using _repo = tree;
     await using daemon = await startDaemon();
-    const r = await runShim(shimNamed("git"), ["cat-file", "blob", sha], {
+    const r = await runShim("git", ["cat-file", "blob", sha], {
       socket: daemon.socket("alpha"),
       mode,
       cwd: tree.path,
+      stdout: "bytes",
     });
     expect(r.exitCode).toBe(0);
     expect(Buffer.compare(Buffer.from(r.stdout), Buffer.from(blob))).toBe(0);
@@ -126,17 +103,18 @@ describe.each(MODES)("the shim, stdio mode %s", (mode) => {
     const input = new Uint8Array(randomBytes(300_000));
     const expected = Bun.spawnSync(["git", "hash-object", "--stdin"], { stdin: input }).stdout.toString();
     await using daemon = await startDaemon();
-    const r = await runShim(shimNamed("git"), ["hash-object", "--stdin"], {
+    const r = await runShim("git", ["hash-object", "--stdin"], {
       socket: daemon.socket("alpha"),
       mode,
       stdin: input,
+      stdout: "bytes",
     });
     expect(new TextDecoder().decode(r.stdout)).toBe(expected);
   });
 
   test("passes the tool's exit code and stderr through", async () => {
     await using daemon = await startDaemon();
-    const r = await runShim(shimNamed("git"), ["rev-parse", "--verify", "no-such-ref"], {
+    const r = await runShim("git", ["rev-parse", "--verify", "no-such-ref"], {
       socket: daemon.socket("alpha"),
       mode,
       cwd: "/",
@@ -147,24 +125,21 @@ describe.each(MODES)("the shim, stdio mode %s", (mode) => {
 
   test("a denied request prints the reason prefixed airlock: and exits 126; unknown exits 127", async () => {
     await using daemon = await startDaemon();
-    const denied = await runShim(shimNamed("git"), ["-c", "core.fsmonitor=touch x", "status"], {
+    const denied = await runShim("git", ["-c", "core.fsmonitor=touch x", "status"], {
       socket: daemon.socket("alpha"),
       mode,
     });
     expect(denied.exitCode).toBe(126);
     expect(denied.stderr).toStartWith("airlock: git -c sets config");
-    const unknown = await runShim(shimNamed("terraform"), ["plan"], { socket: daemon.socket("alpha"), mode });
+    const unknown = await runShim("terraform", ["plan"], { socket: daemon.socket("alpha"), mode });
     expect(unknown.exitCode).toBe(127);
     expect(unknown.stderr).toBe("airlock: unknown command: terraform\n");
   });
 
   test("Ctrl-C reaches the child; the shim exits 128+2", async () => {
-    await using daemon = await startDaemon({
-      enable: ["sleep"],
-      agents: { alpha: { overrides: { sleep: programModule("/bin/sleep") } } },
-    });
+    await using daemon = await startProgramDaemon("sleep", "/bin/sleep");
     const proc = Bun.spawn([shimNamed("sleep"), "30"], {
-      env: { ...process.env, AIRLOCK_SOCKET: daemon.socket("alpha"), AIRLOCK_STDIO: mode },
+      env: { ...process.env, ...shimEnv(daemon.socket("alpha"), mode) },
       stdout: "ignore",
       stderr: "pipe",
     });
@@ -175,12 +150,9 @@ describe.each(MODES)("the shim, stdio mode %s", (mode) => {
   });
 
   test("a client killed mid-run takes the child's whole process group with it", async () => {
-    await using daemon = await startDaemon({
-      enable: ["sleep"],
-      agents: { alpha: { overrides: { sleep: programModule("/bin/sleep") } } },
-    });
+    await using daemon = await startProgramDaemon("sleep", "/bin/sleep");
     const proc = Bun.spawn([shimNamed("sleep"), "31"], {
-      env: { ...process.env, AIRLOCK_SOCKET: daemon.socket("alpha"), AIRLOCK_STDIO: mode },
+      env: { ...process.env, ...shimEnv(daemon.socket("alpha"), mode) },
     });
     await waitFor("the child to start", () => pgrepSleep("31"));
     proc.kill("SIGKILL");
@@ -192,13 +164,10 @@ describe.each(MODES)("the shim, stdio mode %s", (mode) => {
 
 describe("large output", () => {
   test.each(MODES)("%s mode: 300 MB arrive complete while the daemon's memory stays flat", async (mode) => {
-    await using daemon = await startDaemon({
-      enable: ["head"],
-      agents: { alpha: { overrides: { head: programModule("/usr/bin/head") } } },
-    });
+    await using daemon = await startProgramDaemon("head", "/usr/bin/head");
     const size = 300 * 1024 * 1024;
     const proc = Bun.spawn([shimNamed("head"), "-c", String(size), "/dev/zero"], {
-      env: { ...process.env, AIRLOCK_SOCKET: daemon.socket("alpha"), AIRLOCK_STDIO: mode },
+      env: { ...process.env, ...shimEnv(daemon.socket("alpha"), mode) },
       stdout: "pipe",
     });
     let received = 0;
@@ -261,16 +230,7 @@ describe("sockets", () => {
 
   test("a live daemon's socket is never taken over", async () => {
     await using first = await startDaemon();
-    const second = Bun.spawnSync([
-      (await import("../helpers/binary.ts")).AIRLOCK,
-      "start",
-      "--config",
-      first.tree.at("config"),
-      "--agents",
-      first.tree.at("agents.toml"),
-      "--sockets",
-      first.socketsDir,
-    ]);
+    const second = Bun.spawnSync([AIRLOCK, ...startArgs(first.tree, first.socketsDir)]);
     expect(second.exitCode).not.toBe(0);
     expect(second.stderr.toString()).toContain(
       `another airlock daemon is listening on ${first.socket("alpha")}`,
@@ -340,11 +300,8 @@ describe("load and lifecycle", () => {
   });
 
   test("timeout_s kills the run's process group and answers with a clear error (shim exit 124)", async () => {
-    await using daemon = await startDaemon({
-      enable: ["sleep"],
-      agents: { alpha: { overrides: { sleep: programModule("/bin/sleep", "\n[exec]\ntimeout_s = 0.5\n") } } },
-    });
-    const r = await runShim(shimNamed("sleep"), ["32"], { socket: daemon.socket("alpha") });
+    await using daemon = await startProgramDaemon("sleep", "/bin/sleep", "\n[exec]\ntimeout_s = 0.5\n");
+    const r = await runShim("sleep", ["32"], { socket: daemon.socket("alpha") });
     expect(r.exitCode).toBe(124);
     expect(r.stderr).toContain("timed out");
     expect(pgrepSleep("32")).toBe(false);
@@ -352,12 +309,11 @@ describe("load and lifecycle", () => {
 
   test("concurrent = false runs one at a time (flock -n never finds the lock taken)", async () => {
     await using lock = await tempTree({ lock: "" });
-    await using daemon = await startDaemon({
-      enable: ["flock"],
-      agents: {
-        alpha: { overrides: { flock: programModule("/usr/bin/flock", "\n[exec]\nconcurrent = false\n") } },
-      },
-    });
+    await using daemon = await startProgramDaemon(
+      "flock",
+      "/usr/bin/flock",
+      "\n[exec]\nconcurrent = false\n",
+    );
     const runs = await Promise.all(
       Array.from({ length: 4 }, () =>
         rpc(daemon.socket("alpha"), execLine("flock", ["-n", lock.at("lock"), "sleep", "0.3"])),
@@ -395,13 +351,10 @@ describe("load and lifecycle", () => {
 
 describe("a real terminal", () => {
   test("in fd mode the child sees the shim's TTY", async () => {
-    await using daemon = await startDaemon({
-      enable: ["tty"],
-      agents: { alpha: { overrides: { tty: programModule("/usr/bin/tty") } } },
-    });
+    await using daemon = await startProgramDaemon("tty", "/usr/bin/tty");
     const link = shimNamed("tty");
     const r = Bun.spawnSync(["script", "-qec", link, "/dev/null"], {
-      env: { ...process.env, AIRLOCK_SOCKET: daemon.socket("alpha"), AIRLOCK_STDIO: "fds" },
+      env: { ...process.env, ...shimEnv(daemon.socket("alpha"), "fds") },
     });
     expect(r.stdout.toString()).toContain("/dev/pts/");
     expect(r.exitCode).toBe(0);
@@ -439,23 +392,9 @@ describe("as PID 1 in a container", () => {
       "agent/airlock.toml": 'commands = ["setsid"]\n',
       "agent/commands/setsid.toml": programModule("/usr/bin/setsid"),
     });
-    const { AIRLOCK } = await import("../helpers/binary.ts");
     // A new pid namespace makes the daemon PID 1, as in a container without an init.
     const unshare = Bun.spawn(
-      [
-        "unshare",
-        "--pid",
-        "--fork",
-        "--mount-proc",
-        AIRLOCK,
-        "start",
-        "--config",
-        tree.at("config"),
-        "--agents",
-        tree.at("agents.toml"),
-        "--sockets",
-        tree.at("s"),
-      ],
+      ["unshare", "--pid", "--fork", "--mount-proc", AIRLOCK, ...startArgs(tree, tree.at("s"))],
       { stdout: "ignore", stderr: "pipe" },
     );
     let init = 0;
@@ -483,25 +422,33 @@ describe("as PID 1 in a container", () => {
           "setsid",
           "-f",
           "/bin/sleep",
-          "0.2",
+          "1",
         ],
-        { env: { ...process.env, AIRLOCK_SOCKET: tree.at("s/alpha.sock") }, cwd: tree.path },
+        { env: { ...process.env, ...shimEnv(tree.at("s/alpha.sock")) }, cwd: tree.path },
       );
       expect(client.exitCode).toBe(0);
-      const orphanGone = () =>
-        !Bun.spawnSync(["pgrep", "-P", String(init), "-x", "sleep"])
+      const childrenOfInit = () =>
+        Bun.spawnSync(["pgrep", "-P", String(init)])
           .stdout.toString()
-          .trim();
-      await waitFor("the orphan to exit and be reaped", orphanGone);
-      const children = Bun.spawnSync(["pgrep", "-P", String(init)])
-        .stdout.toString()
-        .trim()
-        .split("\n")
-        .filter(Boolean);
-      const zombies = children.filter((pid) =>
-        /State:\s+Z/.test(readFileSync(`/proc/${pid}/status`, "utf8")),
+          .trim()
+          .split("\n")
+          .filter(Boolean);
+      const comm = (pid: string) => {
+        try {
+          return readFileSync(`/proc/${pid}/status`, "utf8");
+        } catch {
+          return "";
+        }
+      };
+      // The orphan is re-parented to airlock (PID 1) …
+      await waitFor("the orphan to be re-parented to PID 1", () =>
+        childrenOfInit().some((pid) => /Name:\s+sleep/.test(comm(pid))),
       );
-      expect(zombies).toEqual([]);
+      // … and once it exits it is reaped: no sleep left under PID 1, zombie or not (bounded wait).
+      await waitFor("the orphan to exit and be reaped", () =>
+        childrenOfInit().every((pid) => !/Name:\s+sleep/.test(comm(pid))),
+      );
+      expect(childrenOfInit().filter((pid) => /State:\s+Z/.test(comm(pid)))).toEqual([]);
       // unshare does not forward signals; the init process does (to the daemon), then exits with it.
       process.kill(init, "SIGTERM");
       expect(await unshare.exited).toBe(0);
@@ -529,7 +476,6 @@ describe("startup and the shim's edges", () => {
     await using tree = await tempTree({
       "config/config.toml": `[commands]\nenable = ["git"]\n[log]\npath = "$TREE/airlock.log"\n`,
     });
-    const { AIRLOCK } = await import("../helpers/binary.ts");
     const proc = Bun.spawn([AIRLOCK, "start", "--config", tree.at("config"), "--sockets", tree.at("s")], {
       stderr: "pipe",
     });
@@ -551,24 +497,14 @@ describe("startup and the shim's edges", () => {
       "agents.toml": `[alpha]\npath = "$TREE/agent"\n`,
       "agent/airlock.toml": "commands = []\n",
     });
-    const { AIRLOCK } = await import("../helpers/binary.ts");
     const sockets = tree.at("x".repeat(120));
-    const r = Bun.spawnSync([
-      AIRLOCK,
-      "start",
-      "--config",
-      tree.at("config"),
-      "--agents",
-      tree.at("agents.toml"),
-      "--sockets",
-      sockets,
-    ]);
+    const r = Bun.spawnSync([AIRLOCK, ...startArgs(tree, sockets)]);
     expect(r.exitCode).toBe(1);
     expect(r.stderr.toString()).toContain("over the OS limit");
   });
 
   test("an unreachable daemon is one actionable line and exit 127", async () => {
-    const r = await runShim(shimNamed("git"), ["status"], { socket: "/nonexistent/airlock.sock" });
+    const r = await runShim("git", ["status"], { socket: "/nonexistent/airlock.sock" });
     expect(r.exitCode).toBe(127);
     expect(r.stderr).toContain("cannot reach the airlock daemon at /nonexistent/airlock.sock");
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
@@ -577,11 +513,7 @@ describe("startup and the shim's edges", () => {
   test.each(MODES)(
     "exit code 1 passes through, and airlock exec works without a symlink (%s)",
     async (mode) => {
-      await using daemon = await startDaemon({
-        enable: ["false"],
-        agents: { alpha: { overrides: { false: programModule("/bin/false") } } },
-      });
-      const { AIRLOCK } = await import("../helpers/binary.ts");
+      await using daemon = await startProgramDaemon("false", "/bin/false");
       const r = Bun.spawnSync([AIRLOCK, "exec", "--socket", daemon.socket("alpha"), "--", "false"], {
         env: { ...process.env, AIRLOCK_STDIO: mode },
       });

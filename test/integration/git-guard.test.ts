@@ -1,7 +1,7 @@
 // The agent controls .git/config. Whatever it writes there must not run on the host through the daemon.
 import { describe, expect, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
-import { shimNamed } from "../helpers/binary.ts";
+import { runShim } from "../helpers/binary.ts";
 import { startDaemon } from "../helpers/daemon.ts";
 import { tempTree } from "../helpers/temp-tree.ts";
 
@@ -17,16 +17,7 @@ async function repoWith(config: Record<string, string>) {
   return tree;
 }
 
-async function shimGit(socket: string, cwd: string, args: string[]) {
-  const proc = Bun.spawn([shimNamed("git"), ...args], {
-    cwd,
-    env: { ...process.env, AIRLOCK_SOCKET: socket },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stderr, exitCode] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
-  return { stderr, exitCode };
-}
+const shimGit = (socket: string, cwd: string, args: string[]) => runShim("git", args, { socket, cwd });
 
 const ATTACKS: [string, Record<string, string>, string[]][] = [
   ["core.fsmonitor runs on git status", { "core.fsmonitor": "touch $MARKER" }, ["status"]],

@@ -11,8 +11,8 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AIRLOCK, shimNamed } from "../helpers/binary.ts";
-import { programModule, type RunningDaemon, startDaemon } from "../helpers/daemon.ts";
+import { AIRLOCK, runShim } from "../helpers/binary.ts";
+import { programModule, type RunningDaemon, startDaemon, startProgramDaemon } from "../helpers/daemon.ts";
 import { execLine, rpc } from "../helpers/rpc-client.ts";
 
 const EXAMPLES = join(import.meta.dir, "..", "..", "hooks-examples");
@@ -34,19 +34,8 @@ function install(daemon: RunningDaemon, agent: string, phase: string, name: stri
   return file;
 }
 
-async function shim(daemon: RunningDaemon, command: string, args: string[], mode = "fds") {
-  const proc = Bun.spawn([shimNamed(command), ...args], {
-    env: { ...process.env, AIRLOCK_SOCKET: daemon.socket("alpha"), AIRLOCK_STDIO: mode },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, exitCode] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { stdout, stderr, exitCode };
-}
+const shim = (daemon: RunningDaemon, command: string, args: string[], mode = "fds") =>
+  runShim(command, args, { socket: daemon.socket("alpha"), mode });
 
 describe("pre-exec hooks through the daemon", () => {
   test("an example copied into hooks/ is obeyed by the very next request, and the audit record names it", async () => {
@@ -132,10 +121,7 @@ describe("post-exec hooks through the daemon", () => {
   });
 
   test("without it (0.4 behaviour), a failing post-exec hook passes the original response through", async () => {
-    await using daemon = await startDaemon({
-      enable: ["echo"],
-      agents: { alpha: { overrides: { echo: programModule("/bin/echo") } } },
-    });
+    await using daemon = await startProgramDaemon("echo", "/bin/echo");
     install(daemon, "alpha", "post-exec", "broken", "#!/bin/sh\ncat >/dev/null\nexit 3\n");
     const r = await shim(daemon, "echo", ["plain"]);
     expect(r.stdout).toBe("plain\n");
@@ -143,12 +129,7 @@ describe("post-exec hooks through the daemon", () => {
   });
 
   test("output beyond max_output_mb while held for hooks is a clear error", async () => {
-    await using daemon = await startDaemon({
-      enable: ["head"],
-      agents: {
-        alpha: { overrides: { head: programModule("/usr/bin/head", "\n[exec]\nmax_output_mb = 1\n") } },
-      },
-    });
+    await using daemon = await startProgramDaemon("head", "/usr/bin/head", "\n[exec]\nmax_output_mb = 1\n");
     install(daemon, "alpha", "post-exec", "pass", "#!/bin/sh\ncat >/dev/null\n");
     const r = await shim(daemon, "head", ["-c", "5000000", "/dev/zero"]);
     expect(r.exitCode).not.toBe(0);

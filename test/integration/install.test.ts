@@ -11,7 +11,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { hostAssetName } from "../../scripts/release-check.ts";
-import { AIRLOCK } from "../helpers/binary.ts";
+import { AIRLOCK, runProgram } from "../helpers/binary.ts";
 import { type TempTree, tempTree } from "../helpers/temp-tree.ts";
 
 const INSTALL_SH = join(import.meta.dir, "..", "..", "install.sh");
@@ -29,7 +29,12 @@ const SYSTEMCTL = '#!/bin/sh\necho "systemctl $*" >> "$FAKE_RECORD"\n';
 
 type Route = () => Response;
 
-/** A release server: install.sh, the binary under this machine's asset name, and SHA256SUMS. */
+const servers: ReturnType<typeof Bun.serve>[] = [];
+afterAll(() => {
+  for (const server of servers) void server.stop(true);
+});
+
+/** A release server, stopped after all: install.sh, the binary under this host's asset name, SHA256SUMS. */
 function releaseServer(overrides: Record<string, Route | null> = {}) {
   const routes: Record<string, Route | null> = {
     "/install.sh": () => new Response(Bun.file(INSTALL_SH)),
@@ -48,13 +53,9 @@ function releaseServer(overrides: Record<string, Route | null> = {}) {
       return route ? route() : new Response("not found", { status: 404 });
     },
   });
-  return { base: server.url.href.replace(/\/$/, ""), requests, stop: () => server.stop(true) };
+  servers.push(server);
+  return { base: server.url.href.replace(/\/$/, ""), requests };
 }
-
-const servers: ReturnType<typeof releaseServer>[] = [];
-afterAll(() => {
-  for (const s of servers) void s.stop();
-});
 
 interface Machine {
   readonly tree: TempTree;
@@ -90,15 +91,8 @@ async function machine(base: string): Promise<Machine & AsyncDisposable> {
   };
 }
 
-async function sh(script: string, env: Record<string, string>) {
-  const proc = Bun.spawn(["sh", "-c", script], { env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr, exitCode] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { stdout, stderr, exitCode };
-}
+const sh = (script: string, env: Record<string, string>) =>
+  runProgram(["sh", "-c", script], { env, inheritEnv: false });
 
 const install = (m: Machine, args = "", extra: Record<string, string> = {}) =>
   sh(`sh '${INSTALL_SH}' ${args}`, { ...m.env, ...extra });
@@ -108,7 +102,6 @@ const sha256File = (path: string) => new Bun.CryptoHasher("sha256").update(readF
 describe.skipIf(hostAssetName() === undefined)("install.sh", () => {
   test("curl … | sh installs the verified binary atomically, warns about PATH and runs airlock init", async () => {
     const server = releaseServer();
-    servers.push(server);
     await using m = await machine(server.base);
     const r = await sh(`curl -fsSL '${server.base}/install.sh' | sh`, m.env);
     expect(r.stderr).toContain(`installed ${m.bin}/airlock: airlock ${VERSION}`);
@@ -129,7 +122,6 @@ describe.skipIf(hostAssetName() === undefined)("install.sh", () => {
     const tampered = BINARY.slice();
     tampered[tampered.length - 1] = (tampered[tampered.length - 1] ?? 0) ^ 1;
     const server = releaseServer({ [`/${ASSET}`]: () => new Response(tampered) });
-    servers.push(server);
     await using m = await machine(server.base);
     const r = await install(m);
     expect(r.exitCode).toBe(1);
@@ -142,7 +134,6 @@ describe.skipIf(hostAssetName() === undefined)("install.sh", () => {
 
   test("refuses to install when SHA256SUMS is missing", async () => {
     const server = releaseServer({ "/SHA256SUMS": null });
-    servers.push(server);
     await using m = await machine(server.base);
     const r = await install(m);
     expect(r.exitCode).toBe(1);
@@ -153,7 +144,6 @@ describe.skipIf(hostAssetName() === undefined)("install.sh", () => {
 
   test("an unsupported architecture is refused before anything is downloaded", async () => {
     const server = releaseServer();
-    servers.push(server);
     await using m = await machine(server.base);
     const r = await install(m, "", { AIRLOCK_INSTALL_UNAME_M: "riscv64" });
     expect(r.exitCode).toBe(1);
@@ -165,7 +155,6 @@ describe.skipIf(hostAssetName() === undefined)("install.sh", () => {
 
   test("a re-run is idempotent: the same file stays, init runs again without rewriting", async () => {
     const server = releaseServer();
-    servers.push(server);
     await using m = await machine(server.base);
     expect((await install(m, "", { AIRLOCK_VERSION: VERSION })).exitCode).toBe(0);
     const first = statSync(join(m.bin, "airlock")).ino;
@@ -178,7 +167,6 @@ describe.skipIf(hostAssetName() === undefined)("install.sh", () => {
 
   test("replaces an older airlock with a rename and no leftovers; no PATH note when the dir is on PATH", async () => {
     const server = releaseServer();
-    servers.push(server);
     await using m = await machine(server.base);
     const dir = m.tree.at("opt/bin");
     mkdirSync(dir, { recursive: true });
@@ -193,7 +181,6 @@ describe.skipIf(hostAssetName() === undefined)("install.sh", () => {
 
   test("AIRLOCK_VERSION pins a version: a binary reporting another one is refused", async () => {
     const server = releaseServer();
-    servers.push(server);
     await using m = await machine(server.base);
     const r = await install(m, "", { AIRLOCK_VERSION: "9.9.9" });
     expect(r.exitCode).toBe(1);
@@ -204,7 +191,6 @@ describe.skipIf(hostAssetName() === undefined)("install.sh", () => {
 
   test("verifies with shasum -a 256 where sha256sum is missing", async () => {
     const server = releaseServer();
-    servers.push(server);
     await using m = await machine(server.base);
     // Every tool of /usr/bin but sha256sum, the way a stock macOS has only shasum.
     const tools = m.tree.at("tools");
@@ -219,7 +205,6 @@ describe.skipIf(hostAssetName() === undefined)("install.sh", () => {
 
   test("--uninstall runs init --uninstall, then removes the binary", async () => {
     const server = releaseServer();
-    servers.push(server);
     await using m = await machine(server.base);
     await install(m);
     const r = await install(m, "--uninstall");
@@ -231,7 +216,6 @@ describe.skipIf(hostAssetName() === undefined)("install.sh", () => {
 
   test("--help documents the options and the test overrides, and downloads nothing", async () => {
     const server = releaseServer();
-    servers.push(server);
     await using m = await machine(server.base);
     const r = await install(m, "--help");
     expect(r.exitCode).toBe(0);

@@ -2,7 +2,7 @@
 // so these tests show what the daemon lets through, not what terraform would do.
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
-import { shimNamed } from "../helpers/binary.ts";
+import { runShim } from "../helpers/binary.ts";
 import { startDaemon } from "../helpers/daemon.ts";
 import { tempTree } from "../helpers/temp-tree.ts";
 
@@ -21,20 +21,8 @@ async function withFakeTerraform() {
   return { bin, daemon };
 }
 
-async function terraform(socket: string, cwd: string, args: string[]) {
-  const proc = Bun.spawn([shimNamed("terraform"), ...args], {
-    cwd,
-    env: { ...process.env, AIRLOCK_SOCKET: socket },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, exitCode] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { stdout, stderr, exitCode };
-}
+const terraform = (socket: string, cwd: string, args: string[]) =>
+  runShim("terraform", args, { socket, cwd });
 
 describe("terraform through the daemon (recording fake)", () => {
   test('a plan of configuration with data "external" is denied before terraform runs', async () => {

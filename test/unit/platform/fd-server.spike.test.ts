@@ -292,6 +292,36 @@ function openPaths(): string[] {
   });
 }
 
+/**
+ * Starts a daemon on `<name>.sock` and a shim whose child sleeps; once the child runs, sends `signal` to the shim
+ * and hands `check` the signal that ends the child and the shim, all before the daemon stops.
+ */
+async function signalShimMidRun(
+  name: string,
+  signal: NodeJS.Signals,
+  check: (run: { childSignal: Promise<string | null>; shim: Bun.Subprocess }) => Promise<void>,
+): Promise<void> {
+  const socketPath = join(dir, `${name}.sock`);
+  const spawned = Promise.withResolvers<number>();
+  const exited = Promise.withResolvers<string | null>();
+  const daemon = startDaemon(socketPath, {
+    spawned: spawned.resolve,
+    childExited: (_code, childSignal) => exited.resolve(childSignal),
+  });
+  try {
+    const shim = Bun.spawn({
+      cmd: [process.execPath, shimPath, socketPath, execRequest(["-e", "await Bun.sleep(60_000)"])],
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    await spawned.promise;
+    shim.kill(signal);
+
+    await check({ childSignal: exited.promise, shim });
+  } finally {
+    daemon.stop(true);
+  }
+}
+
 describe.skipIf(process.platform !== "linux")("stdio by descriptor passing (spike)", () => {
   test("the daemon's child writes straight into the file the client passed as stdout, byte for byte", async () => {
     const socketPath = join(dir, "bytes.sock");
@@ -325,48 +355,16 @@ describe.skipIf(process.platform !== "linux")("stdio by descriptor passing (spik
   });
 
   test("SIGINT at the shim reaches the daemon's child as a signal notification, and the shim exits 130", async () => {
-    const socketPath = join(dir, "signal.sock");
-    const spawned = Promise.withResolvers<number>();
-    const exited = Promise.withResolvers<string | null>();
-    const daemon = startDaemon(socketPath, {
-      spawned: spawned.resolve,
-      childExited: (_code, signal) => exited.resolve(signal),
-    });
-    try {
-      const shim = Bun.spawn({
-        cmd: [process.execPath, shimPath, socketPath, execRequest(["-e", "await Bun.sleep(60_000)"])],
-        stdio: ["ignore", "ignore", "inherit"],
-      });
-      await spawned.promise;
-      shim.kill("SIGINT");
-
-      expect(await exited.promise).toBe("SIGINT");
+    await signalShimMidRun("signal", "SIGINT", async ({ childSignal, shim }) => {
+      expect(await childSignal).toBe("SIGINT");
       expect(await shim.exited).toBe(130);
-    } finally {
-      daemon.stop(true);
-    }
+    });
   });
 
   test("when the shim vanishes, the daemon notices the close and kills the child's process group", async () => {
-    const socketPath = join(dir, "vanish.sock");
-    const spawned = Promise.withResolvers<number>();
-    const exited = Promise.withResolvers<string | null>();
-    const daemon = startDaemon(socketPath, {
-      spawned: spawned.resolve,
-      childExited: (_code, signal) => exited.resolve(signal),
+    await signalShimMidRun("vanish", "SIGKILL", async ({ childSignal }) => {
+      expect(await childSignal).toBe("SIGKILL");
     });
-    try {
-      const shim = Bun.spawn({
-        cmd: [process.execPath, shimPath, socketPath, execRequest(["-e", "await Bun.sleep(60_000)"])],
-        stdio: ["ignore", "ignore", "inherit"],
-      });
-      await spawned.promise;
-      shim.kill("SIGKILL");
-
-      expect(await exited.promise).toBe("SIGKILL");
-    } finally {
-      daemon.stop(true);
-    }
   });
 
   test("a request that arrives well after connect is still taken with its fds", async () => {

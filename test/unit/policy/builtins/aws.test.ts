@@ -1,67 +1,9 @@
 // Attack corpus for the built-in aws module: every row is a command line an agent may send, the decision
 // airlock must make, and the attack (or the everyday use) it stands for. builtins/aws/SECURITY.md cites
 // these test names; keep them stable.
-import { describe, expect, test } from "bun:test";
-import { BUILTINS } from "../../../../src/config/builtins.ts";
-import { normalizeArgs } from "../../../../src/policy/args.ts";
-import { resolveParseSpec } from "../../../../src/policy/decide.ts";
-import { mergeEnv } from "../../../../src/policy/env.ts";
-import { planExec } from "../../../../src/policy/plan.ts";
-import { readingsOf } from "../../../../src/policy/readings.ts";
-import { compileRules } from "../../../../src/policy/rules.ts";
-import { builtin, decideBuiltin } from "../../../helpers/policy.ts";
+import { allow, deny, describeCorpus, passEnv, type Row, setEnv, stripEnv } from "../../../helpers/corpus.ts";
 
 const COMMAND = "aws";
-
-interface Row {
-  readonly argv: readonly string[];
-  readonly allow: boolean;
-  /** For denials: the rule that must decide, as the engine names it. */
-  readonly rule: string | undefined;
-  readonly why: string;
-}
-
-const deny = (argv: readonly string[], rule: string, why: string): Row => ({ argv, allow: false, rule, why });
-const allow = (argv: readonly string[], why: string): Row => ({ argv, allow: true, rule: undefined, why });
-
-const shown = (argv: readonly string[]) =>
-  argv.map((a) => (a === "" || /[\s"]/.test(a) ? JSON.stringify(a) : a)).join(" ");
-const title = (row: Row) => `${row.allow ? "allows" : "denies"} ${row.why} (${shown(row.argv)})`;
-
-function check(rows: readonly Row[]): void {
-  for (const row of rows) {
-    test(title(row), () => {
-      const decision = decideBuiltin(row.argv);
-      if (row.allow) expect(decision).toMatchObject({ allowed: true });
-      else
-        expect(decision).toMatchObject({ allowed: false, layer: "module", kind: "denied", rule: row.rule });
-    });
-  }
-}
-
-interface EnvRow {
-  readonly name: string;
-  readonly effect: "strip" | "set" | "pass";
-  readonly value?: string;
-  readonly why: string;
-}
-
-const moduleRules = () => compileRules("deny", builtin(COMMAND).module.deny ?? {});
-
-/** Every deny rule that matches under some reading, not only the first one (pins rules that others shadow). */
-function matchingRules(argv: readonly string[]): string[] {
-  const args = argv.slice(1);
-  const module = builtin(COMMAND);
-  const rules = moduleRules();
-  const spec = resolveParseSpec(module);
-  const facts = normalizeArgs(args, spec);
-  const depth = spec.subcommand_depth ?? Math.max(1, ...rules.map((r) => r.depth));
-  const readings = readingsOf(facts, depth, args.length);
-  if (readings === "too-ambiguous") return [];
-  return rules
-    .filter((r) => readings.some((reading) => r.matches({ args, facts, reading, spec })))
-    .map((r) => r.id);
-}
 
 const endpoint = "deny.patterns[0]";
 const profile = "deny.patterns[1]";
@@ -633,111 +575,32 @@ const everyday: Row[] = [
   allow(["aws", "ecr", "describe-repositories"], "ecr describe-repositories"),
 ];
 
-const rows = [
-  ...legacySpellings,
-  ...bypassesOf04,
-  ...credentials,
-  ...redirection,
-  ...hostFiles,
-  ...falsePositivesOf04,
-  ...everyday,
+const envRows = [
+  passEnv("AWS_PROFILE", "the profile the operator chose"),
+  passEnv("AWS_REGION", "the default region"),
+  passEnv("AWS_DEFAULT_REGION", "the default region"),
+  passEnv("AWS_DEFAULT_OUTPUT", "the default output format"),
+  passEnv("AWS_CA_BUNDLE", "the operator's CA bundle"),
+  passEnv("AWS_CONFIG_FILE", "where the host's config lives"),
+  passEnv("AWS_SHARED_CREDENTIALS_FILE", "where the host's credentials live"),
+  passEnv("AWS_SDK_LOAD_CONFIG", "SDK config loading"),
+  passEnv("AWS_RETRY_MODE", "retry behaviour"),
+  passEnv("AWS_MAX_ATTEMPTS", "retry behaviour"),
+  stripEnv("AWS_ACCESS_KEY_ID", "a static key in the daemon's environment"),
+  stripEnv("AWS_SECRET_ACCESS_KEY", "a static key in the daemon's environment"),
+  stripEnv("AWS_SESSION_TOKEN", "a session token in the daemon's environment"),
+  setEnv("AWS_PAGER", "", "no pager waiting on a terminal"),
 ];
 
-describe("aws built-in: 0.4's rules in every spelling aws accepts", () => check(legacySpellings));
-describe("aws built-in: bypasses of 0.4 (AIRLOCK-0.4 item 11)", () => check(bypassesOf04));
-describe("aws built-in: commands that print or mint a credential", () => check(credentials));
-describe("aws built-in: requests sent elsewhere or as someone else", () => check(redirection));
-describe("aws built-in: host files read or written", () => check(hostFiles));
-describe("aws built-in: false positives of 0.4 (AIRLOCK-0.4 item 12)", () => check(falsePositivesOf04));
-describe("aws built-in: everyday commands", () => check(everyday));
-
-const envRows: EnvRow[] = [
-  { name: "AWS_PROFILE", effect: "pass", why: "the profile the operator chose" },
-  { name: "AWS_REGION", effect: "pass", why: "the default region" },
-  { name: "AWS_DEFAULT_REGION", effect: "pass", why: "the default region" },
-  { name: "AWS_DEFAULT_OUTPUT", effect: "pass", why: "the default output format" },
-  { name: "AWS_CA_BUNDLE", effect: "pass", why: "the operator's CA bundle" },
-  { name: "AWS_CONFIG_FILE", effect: "pass", why: "where the host's config lives" },
-  { name: "AWS_SHARED_CREDENTIALS_FILE", effect: "pass", why: "where the host's credentials live" },
-  { name: "AWS_SDK_LOAD_CONFIG", effect: "pass", why: "SDK config loading" },
-  { name: "AWS_RETRY_MODE", effect: "pass", why: "retry behaviour" },
-  { name: "AWS_MAX_ATTEMPTS", effect: "pass", why: "retry behaviour" },
-  { name: "AWS_ACCESS_KEY_ID", effect: "strip", why: "a static key in the daemon's environment" },
-  { name: "AWS_SECRET_ACCESS_KEY", effect: "strip", why: "a static key in the daemon's environment" },
-  { name: "AWS_SESSION_TOKEN", effect: "strip", why: "a session token in the daemon's environment" },
-  { name: "AWS_PAGER", effect: "set", value: "", why: "no pager waiting on a terminal" },
-];
-
-function plannedEnv(
-  daemonEnv: Record<string, string>,
-  agentSet: Record<string, string>,
-): Record<string, string> {
-  const plan = planExec(
-    { command: COMMAND, args: [] },
-    builtin(COMMAND),
-    { name: "agent", commands: [], envSet: agentSet },
-    daemonEnv,
-  );
-  if ("error" in plan) throw new Error(plan.error);
-  return { ...plan.env };
-}
-
-/** `NAME*` in module.toml covers every name it prefixes. */
-const covers = (pattern: string, name: string) =>
-  pattern.endsWith("*") ? name.startsWith(pattern.slice(0, -1)) : name === pattern;
-
-describe(`${COMMAND} built-in: the child's environment`, () => {
-  for (const row of envRows) {
-    if (row.effect === "strip") {
-      test(`strips ${row.name}, ${row.why}, even when the daemon passes its whole environment`, () => {
-        const { strip } = builtin(COMMAND).module.env;
-        const daemonEnv = { [row.name]: "evil" };
-        const merged = mergeEnv({ daemonEnv, pass: ["*"], strip, agentSet: {}, moduleSet: {} });
-        expect(merged.env[row.name]).toBeUndefined();
-        expect(plannedEnv(daemonEnv, {})[row.name]).not.toBe("evil");
-      });
-    } else if (row.effect === "set") {
-      test(`sets ${row.name}=${JSON.stringify(row.value)} (${row.why}), over the daemon's and the agent's values`, () => {
-        const env = plannedEnv({ [row.name]: "daemon" }, { [row.name]: "agent" });
-        expect(env[row.name]).toBe(row.value ?? "");
-      });
-    } else {
-      test(`passes ${row.name} from the daemon: ${row.why}`, () => {
-        // A name the module also sets is passed and then overwritten: the module's value wins.
-        const expected = builtin(COMMAND).module.env.set[row.name] ?? "host-value";
-        expect(plannedEnv({ [row.name]: "host-value" }, {})[row.name]).toBe(expected);
-      });
-    }
-  }
-});
-
-describe(`${COMMAND} built-in: the corpus covers the module`, () => {
-  test("every deny rule in module.toml is matched by a denied row", () => {
-    const pinned = new Set(rows.filter((r) => !r.allow).flatMap((r) => matchingRules(r.argv)));
-    expect(
-      moduleRules()
-        .map((r) => r.id)
-        .filter((id) => !pinned.has(id)),
-    ).toEqual([]);
-  });
-  test("every env setting in module.toml has a test", () => {
-    const { strip, set, pass } = builtin(COMMAND).module.env;
-    const tested = (effect: EnvRow["effect"]) =>
-      envRows.filter((r) => r.effect === effect).map((r) => r.name);
-    const untested = (patterns: readonly string[], names: readonly string[]) =>
-      patterns.filter((p) => !names.some((n) => covers(p, n)));
-    expect(untested(strip, tested("strip"))).toEqual([]);
-    expect(untested(Object.keys(set), tested("set"))).toEqual([]);
-    expect(untested(pass, tested("pass"))).toEqual([]);
-  });
-  test("SECURITY.md names every deny rule and env setting", () => {
-    const doc = BUILTINS[COMMAND]?.security ?? "";
-    const { strip, set, pass } = builtin(COMMAND).module.env;
-    const names = [...moduleRules().map((r) => r.id), ...strip, ...Object.keys(set), ...pass];
-    expect(names.filter((n) => !doc.includes(`\`${n}\``))).toEqual([]);
-  });
-  test("row titles are unique", () => {
-    const titles = rows.map(title);
-    expect(titles.filter((t, i) => titles.indexOf(t) !== i)).toEqual([]);
-  });
+describeCorpus(COMMAND, {
+  sections: {
+    "aws built-in: 0.4's rules in every spelling aws accepts": legacySpellings,
+    "aws built-in: bypasses of 0.4 (AIRLOCK-0.4 item 11)": bypassesOf04,
+    "aws built-in: commands that print or mint a credential": credentials,
+    "aws built-in: requests sent elsewhere or as someone else": redirection,
+    "aws built-in: host files read or written": hostFiles,
+    "aws built-in: false positives of 0.4 (AIRLOCK-0.4 item 12)": falsePositivesOf04,
+    "aws built-in: everyday commands": everyday,
+  },
+  envRows,
 });

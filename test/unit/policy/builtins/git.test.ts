@@ -1,67 +1,9 @@
 // Attack corpus for the built-in git module: every row is a command line an agent may send, the decision
 // airlock must make, and the attack (or the everyday use) it stands for. builtins/git/SECURITY.md cites
 // these test names; keep them stable.
-import { describe, expect, test } from "bun:test";
-import { BUILTINS } from "../../../../src/config/builtins.ts";
-import { normalizeArgs } from "../../../../src/policy/args.ts";
-import { resolveParseSpec } from "../../../../src/policy/decide.ts";
-import { mergeEnv } from "../../../../src/policy/env.ts";
-import { planExec } from "../../../../src/policy/plan.ts";
-import { readingsOf } from "../../../../src/policy/readings.ts";
-import { compileRules } from "../../../../src/policy/rules.ts";
-import { builtin, decideBuiltin } from "../../../helpers/policy.ts";
+import { allow, deny, describeCorpus, passEnv, type Row, setEnv, stripEnv } from "../../../helpers/corpus.ts";
 
 const COMMAND = "git";
-
-interface Row {
-  readonly argv: readonly string[];
-  readonly allow: boolean;
-  /** For denials: the rule that must decide, as the engine names it. */
-  readonly rule: string | undefined;
-  readonly why: string;
-}
-
-const deny = (argv: readonly string[], rule: string, why: string): Row => ({ argv, allow: false, rule, why });
-const allow = (argv: readonly string[], why: string): Row => ({ argv, allow: true, rule: undefined, why });
-
-const shown = (argv: readonly string[]) =>
-  argv.map((a) => (a === "" || /[\s"]/.test(a) ? JSON.stringify(a) : a)).join(" ");
-const title = (row: Row) => `${row.allow ? "allows" : "denies"} ${row.why} (${shown(row.argv)})`;
-
-function check(rows: readonly Row[]): void {
-  for (const row of rows) {
-    test(title(row), () => {
-      const decision = decideBuiltin(row.argv);
-      if (row.allow) expect(decision).toMatchObject({ allowed: true });
-      else
-        expect(decision).toMatchObject({ allowed: false, layer: "module", kind: "denied", rule: row.rule });
-    });
-  }
-}
-
-interface EnvRow {
-  readonly name: string;
-  readonly effect: "strip" | "set" | "pass";
-  readonly value?: string;
-  readonly why: string;
-}
-
-const moduleRules = () => compileRules("deny", builtin(COMMAND).module.deny ?? {});
-
-/** Every deny rule that matches under some reading, not only the first one (pins rules that others shadow). */
-function matchingRules(argv: readonly string[]): string[] {
-  const args = argv.slice(1);
-  const module = builtin(COMMAND);
-  const rules = moduleRules();
-  const spec = resolveParseSpec(module);
-  const facts = normalizeArgs(args, spec);
-  const depth = spec.subcommand_depth ?? Math.max(1, ...rules.map((r) => r.depth));
-  const readings = readingsOf(facts, depth, args.length);
-  if (readings === "too-ambiguous") return [];
-  return rules
-    .filter((r) => readings.some((reading) => r.matches({ args, facts, reading, spec })))
-    .map((r) => r.id);
-}
 
 const upload = "deny.flags: '--upload-pack'";
 const receive = "deny.flags: '--receive-pack'";
@@ -770,182 +712,61 @@ const everyday: Row[] = [
   allow(["git", "hash-object", "-w", "README.md"], "hash-object -w of a workspace file"),
 ];
 
-const rows = [
-  ...legacySpellings,
-  ...bypassesOf04,
-  ...programsOnTheCommandLine,
-  ...credentials,
-  ...gitConfig,
-  ...hostPaths,
-  ...longOptionNames,
-  ...falsePositivesOf04,
-  ...everyday,
+const envRows = [
+  passEnv("SSH_AUTH_SOCK", "pushes over ssh use the host's agent"),
+  passEnv("GIT_AUTHOR_NAME", "commits carry the host's identity"),
+  passEnv("GIT_AUTHOR_EMAIL", "commits carry the host's identity"),
+  passEnv("GIT_COMMITTER_NAME", "commits carry the host's identity"),
+  passEnv("GIT_COMMITTER_EMAIL", "commits carry the host's identity"),
+  stripEnv("GIT_SSH", "a program run for every ssh transport"),
+  stripEnv("GIT_EXTERNAL_DIFF", "a program run by git diff"),
+  stripEnv("GIT_CONFIG", "a config file chosen by the daemon's caller"),
+  stripEnv("GIT_CONFIG_GLOBAL", "a replacement global config"),
+  stripEnv("GIT_CONFIG_SYSTEM", "a replacement system config"),
+  stripEnv("GIT_CONFIG_PARAMETERS", "config passed the way -c passes it"),
+  stripEnv("GIT_CONFIG_COUNT", "config passed through the environment"),
+  stripEnv("GIT_CONFIG_KEY_7", "config keys passed through the environment (GIT_CONFIG_KEY_*)"),
+  stripEnv("GIT_CONFIG_VALUE_7", "config values passed through the environment (GIT_CONFIG_VALUE_*)"),
+  stripEnv("GIT_ATTR_SOURCE", "attributes (filters, diff drivers) from another tree"),
+  stripEnv("GIT_EXEC_PATH", "where git finds its own programs"),
+  stripEnv("GIT_TEMPLATE_DIR", "hooks copied into new repositories"),
+  stripEnv("SSH_ASKPASS", "a program ssh asks for passphrases"),
+  stripEnv("GIT_PAGER", "a pager program from the daemon's environment"),
+  stripEnv("GIT_EDITOR", "an editor program from the daemon's environment"),
+  setEnv("GIT_PAGER", "cat", "beats core.pager and pager.* in the repository's config"),
+  setEnv("GIT_EDITOR", ":", "beats core.editor in the repository's config"),
+  setEnv("GIT_SEQUENCE_EDITOR", ":", "beats sequence.editor in the repository's config"),
+  setEnv("GIT_SSH_COMMAND", "ssh", "the plain ssh, over core.sshCommand in the repository's config"),
+  setEnv("GIT_PROXY_COMMAND", "", "no proxy program, over core.gitProxy in the repository's config"),
+  setEnv(
+    "GIT_ASKPASS",
+    "",
+    "no askpass program, over core.askPass in the repository's config and SSH_ASKPASS",
+  ),
+  setEnv("GIT_CONFIG_NOSYSTEM", "1", "the system config is not read"),
+  setEnv("GIT_TERMINAL_PROMPT", "0", "git never waits on a terminal prompt"),
+  setEnv("GIT_CONFIG_COUNT", "4", "four config overrides follow"),
+  setEnv("GIT_CONFIG_KEY_0", "core.hooksPath", "hooks in .git/hooks do not run"),
+  setEnv("GIT_CONFIG_VALUE_0", "/dev/null", "hooks in .git/hooks do not run"),
+  setEnv("GIT_CONFIG_KEY_1", "core.fsmonitor", "core.fsmonitor in .git/config does not run"),
+  setEnv("GIT_CONFIG_VALUE_1", "false", "core.fsmonitor in .git/config does not run"),
+  setEnv("GIT_CONFIG_KEY_2", "protocol.ext.allow", "the ext:: transport is off"),
+  setEnv("GIT_CONFIG_VALUE_2", "never", "the ext:: transport is off"),
+  setEnv("GIT_CONFIG_KEY_3", "protocol.fd.allow", "the fd:: transport is off"),
+  setEnv("GIT_CONFIG_VALUE_3", "never", "the fd:: transport is off"),
 ];
 
-describe("git built-in: 0.4's rules in every spelling git accepts", () => check(legacySpellings));
-describe("git built-in: bypasses of 0.4 (AIRLOCK-0.4 item 11)", () => check(bypassesOf04));
-describe("git built-in: programs named on the command line", () => check(programsOnTheCommandLine));
-describe("git built-in: commands that print or store a credential", () => check(credentials));
-describe("git built-in: git config", () => check(gitConfig));
-describe("git built-in: paths outside the workspace", () => check(hostPaths));
-describe("git built-in: full option names that prefix denied ones ([parse] long_options)", () =>
-  check(longOptionNames));
-describe("git built-in: false positives of 0.4 (AIRLOCK-0.4 item 12)", () => check(falsePositivesOf04));
-describe("git built-in: everyday commands", () => check(everyday));
-
-const envRows: EnvRow[] = [
-  { name: "SSH_AUTH_SOCK", effect: "pass", why: "pushes over ssh use the host's agent" },
-  { name: "GIT_AUTHOR_NAME", effect: "pass", why: "commits carry the host's identity" },
-  { name: "GIT_AUTHOR_EMAIL", effect: "pass", why: "commits carry the host's identity" },
-  { name: "GIT_COMMITTER_NAME", effect: "pass", why: "commits carry the host's identity" },
-  { name: "GIT_COMMITTER_EMAIL", effect: "pass", why: "commits carry the host's identity" },
-  { name: "GIT_SSH", effect: "strip", why: "a program run for every ssh transport" },
-  { name: "GIT_EXTERNAL_DIFF", effect: "strip", why: "a program run by git diff" },
-  { name: "GIT_CONFIG", effect: "strip", why: "a config file chosen by the daemon's caller" },
-  { name: "GIT_CONFIG_GLOBAL", effect: "strip", why: "a replacement global config" },
-  { name: "GIT_CONFIG_SYSTEM", effect: "strip", why: "a replacement system config" },
-  { name: "GIT_CONFIG_PARAMETERS", effect: "strip", why: "config passed the way -c passes it" },
-  { name: "GIT_CONFIG_COUNT", effect: "strip", why: "config passed through the environment" },
-  {
-    name: "GIT_CONFIG_KEY_7",
-    effect: "strip",
-    why: "config keys passed through the environment (GIT_CONFIG_KEY_*)",
+describeCorpus(COMMAND, {
+  sections: {
+    "git built-in: 0.4's rules in every spelling git accepts": legacySpellings,
+    "git built-in: bypasses of 0.4 (AIRLOCK-0.4 item 11)": bypassesOf04,
+    "git built-in: programs named on the command line": programsOnTheCommandLine,
+    "git built-in: commands that print or store a credential": credentials,
+    "git built-in: git config": gitConfig,
+    "git built-in: paths outside the workspace": hostPaths,
+    "git built-in: full option names that prefix denied ones ([parse] long_options)": longOptionNames,
+    "git built-in: false positives of 0.4 (AIRLOCK-0.4 item 12)": falsePositivesOf04,
+    "git built-in: everyday commands": everyday,
   },
-  {
-    name: "GIT_CONFIG_VALUE_7",
-    effect: "strip",
-    why: "config values passed through the environment (GIT_CONFIG_VALUE_*)",
-  },
-  { name: "GIT_ATTR_SOURCE", effect: "strip", why: "attributes (filters, diff drivers) from another tree" },
-  { name: "GIT_EXEC_PATH", effect: "strip", why: "where git finds its own programs" },
-  { name: "GIT_TEMPLATE_DIR", effect: "strip", why: "hooks copied into new repositories" },
-  { name: "SSH_ASKPASS", effect: "strip", why: "a program ssh asks for passphrases" },
-  { name: "GIT_PAGER", effect: "strip", why: "a pager program from the daemon's environment" },
-  { name: "GIT_EDITOR", effect: "strip", why: "an editor program from the daemon's environment" },
-  {
-    name: "GIT_PAGER",
-    effect: "set",
-    value: "cat",
-    why: "beats core.pager and pager.* in the repository's config",
-  },
-  { name: "GIT_EDITOR", effect: "set", value: ":", why: "beats core.editor in the repository's config" },
-  {
-    name: "GIT_SEQUENCE_EDITOR",
-    effect: "set",
-    value: ":",
-    why: "beats sequence.editor in the repository's config",
-  },
-  {
-    name: "GIT_SSH_COMMAND",
-    effect: "set",
-    value: "ssh",
-    why: "the plain ssh, over core.sshCommand in the repository's config",
-  },
-  {
-    name: "GIT_PROXY_COMMAND",
-    effect: "set",
-    value: "",
-    why: "no proxy program, over core.gitProxy in the repository's config",
-  },
-  {
-    name: "GIT_ASKPASS",
-    effect: "set",
-    value: "",
-    why: "no askpass program, over core.askPass in the repository's config and SSH_ASKPASS",
-  },
-  { name: "GIT_CONFIG_NOSYSTEM", effect: "set", value: "1", why: "the system config is not read" },
-  { name: "GIT_TERMINAL_PROMPT", effect: "set", value: "0", why: "git never waits on a terminal prompt" },
-  { name: "GIT_CONFIG_COUNT", effect: "set", value: "4", why: "four config overrides follow" },
-  { name: "GIT_CONFIG_KEY_0", effect: "set", value: "core.hooksPath", why: "hooks in .git/hooks do not run" },
-  { name: "GIT_CONFIG_VALUE_0", effect: "set", value: "/dev/null", why: "hooks in .git/hooks do not run" },
-  {
-    name: "GIT_CONFIG_KEY_1",
-    effect: "set",
-    value: "core.fsmonitor",
-    why: "core.fsmonitor in .git/config does not run",
-  },
-  {
-    name: "GIT_CONFIG_VALUE_1",
-    effect: "set",
-    value: "false",
-    why: "core.fsmonitor in .git/config does not run",
-  },
-  { name: "GIT_CONFIG_KEY_2", effect: "set", value: "protocol.ext.allow", why: "the ext:: transport is off" },
-  { name: "GIT_CONFIG_VALUE_2", effect: "set", value: "never", why: "the ext:: transport is off" },
-  { name: "GIT_CONFIG_KEY_3", effect: "set", value: "protocol.fd.allow", why: "the fd:: transport is off" },
-  { name: "GIT_CONFIG_VALUE_3", effect: "set", value: "never", why: "the fd:: transport is off" },
-];
-
-function plannedEnv(
-  daemonEnv: Record<string, string>,
-  agentSet: Record<string, string>,
-): Record<string, string> {
-  const plan = planExec(
-    { command: COMMAND, args: [] },
-    builtin(COMMAND),
-    { name: "agent", commands: [], envSet: agentSet },
-    daemonEnv,
-  );
-  if ("error" in plan) throw new Error(plan.error);
-  return { ...plan.env };
-}
-
-/** `NAME*` in module.toml covers every name it prefixes. */
-const covers = (pattern: string, name: string) =>
-  pattern.endsWith("*") ? name.startsWith(pattern.slice(0, -1)) : name === pattern;
-
-describe(`${COMMAND} built-in: the child's environment`, () => {
-  for (const row of envRows) {
-    if (row.effect === "strip") {
-      test(`strips ${row.name}, ${row.why}, even when the daemon passes its whole environment`, () => {
-        const { strip } = builtin(COMMAND).module.env;
-        const daemonEnv = { [row.name]: "evil" };
-        const merged = mergeEnv({ daemonEnv, pass: ["*"], strip, agentSet: {}, moduleSet: {} });
-        expect(merged.env[row.name]).toBeUndefined();
-        expect(plannedEnv(daemonEnv, {})[row.name]).not.toBe("evil");
-      });
-    } else if (row.effect === "set") {
-      test(`sets ${row.name}=${JSON.stringify(row.value)} (${row.why}), over the daemon's and the agent's values`, () => {
-        const env = plannedEnv({ [row.name]: "daemon" }, { [row.name]: "agent" });
-        expect(env[row.name]).toBe(row.value ?? "");
-      });
-    } else {
-      test(`passes ${row.name} from the daemon: ${row.why}`, () => {
-        // A name the module also sets is passed and then overwritten: the module's value wins.
-        const expected = builtin(COMMAND).module.env.set[row.name] ?? "host-value";
-        expect(plannedEnv({ [row.name]: "host-value" }, {})[row.name]).toBe(expected);
-      });
-    }
-  }
-});
-
-describe(`${COMMAND} built-in: the corpus covers the module`, () => {
-  test("every deny rule in module.toml is matched by a denied row", () => {
-    const pinned = new Set(rows.filter((r) => !r.allow).flatMap((r) => matchingRules(r.argv)));
-    expect(
-      moduleRules()
-        .map((r) => r.id)
-        .filter((id) => !pinned.has(id)),
-    ).toEqual([]);
-  });
-  test("every env setting in module.toml has a test", () => {
-    const { strip, set, pass } = builtin(COMMAND).module.env;
-    const tested = (effect: EnvRow["effect"]) =>
-      envRows.filter((r) => r.effect === effect).map((r) => r.name);
-    const untested = (patterns: readonly string[], names: readonly string[]) =>
-      patterns.filter((p) => !names.some((n) => covers(p, n)));
-    expect(untested(strip, tested("strip"))).toEqual([]);
-    expect(untested(Object.keys(set), tested("set"))).toEqual([]);
-    expect(untested(pass, tested("pass"))).toEqual([]);
-  });
-  test("SECURITY.md names every deny rule and env setting", () => {
-    const doc = BUILTINS[COMMAND]?.security ?? "";
-    const { strip, set, pass } = builtin(COMMAND).module.env;
-    const names = [...moduleRules().map((r) => r.id), ...strip, ...Object.keys(set), ...pass];
-    expect(names.filter((n) => !doc.includes(`\`${n}\``))).toEqual([]);
-  });
-  test("row titles are unique", () => {
-    const titles = rows.map(title);
-    expect(titles.filter((t, i) => titles.indexOf(t) !== i)).toEqual([]);
-  });
+  envRows,
 });

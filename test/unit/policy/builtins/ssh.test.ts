@@ -1,67 +1,9 @@
 // Attack corpus for the built-in ssh module: every row is a command line an agent may send, the decision
 // airlock must make, and the attack (or the everyday use) it stands for. builtins/ssh/SECURITY.md cites
 // these test names; keep them stable.
-import { describe, expect, test } from "bun:test";
-import { BUILTINS } from "../../../../src/config/builtins.ts";
-import { normalizeArgs } from "../../../../src/policy/args.ts";
-import { resolveParseSpec } from "../../../../src/policy/decide.ts";
-import { mergeEnv } from "../../../../src/policy/env.ts";
-import { planExec } from "../../../../src/policy/plan.ts";
-import { readingsOf } from "../../../../src/policy/readings.ts";
-import { compileRules } from "../../../../src/policy/rules.ts";
-import { builtin, decideBuiltin } from "../../../helpers/policy.ts";
+import { allow, deny, describeCorpus, type Row, stripEnv } from "../../../helpers/corpus.ts";
 
 const COMMAND = "ssh";
-
-interface Row {
-  readonly argv: readonly string[];
-  readonly allow: boolean;
-  /** For denials: the rule that must decide, as the engine names it. */
-  readonly rule: string | undefined;
-  readonly why: string;
-}
-
-const deny = (argv: readonly string[], rule: string, why: string): Row => ({ argv, allow: false, rule, why });
-const allow = (argv: readonly string[], why: string): Row => ({ argv, allow: true, rule: undefined, why });
-
-const shown = (argv: readonly string[]) =>
-  argv.map((a) => (a === "" || /[\s"]/.test(a) ? JSON.stringify(a) : a)).join(" ");
-const title = (row: Row) => `${row.allow ? "allows" : "denies"} ${row.why} (${shown(row.argv)})`;
-
-function check(rows: readonly Row[]): void {
-  for (const row of rows) {
-    test(title(row), () => {
-      const decision = decideBuiltin(row.argv);
-      if (row.allow) expect(decision).toMatchObject({ allowed: true });
-      else
-        expect(decision).toMatchObject({ allowed: false, layer: "module", kind: "denied", rule: row.rule });
-    });
-  }
-}
-
-interface EnvRow {
-  readonly name: string;
-  readonly effect: "strip" | "set" | "pass";
-  readonly value?: string;
-  readonly why: string;
-}
-
-const moduleRules = () => compileRules("deny", builtin(COMMAND).module.deny ?? {});
-
-/** Every deny rule that matches under some reading, not only the first one (pins rules that others shadow). */
-function matchingRules(argv: readonly string[]): string[] {
-  const args = argv.slice(1);
-  const module = builtin(COMMAND);
-  const rules = moduleRules();
-  const spec = resolveParseSpec(module);
-  const facts = normalizeArgs(args, spec);
-  const depth = spec.subcommand_depth ?? Math.max(1, ...rules.map((r) => r.depth));
-  const readings = readingsOf(facts, depth, args.length);
-  if (readings === "too-ambiguous") return [];
-  return rules
-    .filter((r) => readings.some((reading) => r.matches({ args, facts, reading, spec })))
-    .map((r) => r.id);
-}
 
 const flag = (name: string) => `deny.args: '${name}'`;
 
@@ -175,92 +117,15 @@ const everyday: Row[] = [
   allow(["ssh", "-V"], "-V"),
 ];
 
-const rows = [...legacySpellings, ...beyond04, ...remoteCommands, ...everyday];
+const envRows = [stripEnv("SSH_AUTH_SOCK", "the host's ssh agent, which would sign for any key it holds")];
 
-describe("ssh built-in: 0.4's rules in every spelling ssh accepts (clusters, glued values, after the host)", () =>
-  check(legacySpellings));
-describe("ssh built-in: options 0.4 did not deny", () => check(beyond04));
-describe("ssh built-in: the remote command is not ssh's (AIRLOCK-0.4 item 12)", () => check(remoteCommands));
-describe("ssh built-in: everyday commands", () => check(everyday));
-
-const envRows: EnvRow[] = [
-  {
-    name: "SSH_AUTH_SOCK",
-    effect: "strip",
-    why: "the host's ssh agent, which would sign for any key it holds",
+describeCorpus(COMMAND, {
+  sections: {
+    "ssh built-in: 0.4's rules in every spelling ssh accepts (clusters, glued values, after the host)":
+      legacySpellings,
+    "ssh built-in: options 0.4 did not deny": beyond04,
+    "ssh built-in: the remote command is not ssh's (AIRLOCK-0.4 item 12)": remoteCommands,
+    "ssh built-in: everyday commands": everyday,
   },
-];
-
-function plannedEnv(
-  daemonEnv: Record<string, string>,
-  agentSet: Record<string, string>,
-): Record<string, string> {
-  const plan = planExec(
-    { command: COMMAND, args: [] },
-    builtin(COMMAND),
-    { name: "agent", commands: [], envSet: agentSet },
-    daemonEnv,
-  );
-  if ("error" in plan) throw new Error(plan.error);
-  return { ...plan.env };
-}
-
-/** `NAME*` in module.toml covers every name it prefixes. */
-const covers = (pattern: string, name: string) =>
-  pattern.endsWith("*") ? name.startsWith(pattern.slice(0, -1)) : name === pattern;
-
-describe(`${COMMAND} built-in: the child's environment`, () => {
-  for (const row of envRows) {
-    if (row.effect === "strip") {
-      test(`strips ${row.name}, ${row.why}, even when the daemon passes its whole environment`, () => {
-        const { strip } = builtin(COMMAND).module.env;
-        const daemonEnv = { [row.name]: "evil" };
-        const merged = mergeEnv({ daemonEnv, pass: ["*"], strip, agentSet: {}, moduleSet: {} });
-        expect(merged.env[row.name]).toBeUndefined();
-        expect(plannedEnv(daemonEnv, {})[row.name]).not.toBe("evil");
-      });
-    } else if (row.effect === "set") {
-      test(`sets ${row.name}=${JSON.stringify(row.value)} (${row.why}), over the daemon's and the agent's values`, () => {
-        const env = plannedEnv({ [row.name]: "daemon" }, { [row.name]: "agent" });
-        expect(env[row.name]).toBe(row.value ?? "");
-      });
-    } else {
-      test(`passes ${row.name} from the daemon: ${row.why}`, () => {
-        // A name the module also sets is passed and then overwritten: the module's value wins.
-        const expected = builtin(COMMAND).module.env.set[row.name] ?? "host-value";
-        expect(plannedEnv({ [row.name]: "host-value" }, {})[row.name]).toBe(expected);
-      });
-    }
-  }
-});
-
-describe(`${COMMAND} built-in: the corpus covers the module`, () => {
-  test("every deny rule in module.toml is matched by a denied row", () => {
-    const pinned = new Set(rows.filter((r) => !r.allow).flatMap((r) => matchingRules(r.argv)));
-    expect(
-      moduleRules()
-        .map((r) => r.id)
-        .filter((id) => !pinned.has(id)),
-    ).toEqual([]);
-  });
-  test("every env setting in module.toml has a test", () => {
-    const { strip, set, pass } = builtin(COMMAND).module.env;
-    const tested = (effect: EnvRow["effect"]) =>
-      envRows.filter((r) => r.effect === effect).map((r) => r.name);
-    const untested = (patterns: readonly string[], names: readonly string[]) =>
-      patterns.filter((p) => !names.some((n) => covers(p, n)));
-    expect(untested(strip, tested("strip"))).toEqual([]);
-    expect(untested(Object.keys(set), tested("set"))).toEqual([]);
-    expect(untested(pass, tested("pass"))).toEqual([]);
-  });
-  test("SECURITY.md names every deny rule and env setting", () => {
-    const doc = BUILTINS[COMMAND]?.security ?? "";
-    const { strip, set, pass } = builtin(COMMAND).module.env;
-    const names = [...moduleRules().map((r) => r.id), ...strip, ...Object.keys(set), ...pass];
-    expect(names.filter((n) => !doc.includes(`\`${n}\``))).toEqual([]);
-  });
-  test("row titles are unique", () => {
-    const titles = rows.map(title);
-    expect(titles.filter((t, i) => titles.indexOf(t) !== i)).toEqual([]);
-  });
+  envRows,
 });

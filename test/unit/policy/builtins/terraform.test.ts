@@ -1,67 +1,9 @@
 // Attack corpus for the built-in terraform module: every row is a command line an agent may send, the decision
 // airlock must make, and the attack (or the everyday use) it stands for. builtins/terraform/SECURITY.md cites
 // these test names; keep them stable.
-import { describe, expect, test } from "bun:test";
-import { BUILTINS } from "../../../../src/config/builtins.ts";
-import { normalizeArgs } from "../../../../src/policy/args.ts";
-import { resolveParseSpec } from "../../../../src/policy/decide.ts";
-import { mergeEnv } from "../../../../src/policy/env.ts";
-import { planExec } from "../../../../src/policy/plan.ts";
-import { readingsOf } from "../../../../src/policy/readings.ts";
-import { compileRules } from "../../../../src/policy/rules.ts";
-import { builtin, decideBuiltin } from "../../../helpers/policy.ts";
+import { allow, deny, describeCorpus, passEnv, type Row, setEnv, stripEnv } from "../../../helpers/corpus.ts";
 
 const COMMAND = "terraform";
-
-interface Row {
-  readonly argv: readonly string[];
-  readonly allow: boolean;
-  /** For denials: the rule that must decide, as the engine names it. */
-  readonly rule: string | undefined;
-  readonly why: string;
-}
-
-const deny = (argv: readonly string[], rule: string, why: string): Row => ({ argv, allow: false, rule, why });
-const allow = (argv: readonly string[], why: string): Row => ({ argv, allow: true, rule: undefined, why });
-
-const shown = (argv: readonly string[]) =>
-  argv.map((a) => (a === "" || /[\s"]/.test(a) ? JSON.stringify(a) : a)).join(" ");
-const title = (row: Row) => `${row.allow ? "allows" : "denies"} ${row.why} (${shown(row.argv)})`;
-
-function check(rows: readonly Row[]): void {
-  for (const row of rows) {
-    test(title(row), () => {
-      const decision = decideBuiltin(row.argv);
-      if (row.allow) expect(decision).toMatchObject({ allowed: true });
-      else
-        expect(decision).toMatchObject({ allowed: false, layer: "module", kind: "denied", rule: row.rule });
-    });
-  }
-}
-
-interface EnvRow {
-  readonly name: string;
-  readonly effect: "strip" | "set" | "pass";
-  readonly value?: string;
-  readonly why: string;
-}
-
-const moduleRules = () => compileRules("deny", builtin(COMMAND).module.deny ?? {});
-
-/** Every deny rule that matches under some reading, not only the first one (pins rules that others shadow). */
-function matchingRules(argv: readonly string[]): string[] {
-  const args = argv.slice(1);
-  const module = builtin(COMMAND);
-  const rules = moduleRules();
-  const spec = resolveParseSpec(module);
-  const facts = normalizeArgs(args, spec);
-  const depth = spec.subcommand_depth ?? Math.max(1, ...rules.map((r) => r.depth));
-  const readings = readingsOf(facts, depth, args.length);
-  if (readings === "too-ambiguous") return [];
-  return rules
-    .filter((r) => readings.some((reading) => r.matches({ args, facts, reading, spec })))
-    .map((r) => r.id);
-}
 
 const destroyWord = "deny.args: 'destroy'";
 const applyAuto = "deny.args: 'apply & -auto-approve'";
@@ -265,132 +207,39 @@ const everyday: Row[] = [
   allow(["terraform", "-version"], "-version"),
 ];
 
-const rows = [...legacySpellings, ...bypassesOf04, ...credentials, ...stateAndCode, ...everyday];
-
-describe("terraform built-in: 0.4's rules in every spelling terraform accepts", () => check(legacySpellings));
-describe("terraform built-in: bypasses of 0.4 (AIRLOCK-0.4 item 11)", () => check(bypassesOf04));
-describe("terraform built-in: commands that print secrets", () => check(credentials));
-describe("terraform built-in: state tampering and code from elsewhere", () => check(stateAndCode));
-describe("terraform built-in: everyday commands", () => check(everyday));
-
-/** Rules kept for a clear reason but matched first by one of 0.4's entries: they must still match alone. */
-const shadowed: readonly [argv: readonly string[], rule: string, why: string][] = [
-  [["terraform", "destroy"], sub("destroy"), "destroy"],
-  [["terraform", "force-unlock", "0b5c-lock-id"], sub("force-unlock"), "force-unlock"],
-  [["terraform", "apply", "-auto-approve"], "deny.patterns[1]", "apply -auto-approve"],
+const envRows = [
+  passEnv("TF_VAR_region", "input variables set by the operator (TF_VAR_*)"),
+  passEnv("TF_WORKSPACE", "the workspace the operator selected"),
+  passEnv("TF_LOG", "log level for debugging"),
+  passEnv("AWS_PROFILE", "the AWS provider's credentials (AWS_*)"),
+  passEnv("GOOGLE_APPLICATION_CREDENTIALS", "the Google provider's credentials (GOOGLE_*)"),
+  passEnv("CLOUDSDK_CONFIG", "the gcloud SDK's config (CLOUDSDK_*)"),
+  passEnv("ARM_CLIENT_ID", "the Azure provider's credentials (ARM_*)"),
+  passEnv("AZURE_CONFIG_DIR", "the Azure CLI's config (AZURE_*)"),
+  passEnv("KUBECONFIG", "the Kubernetes provider's config"),
+  stripEnv("TF_CLI_CONFIG_FILE", "a CLI config with provider_installation and credentials blocks"),
+  stripEnv("TF_PLUGIN_CACHE_DIR", "a provider cache the agent could fill"),
+  stripEnv("TF_CLI_ARGS", "extra arguments the rules never saw"),
+  stripEnv("TF_CLI_ARGS_apply", "extra arguments for one subcommand (TF_CLI_ARGS_*)"),
+  stripEnv("TF_DATA_DIR", "a .terraform directory elsewhere"),
+  stripEnv("TF_LOG_PATH", "a log file written anywhere"),
+  setEnv("TF_IN_AUTOMATION", "1", "no interactive hints"),
+  setEnv("TF_INPUT", "0", "terraform never waits for input; apply needs a saved plan or a human"),
 ];
 
-describe("terraform built-in: rules shadowed by 0.4's entries", () => {
-  for (const [argv, rule, why] of shadowed) {
-    test(`also matches ${rule} on its own: ${why} (${shown(argv)})`, () => {
-      expect(matchingRules(argv)).toContain(rule);
-    });
-  }
-});
-
-const envRows: EnvRow[] = [
-  { name: "TF_VAR_region", effect: "pass", why: "input variables set by the operator (TF_VAR_*)" },
-  { name: "TF_WORKSPACE", effect: "pass", why: "the workspace the operator selected" },
-  { name: "TF_LOG", effect: "pass", why: "log level for debugging" },
-  { name: "AWS_PROFILE", effect: "pass", why: "the AWS provider's credentials (AWS_*)" },
-  {
-    name: "GOOGLE_APPLICATION_CREDENTIALS",
-    effect: "pass",
-    why: "the Google provider's credentials (GOOGLE_*)",
+describeCorpus(COMMAND, {
+  sections: {
+    "terraform built-in: 0.4's rules in every spelling terraform accepts": legacySpellings,
+    "terraform built-in: bypasses of 0.4 (AIRLOCK-0.4 item 11)": bypassesOf04,
+    "terraform built-in: commands that print secrets": credentials,
+    "terraform built-in: state tampering and code from elsewhere": stateAndCode,
+    "terraform built-in: everyday commands": everyday,
   },
-  { name: "CLOUDSDK_CONFIG", effect: "pass", why: "the gcloud SDK's config (CLOUDSDK_*)" },
-  { name: "ARM_CLIENT_ID", effect: "pass", why: "the Azure provider's credentials (ARM_*)" },
-  { name: "AZURE_CONFIG_DIR", effect: "pass", why: "the Azure CLI's config (AZURE_*)" },
-  { name: "KUBECONFIG", effect: "pass", why: "the Kubernetes provider's config" },
-  {
-    name: "TF_CLI_CONFIG_FILE",
-    effect: "strip",
-    why: "a CLI config with provider_installation and credentials blocks",
-  },
-  { name: "TF_PLUGIN_CACHE_DIR", effect: "strip", why: "a provider cache the agent could fill" },
-  { name: "TF_CLI_ARGS", effect: "strip", why: "extra arguments the rules never saw" },
-  { name: "TF_CLI_ARGS_apply", effect: "strip", why: "extra arguments for one subcommand (TF_CLI_ARGS_*)" },
-  { name: "TF_DATA_DIR", effect: "strip", why: "a .terraform directory elsewhere" },
-  { name: "TF_LOG_PATH", effect: "strip", why: "a log file written anywhere" },
-  { name: "TF_IN_AUTOMATION", effect: "set", value: "1", why: "no interactive hints" },
-  {
-    name: "TF_INPUT",
-    effect: "set",
-    value: "0",
-    why: "terraform never waits for input; apply needs a saved plan or a human",
-  },
-];
-
-function plannedEnv(
-  daemonEnv: Record<string, string>,
-  agentSet: Record<string, string>,
-): Record<string, string> {
-  const plan = planExec(
-    { command: COMMAND, args: [] },
-    builtin(COMMAND),
-    { name: "agent", commands: [], envSet: agentSet },
-    daemonEnv,
-  );
-  if ("error" in plan) throw new Error(plan.error);
-  return { ...plan.env };
-}
-
-/** `NAME*` in module.toml covers every name it prefixes. */
-const covers = (pattern: string, name: string) =>
-  pattern.endsWith("*") ? name.startsWith(pattern.slice(0, -1)) : name === pattern;
-
-describe(`${COMMAND} built-in: the child's environment`, () => {
-  for (const row of envRows) {
-    if (row.effect === "strip") {
-      test(`strips ${row.name}, ${row.why}, even when the daemon passes its whole environment`, () => {
-        const { strip } = builtin(COMMAND).module.env;
-        const daemonEnv = { [row.name]: "evil" };
-        const merged = mergeEnv({ daemonEnv, pass: ["*"], strip, agentSet: {}, moduleSet: {} });
-        expect(merged.env[row.name]).toBeUndefined();
-        expect(plannedEnv(daemonEnv, {})[row.name]).not.toBe("evil");
-      });
-    } else if (row.effect === "set") {
-      test(`sets ${row.name}=${JSON.stringify(row.value)} (${row.why}), over the daemon's and the agent's values`, () => {
-        const env = plannedEnv({ [row.name]: "daemon" }, { [row.name]: "agent" });
-        expect(env[row.name]).toBe(row.value ?? "");
-      });
-    } else {
-      test(`passes ${row.name} from the daemon: ${row.why}`, () => {
-        // A name the module also sets is passed and then overwritten: the module's value wins.
-        const expected = builtin(COMMAND).module.env.set[row.name] ?? "host-value";
-        expect(plannedEnv({ [row.name]: "host-value" }, {})[row.name]).toBe(expected);
-      });
-    }
-  }
-});
-
-describe(`${COMMAND} built-in: the corpus covers the module`, () => {
-  test("every deny rule in module.toml is matched by a denied row", () => {
-    const pinned = new Set(rows.filter((r) => !r.allow).flatMap((r) => matchingRules(r.argv)));
-    expect(
-      moduleRules()
-        .map((r) => r.id)
-        .filter((id) => !pinned.has(id)),
-    ).toEqual([]);
-  });
-  test("every env setting in module.toml has a test", () => {
-    const { strip, set, pass } = builtin(COMMAND).module.env;
-    const tested = (effect: EnvRow["effect"]) =>
-      envRows.filter((r) => r.effect === effect).map((r) => r.name);
-    const untested = (patterns: readonly string[], names: readonly string[]) =>
-      patterns.filter((p) => !names.some((n) => covers(p, n)));
-    expect(untested(strip, tested("strip"))).toEqual([]);
-    expect(untested(Object.keys(set), tested("set"))).toEqual([]);
-    expect(untested(pass, tested("pass"))).toEqual([]);
-  });
-  test("SECURITY.md names every deny rule and env setting", () => {
-    const doc = BUILTINS[COMMAND]?.security ?? "";
-    const { strip, set, pass } = builtin(COMMAND).module.env;
-    const names = [...moduleRules().map((r) => r.id), ...strip, ...Object.keys(set), ...pass];
-    expect(names.filter((n) => !doc.includes(`\`${n}\``))).toEqual([]);
-  });
-  test("row titles are unique", () => {
-    const titles = rows.map(title);
-    expect(titles.filter((t, i) => titles.indexOf(t) !== i)).toEqual([]);
-  });
+  // Rules kept for a clear reason but matched first by one of 0.4's entries: they must still match alone.
+  shadowed: [
+    [["terraform", "destroy"], sub("destroy"), "destroy"],
+    [["terraform", "force-unlock", "0b5c-lock-id"], sub("force-unlock"), "force-unlock"],
+    [["terraform", "apply", "-auto-approve"], "deny.patterns[1]", "apply -auto-approve"],
+  ],
+  envRows,
 });
