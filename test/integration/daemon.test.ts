@@ -410,20 +410,7 @@ describe("as PID 1 in a container", () => {
       );
       // The client must live in the daemon's pid namespace, or its pid means nothing there.
       const client = Bun.spawnSync(
-        [
-          "nsenter",
-          "-t",
-          String(init),
-          "-p",
-          "-m",
-          AIRLOCK,
-          "exec",
-          "--",
-          "setsid",
-          "-f",
-          "/bin/sleep",
-          "1",
-        ],
+        ["nsenter", "-t", String(init), "-p", "-m", AIRLOCK, "exec", "--", "setsid", "-f", "/bin/sleep", "1"],
         { env: { ...process.env, ...shimEnv(tree.at("s/alpha.sock")) }, cwd: tree.path },
       );
       expect(client.exitCode).toBe(0);
