@@ -46,7 +46,7 @@ export class Reply {
   readonly output = async (stream: StreamName, data: Uint8Array): Promise<void> => {
     if (this.v2) {
       const base64 = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64");
-      this.io.writer.write(base64OutputLine(stream, base64));
+      this.io.writer.writeAscii(base64OutputLine(stream, base64));
     } else {
       // v1 is text: decode across chunk boundaries so a split UTF-8 character survives.
       const text = this.decoders[stream].decode(data, { stream: true });
