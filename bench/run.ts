@@ -197,6 +197,8 @@ try {
     "|---|---|---|---|---|---|",
     `| 500 | 20 | ${loadRun.ok} | ${loadRun.lost} | ${loadRun.seconds.toFixed(2)} s | ${loadRun.rss.toFixed(0)} MiB |`,
     "",
+    "Sandbox launch and the read-heavy job: `bun bench/sandbox.ts`, figures in SANDBOX-RESULTS.md.",
+    "",
   ];
   writeFileSync(join(root, "bench", "RESULTS.md"), rows.join("\n"));
   process.stdout.write(rows.join("\n"));
