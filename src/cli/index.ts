@@ -47,14 +47,14 @@ export async function runCli(argv: string[]): Promise<number> {
       if (rest.includes("--version") || rest.includes("-V")) {
         return runCli(["version", ...rest.filter((a) => a !== "--version" && a !== "-V")]);
       }
-      printLine(await renderUsage(root));
+      printLine(plain(await renderUsage(root)));
       return argv.includes("--help") || argv.includes("-h") ? EXIT.ok : EXIT.usage;
     }
     const loaded: Loaded = await commands[name]();
     const { def, parent, argv: ownArgs } = await innermost(asDef(loaded.default), root, rest);
     const helpScope = loaded.helpArgs ? loaded.helpArgs(ownArgs) : untilDashDash(ownArgs);
     if (helpScope.includes("--help") || helpScope.includes("-h")) {
-      printLine(await renderUsage(def, parent));
+      printLine(plain(await renderUsage(def, parent)));
       return EXIT.ok;
     }
     if (def.run === undefined)
@@ -102,6 +102,13 @@ async function innermost(
   if (!sub) return { def, parent, argv };
   const resolved = typeof sub === "function" ? await sub() : await sub;
   return innermost(resolved, def, [...argv.slice(0, index), ...argv.slice(index + 1)]);
+}
+
+/** citty colours its usage text; colour is for terminals only, and never with NO_COLOR. */
+function plain(text: string): string {
+  if (process.stdout.isTTY && !process.env.NO_COLOR) return text;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences start with ESC
+  return text.replace(/\u001b\[[0-9;]*m/g, "");
 }
 
 function untilDashDash(argv: string[]): string[] {

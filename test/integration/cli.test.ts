@@ -242,3 +242,9 @@ describe("airlock check and hooks", () => {
     expect(JSON.parse(r.stdout).errors[0].message).toContain("hook refused");
   });
 });
+
+test("--help is plain text when stdout is not a terminal (colour only on a TTY)", async () => {
+  const r = await runAirlock(["--help"], { env: { NO_COLOR: undefined } });
+  expect(r.stdout).toContain("USAGE");
+  expect(r.stdout).not.toContain("\u001b[");
+});
