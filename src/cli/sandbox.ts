@@ -17,6 +17,12 @@ import {
 import { renderPlan } from "../sandbox/render.ts";
 import { onTerminal } from "../sandbox/signals.ts";
 import { probeLinuxTools, type ToolsOrMissing } from "../sandbox/tools.ts";
+import { VERIFY_FLAG } from "../sandbox/verify-plan.ts";
+
+/** Kept here rather than imported: the server module loads the FUSE code, which a plain launch skips. */
+const FUSE_SERVE_FLAG = "--fuse-serve";
+const FUSE_PUSH_FLAG = "--fuse-push";
+
 import { pathFlags } from "./context.ts";
 import { EXIT } from "./exit-codes.ts";
 import { locationFlags } from "./flags.ts";
@@ -45,6 +51,17 @@ const args = {
     default: false,
   },
   network: { type: "string", description: "on or off (default: the profile's setting)", valueHint: "on|off" },
+  redact: {
+    type: "string",
+    description:
+      "dynamic (a FUSE view of the project redacts at every open) or static (redacted copies bound at launch); default: dynamic where the machine allows it",
+    valueHint: "dynamic|static",
+  },
+  strict: {
+    type: "boolean",
+    description: "refuse to start rather than fall back from dynamic to static redaction",
+    default: false,
+  },
   "dry-run": {
     type: "boolean",
     description: "print the plan (every mount, deny and env change) and start nothing",
@@ -53,10 +70,20 @@ const args = {
   debug: { type: "boolean", description: "log every decision on stderr", default: false },
 } as const;
 
-const VALUE_FLAGS = new Set(["--agents", "--config", "--sockets", "--profile", "--agent", "--network"]);
+const VALUE_FLAGS = new Set([
+  "--agents",
+  "--config",
+  "--sockets",
+  "--profile",
+  "--agent",
+  "--network",
+  "--redact",
+]);
 
 /** `--help` counts only before the program: `airlock sandbox -- npm --help` is npm's help. */
 export function helpArgs(argv: string[]): string[] {
+  // The sandbox's first process and the view's server: no help, no flag checks.
+  if (argv[0] === VERIFY_FLAG || argv[0] === FUSE_SERVE_FLAG || argv[0] === FUSE_PUSH_FLAG) return [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";
     if (arg === "--" || !arg.startsWith("-")) return argv.slice(0, i);
@@ -73,6 +100,20 @@ export default defineCommand({
   },
   args,
   async run({ rawArgs }) {
+    // The sandbox's own first process (see src/sandbox/verify.ts): check the mounts, then exec the program.
+    if (rawArgs[0] === VERIFY_FLAG) {
+      const { verifyThenExec } = await import("../sandbox/verify.ts");
+      return verifyThenExec(rawArgs.slice(1));
+    }
+    // The dynamic view's server, started by the launcher outside the sandbox (src/sandbox/fuse/serve.ts).
+    if (rawArgs[0] === FUSE_SERVE_FLAG) {
+      const { serveMain } = await import("../sandbox/fuse/serve.ts");
+      return serveMain();
+    }
+    if (rawArgs[0] === FUSE_PUSH_FLAG) {
+      const { pushMain } = await import("../sandbox/fuse/serve.ts");
+      return pushMain(rawArgs[1]);
+    }
     let split: ReturnType<typeof splitArgs>;
     try {
       split = splitArgs(rawArgs, args, 0);
@@ -121,7 +162,8 @@ async function sandbox(
   const network = flags.network === undefined ? profile.network : parseNetwork(flags.network);
   const config = await loadAgentsConfig(paths);
   const agentName = typeof flags.agent === "string" ? flags.agent : undefined;
-  const prepared = prepare({
+  const redact = parseRedact(flags.redact);
+  const prepared0 = prepare({
     profile,
     profileReason: reason,
     program,
@@ -133,7 +175,9 @@ async function sandbox(
     agent: agentName === undefined ? undefined : agentAccess(agentName, paths, config),
     binary: process.execPath,
   });
+  let prepared = prepared0;
   try {
+    prepared = await chooseRedaction(prepared0, redact, flags.strict === true, debug);
     logPlan(prepared, debug);
     const tools = probe ? await probe.result : undefined;
 
@@ -165,8 +209,51 @@ async function sandbox(
     debug(`program exit ${code}`);
     return code;
   } finally {
-    prepared.workspace[Symbol.dispose]();
+    prepared0.workspace[Symbol.dispose]();
   }
+}
+
+function parseRedact(value: string | boolean | undefined): "dynamic" | "static" | undefined {
+  if (value === undefined || value === "dynamic" || value === "static") return value;
+  throw new SandboxError("usage", `--redact takes dynamic or static, not '${String(value)}'`);
+}
+
+/**
+ * Dynamic redaction where the machine allows it (the default, or --redact dynamic), else static with a
+ * one-line warning; --strict refuses instead of falling back.
+ */
+async function chooseRedaction(
+  prepared: Prepared,
+  requested: "dynamic" | "static" | undefined,
+  strict: boolean,
+  debug: (line: string) => void,
+): Promise<Prepared> {
+  const redaction = prepared.request.profile.redaction;
+  if (requested === "static") {
+    return { ...prepared, plan: { ...prepared.plan, redactionReason: "--redact static" } };
+  }
+  if (requested === undefined && process.platform !== "linux") {
+    return { ...prepared, plan: { ...prepared.plan, redactionReason: "Seatbelt has no dynamic view" } };
+  }
+  const { dynamicUnavailable } = await import("../sandbox/fuse/support.ts");
+  const missing = dynamicUnavailable();
+  if (missing === undefined) {
+    const { dynamicPlan } = await import("../sandbox/fuse/plan.ts");
+    const why = requested === "dynamic" ? "--redact dynamic" : "default: this machine supports FUSE";
+    debug(`redaction: dynamic (${why})`);
+    return { ...prepared, plan: dynamicPlan(prepared.plan, redaction, why) };
+  }
+  if (strict) {
+    throw new SandboxError(
+      "setup",
+      `dynamic redaction is not available: ${missing}; --strict refuses to fall back to static`,
+      "drop --strict to run with static redaction (files created after launch are seen as they are), or pass --redact static",
+    );
+  }
+  ui.warn(
+    `dynamic redaction unavailable (${missing}): using static redaction; files created after launch are not redacted`,
+  );
+  return { ...prepared, plan: { ...prepared.plan, redactionReason: `fallback: ${missing}` } };
 }
 
 function chooseProfile(

@@ -362,3 +362,46 @@ function writeLength(view: DataView, offset: number, value: number): void {
   if (structLayout().lengthFieldBytes === 8) view.setBigUint64(offset, BigInt(value), true);
   else view.setUint32(offset, value, true);
 }
+
+// --- mounts and capabilities: the FUSE view's helper inside the sandbox (src/sandbox/fuse/helper.ts) ---
+
+const MOUNT_SYMBOLS = {
+  mount: { args: ["buffer", "buffer", "buffer", "u64", "buffer"], returns: "i32" },
+  umount2: { args: ["buffer", "i32"], returns: "i32" },
+  // prctl is variadic; its five register-passed arguments are the same in either ABI on Linux.
+  prctl: { args: ["i32", "u64", "u64", "u64", "u64"], returns: "i32" },
+  capset: { args: ["buffer", "buffer"], returns: "i32" },
+} as const;
+
+let mountLoaded: Library<typeof MOUNT_SYMBOLS>["symbols"] | undefined;
+
+/** Linux only: mount(2), umount2(2), prctl(2), capset(2), loaded on first use. */
+export function mountLibc(): Library<typeof MOUNT_SYMBOLS>["symbols"] {
+  if (libcPlatform() !== "linux") throw new Error("mounts and capabilities are handled on Linux only");
+  mountLoaded ??= dlopen("libc.so.6", MOUNT_SYMBOLS).symbols;
+  return mountLoaded;
+}
+
+/** A NUL-terminated C string for a "buffer" argument. */
+export function cString(text: string): Uint8Array {
+  return new TextEncoder().encode(`${text}\0`);
+}
+
+// --- raw read/write on one descriptor: the FUSE view's server loop (src/sandbox/fuse/server.ts) ---
+
+const IO_SYMBOLS = {
+  read: { args: ["i32", "buffer", "u64"], returns: "i64" },
+  write: { args: ["i32", "buffer", "u64"], returns: "i64" },
+  pipe2: { args: ["buffer", "i32"], returns: "i32" },
+} as const;
+
+let ioLoaded: Library<typeof IO_SYMBOLS>["symbols"] | undefined;
+
+/** read(2), write(2) and pipe2(2), loaded on first use; failures return -1 with errno() set. */
+export function fdIo(): Library<typeof IO_SYMBOLS>["symbols"] {
+  ioLoaded ??= dlopen(
+    libcPlatform() === "darwin" ? "/usr/lib/libSystem.B.dylib" : "libc.so.6",
+    IO_SYMBOLS,
+  ).symbols;
+  return ioLoaded;
+}

@@ -1,6 +1,7 @@
 // PURE: a plan → the argv that runs it under bubblewrap. Never a shell: every value is its own argument.
 import { SandboxError } from "./errors.ts";
 import type { MountOp, SandboxPlan } from "./types.ts";
+import { VERIFY_FLAG } from "./verify-plan.ts";
 
 /** Signals a terminal sends to its whole foreground group. bwrap must survive them (see linux.ts). */
 export const TERMINAL_SIGNALS = ["INT", "QUIT", "HUP", "TERM"] as const;
@@ -20,6 +21,11 @@ export interface BwrapOptions {
   readonly canDisableUserns: boolean;
   /** Running as root: bwrap would otherwise keep every capability inside. */
   readonly dropCapabilities: boolean;
+  /**
+   * The sandbox's first process: the airlock binary (bound read-only at `dest`, a path named `airlock`)
+   * checks the mounts against the plan on `planFd`, then execs the program (src/sandbox/verify.ts).
+   */
+  readonly verifier: { readonly binary: string; readonly dest: string; readonly planFd: number } | undefined;
 }
 
 export function bwrapArgs(plan: SandboxPlan, options: BwrapOptions): string[] {
@@ -27,11 +33,19 @@ export function bwrapArgs(plan: SandboxPlan, options: BwrapOptions): string[] {
   if (options.newSession) args.push("--new-session");
   args.push("--unshare-user", "--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-cgroup-try");
   if (!plan.network) args.push("--unshare-net");
-  if (!plan.nestedNamespaces && options.canDisableUserns) args.push("--disable-userns");
+  // bwrap's --disable-userns moves the program into a nested user namespace, which cannot mount the view;
+  // with the view, the first process sets the limit itself (CAP_SYS_RESOURCE, dropped right after).
+  if (!plan.nestedNamespaces && options.canDisableUserns && !plan.view) args.push("--disable-userns");
   if (options.dropCapabilities) args.push("--cap-drop", "ALL");
+  // Dynamic view: the first process mounts it, then drops these (and every other) capability itself.
+  if (plan.view) args.push("--cap-add", "CAP_SYS_ADMIN", "--cap-add", "CAP_SETPCAP");
+  if (plan.view && !plan.nestedNamespaces) args.push("--cap-add", "CAP_SYS_RESOURCE");
   args.push("--json-status-fd", String(options.statusFd));
   if (options.seccompFd !== undefined) args.push("--seccomp", String(options.seccompFd));
-  for (const op of plan.mounts) args.push(...mountArgs(op));
+  for (const op of plan.mounts)
+    args.push(...(op.op === "dev" && plan.view ? viewDevArgs(op.dest) : mountArgs(op)));
+  // Last, so no mount of the plan can cover it (it lands in the private /tmp or over an empty file).
+  if (options.verifier) args.push("--ro-bind", options.verifier.binary, options.verifier.dest);
   args.push("--chdir", plan.cwd);
   return args;
 }
@@ -51,6 +65,24 @@ function mountArgs(op: MountOp): string[] {
 }
 
 /**
+ * /dev for the dynamic view. A FUSE mount fails (EPERM) with bwrap's own `--dev`, so /dev is a tmpfs with
+ * the usual devices bound in, plus /dev/fuse, which the first process unmounts again once the view is up;
+ * it also mounts a private devpts on /dev/pts.
+ */
+function viewDevArgs(dev: string): string[] {
+  const args = ["--tmpfs", dev];
+  for (const name of ["null", "zero", "full", "random", "urandom", "tty", "fuse"]) {
+    args.push("--dev-bind", `/dev/${name}`, `${dev}/${name}`);
+  }
+  args.push("--dir", `${dev}/pts`, "--symlink", "pts/ptmx", `${dev}/ptmx`, "--tmpfs", `${dev}/shm`);
+  args.push("--symlink", "/proc/self/fd", `${dev}/fd`);
+  for (const [i, name] of ["stdin", "stdout", "stderr"].entries()) {
+    args.push("--symlink", `/proc/self/fd/${i}`, `${dev}/${name}`);
+  }
+  return args;
+}
+
+/**
  * The full command line: `[env --ignore-signal=… --] bwrap … -- env [--default-signal=…] -- program args`.
  * On a terminal, the outer env shields bwrap from SIGINT and friends (it would die and take the program
  * with it) and the inner one gives the program back the default handling it would have had. The inner
@@ -58,8 +90,13 @@ function mountArgs(op: MountOp): string[] {
  * exec failure would look like a failed mount).
  */
 export function launchArgv(plan: SandboxPlan, options: BwrapOptions): string[] {
+  const verify = options.verifier
+    ? [options.verifier.dest, "sandbox", VERIFY_FLAG, String(options.verifier.planFd), "--"]
+    : [];
   const inner = [plan.program, ...plan.args];
-  if (options.envBin === undefined) return [options.bwrap, ...bwrapArgs(plan, options), "--", ...inner];
+  if (options.envBin === undefined) {
+    return [options.bwrap, ...bwrapArgs(plan, options), "--", ...verify, ...inner];
+  }
   // env would read `A=b` as a variable to set, not as the program to run.
   if (plan.program.includes("=")) {
     throw new SandboxError("usage", `a program name cannot contain '=': ${plan.program}`);
@@ -72,6 +109,7 @@ export function launchArgv(plan: SandboxPlan, options: BwrapOptions): string[] {
     options.bwrap,
     ...bwrapArgs(plan, options),
     "--",
+    ...verify,
     options.envBin,
     ...restore,
     "--",

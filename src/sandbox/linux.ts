@@ -8,13 +8,18 @@
 import { closeSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { type BwrapOptions, launchArgv } from "./bwrap-args.ts";
 import { SandboxError } from "./errors.ts";
+import { startView, viewChecks } from "./fuse/launch.ts";
 import type { Prepared } from "./prepare.ts";
 import { tiocstiFilter } from "./seccomp.ts";
 import { exitCodeOf, forwardSignals, onTerminal, signalNumber } from "./signals.ts";
 import { atLeast, type LinuxTools } from "./tools.ts";
+import { readUsernsFacts, usernsProblem } from "./userns.ts";
+import { encodeVerifyPlan, verifyPlan } from "./verify-plan.ts";
 
 const STATUS_FD = 3;
 const SECCOMP_FD = 4;
+const VERIFY_FD = 5;
+const VIEW_FD = 6;
 
 export function bwrapOptions(prepared: Prepared, tools: LinuxTools, terminal: boolean): BwrapOptions {
   return {
@@ -27,6 +32,7 @@ export function bwrapOptions(prepared: Prepared, tools: LinuxTools, terminal: bo
     newSession: !terminal,
     canDisableUserns: atLeast(tools.bwrapVersion, [0, 8, 0]),
     dropCapabilities: prepared.request.uid === 0,
+    verifier: { binary: prepared.binary, dest: prepared.workspace.helperFile, planFd: VERIFY_FD },
   };
 }
 
@@ -36,22 +42,41 @@ export async function runLinux(
   debug: (line: string) => void,
 ): Promise<number> {
   const { plan, workspace } = prepared;
+  const userns = usernsProblem(readUsernsFacts(tools.bwrap, prepared.request.uid));
+  if (userns) throw new SandboxError("setup", userns.message, userns.hint);
   const terminal = onTerminal();
   const options = bwrapOptions(prepared, tools, terminal);
   const argv = launchArgv(plan, options);
   debug(`exec ${argv.map((a) => JSON.stringify(a)).join(" ")}`);
   writeFileSync(workspace.seccompFile, tiocstiFilter(), { mode: 0o400 });
+  const checks = verifyPlan(plan);
+  const view = plan.view ? startView(prepared, plan.view) : undefined;
+  const dynamic = plan.view
+    ? {
+        redacted: [...checks.redacted, ...viewChecks(prepared, plan.view)],
+        view: { path: plan.cwd, socketFd: VIEW_FD, disableUserns: !plan.nestedNamespaces },
+      }
+    : {};
+  writeFileSync(workspace.verifyFile, encodeVerifyPlan({ ...checks, ...dynamic }), { mode: 0o400 });
   const statusFd = openSync(workspace.statusFile, "w", 0o600);
   const seccompFd = openSync(workspace.seccompFile, "r");
+  const verifyFd = openSync(workspace.verifyFile, "r");
   let proc: ReturnType<typeof Bun.spawn>;
   try {
+    const extra = view ? [view.insideFd] : [];
     proc = Bun.spawn(argv, {
       env: { ...plan.env },
-      stdio: ["inherit", "inherit", "inherit", statusFd, seccompFd],
+      stdio: ["inherit", "inherit", "inherit", statusFd, seccompFd, verifyFd, ...extra],
     });
+  } catch (error) {
+    await view?.stop();
+    throw error;
   } finally {
     closeSync(statusFd);
     closeSync(seccompFd);
+    closeSync(verifyFd);
+    // bwrap has its copy: when the sandbox ends before mounting, the server sees the socket close.
+    if (view) closeSync(view.insideFd);
   }
   let killedBy: string | undefined;
   const stop = forwardSignals((signal) => {
@@ -74,6 +99,7 @@ export async function runLinux(
   }, terminal);
   await proc.exited;
   stop();
+  await view?.stop();
   const status = readStatus(workspace.statusFile);
   debug(`bwrap exited ${proc.exitCode ?? proc.signalCode}; status ${JSON.stringify(status)}`);
   if (status.exitCode !== undefined) return status.exitCode;

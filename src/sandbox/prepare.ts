@@ -31,6 +31,8 @@ export interface Prepared {
   readonly facts: PathFacts;
   readonly plan: SandboxPlan;
   readonly workspace: RunWorkspace;
+  /** The airlock executable: the shims' target and the sandbox's first process (verify, then exec). */
+  readonly binary: string;
 }
 
 /** Builds the plan; on any error the private directory is removed again before the error propagates. */
@@ -69,7 +71,7 @@ export function prepare(options: PrepareOptions): Prepared {
         "raise [redaction] time_budget_ms / max_files, or add large directories to skip_dirs",
       );
     }
-    return { request, facts, plan: buildPlan(request, facts, scan), workspace };
+    return { request, facts, plan: buildPlan(request, facts, scan), workspace, binary: options.binary };
   } catch (error) {
     workspace[Symbol.dispose]();
     throw error;

@@ -8,11 +8,11 @@ export const KEY_MARKERS = ["PRIVATE KEY", "PuTTY-User-Key-File-"] as const;
 
 // The body must look like key material (base64, PEM headers, escaped newlines inside a JSON string), so a
 // source file that merely mentions the armour line in a string is not mangled.
-const PEM_BLOCK =
+export const PEM_BLOCK =
   /-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY( BLOCK)?-----((?:\\[rn]|[A-Za-z0-9+/=:,.\- \t\r\n]){16,65536}?)-----END \1PRIVATE KEY\2-----/g;
-const SSH2_BLOCK =
+export const SSH2_BLOCK =
   /---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----((?:\\[rn]|[A-Za-z0-9+/=:,."\- \t\r\n]){16,65536}?)---- END SSH2 ENCRYPTED PRIVATE KEY ----/g;
-const PUTTY_PRIVATE = /^Private-Lines:[ \t]*(\d{1,4})[ \t]*\r?$/m;
+export const PUTTY_PRIVATE = /^Private-Lines:[ \t]*(\d{1,4})[ \t]*\r?$/m;
 
 export function redactPrivateKeys(text: string): { text: string; count: number } {
   let count = 0;
@@ -50,7 +50,7 @@ function redactPutty(text: string): { text: string; count: number } {
   return { text: text.slice(0, match.index) + [...replaced, ...kept].join("\n"), count: 1 };
 }
 
-const ASSIGNMENT = /^(\s*(?:export\s+)?)([A-Za-z_][A-Za-z0-9_.-]*)(\s*[=:]\s*)(.*)$/;
+export const ASSIGNMENT = /^(\s*(?:export\s+)?)([A-Za-z_][A-Za-z0-9_.-]*)(\s*[=:]\s*)(.*)$/;
 
 /**
  * Replaces every value in a dotenv file. Comments lose their text (old keys live there), quoted values
@@ -96,7 +96,7 @@ export function redactDotenv(text: string): { text: string; count: number } {
   return { text: out.join("\n"), count };
 }
 
-function closes(rest: string, quote: string): boolean {
+export function closes(rest: string, quote: string): boolean {
   for (let i = 0; i < rest.length; i++) {
     const ch = rest.charAt(i);
     if (ch === "\\" && quote === '"') i++;

@@ -22,9 +22,12 @@ export function renderPlan(plan: SandboxPlan, home: string, command: readonly st
   lines.push(
     `namespaces user, mount, pid, ipc, uts, cgroup${plan.network ? "" : ", net"}${plan.nestedNamespaces ? "; nested user namespaces allowed" : ""}`,
   );
-  lines.push(
-    `redaction  ${plan.redactionMode}: redacted copies bound at launch; files created later are seen as they are`,
-  );
+  const how =
+    plan.redactionMode === "dynamic"
+      ? `a FUSE view of ${plan.cwd} redacts at every open (files created later included); HOME: redacted copies bound at launch`
+      : "redacted copies bound at launch; files created later are seen as they are";
+  lines.push(`redaction  ${plan.redactionMode}: ${how}`);
+  if (plan.redactionReason) lines.push(`           why: ${plan.redactionReason}`);
   lines.push(
     `scan       ${scan.entries} entries, ${scan.filesRead} files read, ${Math.round(scan.elapsedMs)} ms in ${scan.roots.map(show).join(", ")}${scan.stoppedBy ? `; STOPPED by its ${scan.stoppedBy === "time" ? "time budget" : "file limit"}` : ""}`,
   );

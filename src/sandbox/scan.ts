@@ -5,6 +5,7 @@
 // system are not entered; files over max_file_kib are not searched for keys; the walk stops after
 // max_files entries or time_budget_ms. Symlinked directories are not followed; a symlinked file is
 // redacted where it really lives. Files that appear after launch are seen as they are (static mode).
+import { createHash } from "node:crypto";
 import {
   closeSync,
   constants,
@@ -56,7 +57,8 @@ export function scanAndRedact(options: ScanOptions): ScanResult {
   const record = (path: string, kind: RedactedFile["kind"], text: string, count: number) => {
     const copy = join(options.outDir, `r${redacted.length}`);
     writeFileSync(copy, text, { encoding: "latin1", mode: 0o400 });
-    redacted.push({ path, copy, kind, count });
+    const sha256 = createHash("sha256").update(text, "latin1").digest("hex");
+    redacted.push({ path, copy, kind, count, sha256 });
   };
 
   // The walk only enters real directories, so a regular file's path is already real; only a symlink

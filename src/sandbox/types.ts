@@ -1,4 +1,5 @@
 // The data that flows from the impure edge (prepare.ts) into the pure plan (plan.ts) and out to a backend.
+import type { ViewConfig } from "./fuse/view-config.ts";
 import type { Profile } from "./profiles/resolve.ts";
 
 /** What the edge learned about a host path: its type and where its symlinks really lead. */
@@ -61,6 +62,8 @@ export interface RedactedFile {
   readonly kind: "env" | "private-key";
   /** Values (env) or key blocks (private-key) replaced. */
   readonly count: number;
+  /** sha256 (hex) of the redacted content: what the sandbox's first process must read there. */
+  readonly sha256: string;
 }
 
 export interface ScanResult {
@@ -125,6 +128,10 @@ export interface SandboxPlan {
   readonly env: Readonly<Record<string, string>>;
   readonly envChanges: readonly EnvChange[];
   readonly warnings: readonly string[];
-  readonly redactionMode: "static";
+  readonly redactionMode: "static" | "dynamic";
+  /** Why this mode (for --dry-run): the flag, the machine's support, a fallback. */
+  readonly redactionReason?: string;
+  /** Dynamic mode: what the FUSE view of the project shows (src/sandbox/fuse/). */
+  readonly view?: ViewConfig;
   readonly scan: ScanResult;
 }

@@ -9,6 +9,10 @@ import type { Workspace } from "./types.ts";
 export interface RunWorkspace extends Workspace, Disposable {
   readonly statusFile: string;
   readonly seccompFile: string;
+  /** The verify plan, handed to the sandbox's first process on a descriptor. */
+  readonly verifyFile: string;
+  /** An empty file the airlock binary is bound over inside (see linux.ts): its name must be `airlock`. */
+  readonly helperFile: string;
 }
 
 export function createWorkspace(
@@ -22,12 +26,18 @@ export function createWorkspace(
   if (shims) mkdirSync(shimDir, { mode: 0o755 });
   // The shim is the airlock binary under the command's name (argv[0] decides, see src/main.ts).
   for (const command of shims?.commands ?? []) symlinkSync(shims?.binary ?? "", join(shimDir, command));
+  // Named `airlock` because the binary dispatches on its name (src/main.ts); bound over inside.
+  const helperFile = join(dir, "helper", "airlock");
+  mkdirSync(join(dir, "helper"), { mode: 0o755 });
+  writeFileSync(helperFile, "", { mode: 0o555 });
   return {
     dir,
     emptyFile,
     shimDir,
     statusFile: join(dir, "status.json"),
     seccompFile: join(dir, "seccomp.bpf"),
+    verifyFile: join(dir, "verify.json"),
+    helperFile,
     [Symbol.dispose]: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

@@ -2,7 +2,7 @@
 // a project directory per test.
 import { beforeAll, describe, expect, test } from "bun:test";
 import { generateKeyPairSync } from "node:crypto";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_DENY_READ } from "../../src/sandbox/defaults.ts";
 import { SandboxError } from "../../src/sandbox/errors.ts";
@@ -93,21 +93,21 @@ describe.skipIf(!haveBwrap)("airlock sandbox (bubblewrap)", () => {
     expect(r.stdout).not.toContain("SECRET");
   });
 
-  test("a .env in the project is seen redacted, keys kept", async () => {
+  test("a .env in the project is seen redacted, keys kept (static)", async () => {
     await using dir = await project({ ".env": "API_KEY=sk-live-123\nexport DB_URL=postgres://u:p@h/db\n" });
-    const r = await sandbox(["--", "cat", ".env"], dir.path);
+    const r = await sandbox(["--redact", "static", "--", "cat", ".env"], dir.path);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toBe("API_KEY=airlock-redacted\nexport DB_URL=airlock-redacted\n");
   });
 
-  test("a PEM private key in the project is seen redacted", async () => {
+  test("a PEM private key in the project is seen redacted (static)", async () => {
     const { privateKey } = generateKeyPairSync("rsa", {
       modulusLength: 1024,
       privateKeyEncoding: { type: "pkcs1", format: "pem" },
       publicKeyEncoding: { type: "spki", format: "pem" },
     });
     await using dir = await project({ "certs/server.key": privateKey });
-    const r = await sandbox(["--", "cat", "certs/server.key"], dir.path);
+    const r = await sandbox(["--redact", "static", "--", "cat", "certs/server.key"], dir.path);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toBe(
       "-----BEGIN RSA PRIVATE KEY-----\nairlock-redacted\n-----END RSA PRIVATE KEY-----\n",
@@ -331,5 +331,83 @@ describe.skipIf(!haveBwrap)("airlock sandbox (bubblewrap)", () => {
     } finally {
       prepared.workspace[Symbol.dispose]();
     }
+  });
+
+  test("npm test of a fixture project runs inside, and node there reads the .env redacted", async () => {
+    await using dir = await project({
+      "package.json": JSON.stringify({
+        name: "fixture",
+        version: "1.0.0",
+        scripts: { test: "node test.js" },
+      }),
+      ".env": "API_KEY=sk-live-123\n",
+      "test.js": [
+        'const fs = require("node:fs");',
+        'const assert = require("node:assert");',
+        "assert.strictEqual(1 + 1, 2);",
+        'fs.writeFileSync("result.txt", "tests ran");',
+        'console.log("env:", fs.readFileSync(".env", "utf8").trim());',
+      ].join("\n"),
+    });
+    const r = await sandbox(["--network", "off", "--", "npm", "test"], dir.path);
+    expect(r.stdout).toContain("env: API_KEY=***********");
+    expect(r.stdout).not.toContain("sk-live");
+    expect(r.exitCode).toBe(0);
+    expect(await Bun.file(dir.at("result.txt")).text()).toBe("tests ran");
+  });
+
+  describe("the first process checks the mounts before the program runs", () => {
+    async function runTampered(tamper: (prepared: ReturnType<typeof prepare>) => void, env: string) {
+      await using dir = await project({ ".env": env });
+      const prepared = prepare({
+        profile: loadProfile(profileCatalog("/nonexistent"), "default"),
+        profileReason: "test",
+        program: "touch",
+        args: [dir.at("started")],
+        cwd: dir.path,
+        env: process.env,
+        network: true,
+        airlock: {
+          configDir: "/x",
+          socketsDir: "/x",
+          dataDir: "/x",
+          logFiles: [],
+          agentsFile: undefined,
+          agentDirs: [],
+        },
+        agent: undefined,
+        binary: AIRLOCK,
+      });
+      try {
+        tamper(prepared);
+        const tools = await probeLinuxTools(process.env.PATH, undefined).result;
+        if ("missing" in tools) throw new Error("bwrap went missing");
+        const code = await runLinux(prepared, tools, () => {});
+        return { code, started: existsSync(dir.at("started")) };
+      } finally {
+        prepared.workspace[Symbol.dispose]();
+      }
+    }
+
+    test("untouched, the program runs", async () => {
+      expect(await runTampered(() => {}, "A=1\n")).toEqual({ code: 0, started: true });
+    });
+
+    test("a redacted copy that does not read redacted: exit 125, the program never starts", async () => {
+      const result = await runTampered((prepared) => {
+        const copy = prepared.plan.scan.redacted[0]?.copy ?? "";
+        chmodSync(copy, 0o600);
+        writeFileSync(copy, "A=sk-live-leaked\n");
+      }, "A=sk-live\n");
+      expect(result).toEqual({ code: 125, started: false });
+    });
+
+    test("a hidden file that reads anything at all: exit 125, the program never starts", async () => {
+      const result = await runTampered((prepared) => {
+        chmodSync(prepared.workspace.emptyFile, 0o600);
+        writeFileSync(prepared.workspace.emptyFile, "password hunter2\n");
+      }, "A=1\n");
+      expect(result).toEqual({ code: 125, started: false });
+    });
   });
 });

@@ -82,7 +82,7 @@ export const RedactionSection = v.strictObject({
         v.string(),
         v.check(
           (mode) => mode === "static",
-          "`mode` is `static` in this build (redacted copies bound at launch); the dynamic FUSE view is planned",
+          "`mode` takes only `static` in a profile; choose the dynamic FUSE view with `airlock sandbox --redact dynamic` (the default where FUSE works)",
         ),
       ),
     ),

@@ -17,7 +17,10 @@ function plan(overrides: Partial<SandboxPlan> = {}): SandboxPlan {
       [socket]: "socket",
       "/usr/bin/curl": "file",
     }),
-    { ...NO_SCAN, redacted: [{ path: `${CWD}/.env`, copy: "/run/ws/r0", kind: "env", count: 1 }] },
+    {
+      ...NO_SCAN,
+      redacted: [{ path: `${CWD}/.env`, copy: "/run/ws/r0", kind: "env", count: 1, sha256: "x" }],
+    },
   );
   return { ...base, ...overrides };
 }

@@ -23,6 +23,7 @@ const BWRAP = {
   newSession: true,
   canDisableUserns: true,
   dropCapabilities: false,
+  verifier: undefined,
 };
 
 describe("deny_read", () => {
@@ -256,7 +257,7 @@ describe("private /tmp", () => {
 describe("redaction", () => {
   const scan = (path: string) => ({
     ...NO_SCAN,
-    redacted: [{ path, copy: "/run/ws/r0", kind: "env" as const, count: 2 }],
+    redacted: [{ path, copy: "/run/ws/r0", kind: "env" as const, count: 2, sha256: "x" }],
   });
 
   test("binds each redacted copy over its original, after the writable binds", () => {
@@ -421,6 +422,38 @@ describe("bwrap argv", () => {
     const plain = launchArgv(p, { ...BWRAP, envBin: "/usr/bin/env" });
     expect(plain[0]).toBe("/usr/bin/bwrap");
     expect(plain.slice(-7)).toEqual(["--", "/usr/bin/env", "--", "npm", "--help", "-- x", "$(id)"]);
+  });
+
+  test("with a verifier, the airlock binary is bound last and runs first, then env, then the program", () => {
+    const verifier = { binary: "/opt/airlock", dest: "/tmp/ws/helper/airlock", planFd: 5 };
+    const argv = launchArgv(
+      { ...plan(), program: "npm", args: ["test"] },
+      {
+        ...BWRAP,
+        envBin: "/usr/bin/env",
+        verifier,
+      },
+    );
+    const separator = argv.indexOf("--");
+    expect(argv.slice(separator - 5, separator)).toEqual([
+      "--ro-bind",
+      "/opt/airlock",
+      "/tmp/ws/helper/airlock",
+      "--chdir",
+      plan().cwd,
+    ]);
+    expect(argv.slice(separator)).toEqual([
+      "--",
+      "/tmp/ws/helper/airlock",
+      "sandbox",
+      "--verify-plan",
+      "5",
+      "--",
+      "/usr/bin/env",
+      "--",
+      "npm",
+      "test",
+    ]);
   });
 
   test("refuses a program name env would read as a variable", () => {

@@ -119,7 +119,7 @@ describe("user profiles", () => {
   });
 
   test.each([
-    ['[redaction]\nmode = "dynamic"\n', "dynamic FUSE view is planned"],
+    ['[redaction]\nmode = "dynamic"\n', "--redact dynamic"],
     ['[filesystem]\ndeny_exec = ["../bin/curl"]\n', "program names"],
     ['[filesystem]\nread_only = ["~/../etc"]\n', "`..`"],
     ['[env]\ndeny = ["NOT VALID"]\n', "environment variable"],

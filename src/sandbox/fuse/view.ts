@@ -1,0 +1,92 @@
+// What the dynamic view shows of a file, decided at every open: dotenv files (by name) with their values
+// masked, any file holding a private key (by content) with the key body masked, everything else as it is.
+// The same decision refuses changes to a redacted file. Masks keep lengths (src/sandbox/mask.ts).
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { basename } from "node:path";
+import { globMatches } from "../../policy/glob.ts";
+import { maskDotenv, maskPrivateKeys, mayHoldKey } from "../mask.ts";
+import { isWithin } from "../paths.ts";
+import type { ViewConfig } from "./view-config.ts";
+
+/** Files up to this size are read whole at open, checked, and served from that snapshot. */
+export const SNAPSHOT_BYTES = 1024 * 1024;
+
+/** An open file's content: a checked snapshot, a fully masked large dotenv file, or the real file. */
+export type Content =
+  | { readonly kind: "bytes"; readonly bytes: Uint8Array; readonly redacted: boolean }
+  | { readonly kind: "masked"; readonly size: number }
+  | { readonly kind: "fd"; readonly fd: number };
+
+export class View {
+  constructor(readonly config: ViewConfig) {}
+
+  isHidden(path: string): boolean {
+    return this.config.hidden.some((dir) => isWithin(path, dir));
+  }
+
+  isReadOnly(path: string): boolean {
+    return this.config.readOnly.some((dir) => isWithin(path, dir));
+  }
+
+  isEnvName(path: string): boolean {
+    const name = basename(path);
+    return this.config.envFiles.some((glob) => globMatches(glob, name, { caseInsensitive: false }));
+  }
+
+  /** What the program reads from `path`. Opens the real file once; a snapshot closes it again. */
+  open(path: string): Content {
+    const fd = openSync(path, "r");
+    let keep = false;
+    try {
+      const size = fstatSync(fd).size;
+      const env = this.isEnvName(path);
+      if (size > SNAPSHOT_BYTES) {
+        // Too large to decide by content: a dotenv file is masked whole; anything else is not searched.
+        if (env) return { kind: "masked", size };
+        keep = true;
+        return { kind: "fd", fd };
+      }
+      const bytes = readAll(fd, size);
+      return { kind: "bytes", ...this.redact(path, bytes) };
+    } finally {
+      if (!keep) closeSync(fd);
+    }
+  }
+
+  /** The view of `bytes` read from `path`, and whether anything was masked. */
+  redact(path: string, bytes: Uint8Array): { bytes: Uint8Array; redacted: boolean } {
+    const text = () => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+    if (this.isEnvName(path))
+      return { bytes: Buffer.from(maskDotenv(text()).text, "latin1"), redacted: true };
+    if (this.config.privateKeys && mayHoldKey(bytes)) {
+      const masked = maskPrivateKeys(text());
+      if (masked.count > 0) return { bytes: Buffer.from(masked.text, "latin1"), redacted: true };
+    }
+    return { bytes, redacted: false };
+  }
+
+  /** True when `path` (a regular file) reads redacted: it may not be written, truncated, renamed or linked. */
+  isRedacted(path: string): boolean {
+    if (this.isEnvName(path)) return true;
+    if (!this.config.privateKeys) return false;
+    let content: Content;
+    try {
+      content = this.open(path);
+    } catch {
+      return false; // unreadable: nothing to protect here, and the real call will fail on its own
+    }
+    if (content.kind === "fd") closeSync(content.fd);
+    return content.kind === "bytes" && content.redacted;
+  }
+}
+
+function readAll(fd: number, size: number): Uint8Array {
+  const buffer = Buffer.allocUnsafe(size);
+  let length = 0;
+  while (length < size) {
+    const n = readSync(fd, buffer, length, size - length, null);
+    if (n <= 0) break;
+    length += n;
+  }
+  return buffer.subarray(0, length);
+}

@@ -1,0 +1,230 @@
+// Dynamic redaction (the FUSE view of the project) against real bubblewrap and the real kernel FUSE:
+// the compiled binary, a fake HOME (test/preload.ts), a project directory per test.
+import { describe, expect, test } from "bun:test";
+import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { AIRLOCK, runAirlock } from "../helpers/binary.ts";
+import { type TempTree, tempTree } from "../helpers/temp-tree.ts";
+
+const haveBwrap = Bun.which("bwrap") !== null;
+const haveFuse = existsSync("/dev/fuse");
+const ENV = "API_KEY=sk-live-123\nexport DB_URL=postgres://u:p@h/db\n";
+const ENV_MASKED = `API_KEY=${"*".repeat(11)}\nexport DB_URL=${"*".repeat(19)}\n`;
+const sha = (bytes: Uint8Array | string) => createHash("sha256").update(bytes).digest("hex");
+
+function pemKey(): string {
+  return generateKeyPairSync("rsa", {
+    modulusLength: 1024,
+    privateKeyEncoding: { type: "pkcs1", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  }).privateKey;
+}
+
+async function project(files: Record<string, string> = {}): Promise<TempTree> {
+  return tempTree({ "README.md": "a project\n", ...files });
+}
+
+const sandbox = (args: string[], cwd: string) => runAirlock(["sandbox", ...args], { cwd });
+
+/** A sandboxed `sh -c script` that prints `ready`, then waits for a line on stdin before going on. */
+async function interactive(cwd: string, script: string, flags: string[] = []) {
+  const proc = Bun.spawn([AIRLOCK, "sandbox", ...flags, "--", "sh", "-c", `echo ready; read go; ${script}`], {
+    cwd,
+    stdin: "pipe",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
+  let out = "";
+  while (!out.includes("ready\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`the sandbox ended before it was ready: ${out}`);
+    out += new TextDecoder().decode(value);
+  }
+  return {
+    proc,
+    async go(): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+      proc.stdin.write("go\n");
+      await proc.stdin.end();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        out += new TextDecoder().decode(value);
+      }
+      const stderr = await new Response(proc.stderr as ReadableStream<Uint8Array>).text();
+      return { stdout: out.slice("ready\n".length), stderr, exitCode: await proc.exited };
+    },
+  };
+}
+
+/** The view's server: the child of the airlock process started with --fuse-serve. */
+function serverPid(airlockPid: number): number | undefined {
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const cmdline = readFileSync(`/proc/${name}/cmdline`, "utf8");
+      if (parent === airlockPid && cmdline.includes("--fuse-serve")) return Number(name);
+    } catch {
+      // gone while we looked
+    }
+  }
+  return undefined;
+}
+
+describe.skipIf(!haveBwrap || !haveFuse)("airlock sandbox, dynamic redaction (FUSE view)", () => {
+  test("is the default here, and --dry-run says so and why", async () => {
+    await using dir = await project();
+    const r = await sandbox(["--dry-run", "--", "true"], dir.path);
+    expect(r.stdout).toContain("redaction  dynamic: a FUSE view of");
+    expect(r.stdout).toContain("why: default: this machine supports FUSE");
+    const s = await sandbox(["--dry-run", "--redact", "static", "--", "true"], dir.path);
+    expect(s.stdout).toContain("redaction  static:");
+    expect(s.stdout).toContain("why: --redact static");
+  });
+
+  test("a .env and a private key in the project read masked, keys and lengths kept", async () => {
+    const key = pemKey();
+    await using dir = await project({ ".env": ENV, "certs/server.key": key });
+    const env = await sandbox(["--", "cat", ".env"], dir.path);
+    expect(env.stdout).toBe(ENV_MASKED);
+    const pem = await sandbox(["--", "cat", "certs/server.key"], dir.path);
+    expect(pem.stdout).toStartWith("-----BEGIN RSA PRIVATE KEY-----\n****");
+    expect(pem.stdout).toEndWith("-----END RSA PRIVATE KEY-----\n");
+    expect(pem.stdout).toHaveLength(key.length);
+    expect(pem.stdout).not.toMatch(/[A-Za-z0-9+/]{20}/);
+  });
+
+  test("files created on the host after launch read redacted: .env.staging, a key under an innocent name, a .env in a new folder", async () => {
+    await using dir = await project();
+    const key = pemKey();
+    const run = await interactive(dir.path, "cat .env.staging notes.txt newdir/.env; echo; cat plain.txt");
+    writeFileSync(dir.at(".env.staging"), "STAGING_TOKEN=abc123\n");
+    writeFileSync(dir.at("notes.txt"), `remember this:\n${key}`);
+    mkdirSync(dir.at("newdir"));
+    writeFileSync(dir.at("newdir/.env"), "NESTED=hunter2\n");
+    writeFileSync(dir.at("plain.txt"), "nothing secret\n");
+    const r = await run.go();
+    expect(r.stdout).toContain("STAGING_TOKEN=******\n");
+    expect(r.stdout).toContain("remember this:\n-----BEGIN RSA PRIVATE KEY-----\n***");
+    expect(r.stdout).toContain("NESTED=*******\n");
+    expect(r.stdout).toContain("nothing secret\n");
+    for (const secret of ["abc123", "hunter2", key.split("\n")[1] ?? "?"])
+      expect(r.stdout).not.toContain(secret);
+    expect(r.exitCode).toBe(0);
+  });
+
+  test("ordinary files read byte-identical, small and large (over 1 MiB)", async () => {
+    await using dir = await project();
+    const small = randomBytes(3000);
+    const large = randomBytes(3 * 1024 * 1024 + 17);
+    writeFileSync(dir.at("small.bin"), small);
+    writeFileSync(dir.at("large.bin"), large);
+    const r = await sandbox(["--", "sh", "-c", "sha256sum small.bin large.bin"], dir.path);
+    expect(r.stdout).toBe(`${sha(small)}  small.bin\n${sha(large)}  large.bin\n`);
+  });
+
+  test("writes, creates, renames, links and deletes of ordinary files go through to the real directory", async () => {
+    await using dir = await project({ "old.txt": "old\n", "gone.txt": "x" });
+    const script = [
+      "printf hello > new.txt",
+      "mkdir -p d/e",
+      "mv new.txt d/e/moved.txt",
+      "ln d/e/moved.txt linked.txt",
+      "ln -s d/e/moved.txt sym.txt",
+      "printf more >> old.txt",
+      "rm gone.txt",
+      "chmod 600 old.txt",
+      "cat sym.txt",
+    ].join(" && ");
+    const r = await sandbox(["--", "sh", "-c", script], dir.path);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("hello");
+    expect(readFileSync(dir.at("d/e/moved.txt"), "utf8")).toBe("hello");
+    expect(readFileSync(dir.at("linked.txt"), "utf8")).toBe("hello");
+    expect(readFileSync(dir.at("old.txt"), "utf8")).toBe("old\nmore");
+    expect(existsSync(dir.at("gone.txt"))).toBe(false);
+  });
+
+  test("write-opens, truncation, renames, hard links and deletes of redacted files are refused", async () => {
+    const key = pemKey();
+    await using dir = await project({ ".env": ENV, id_deploy: key, "other.txt": "x" });
+    const attempts = [
+      "echo X=1 >> .env",
+      ": > .env",
+      "truncate -s 0 .env",
+      "mv .env env.txt",
+      "ln .env env-link",
+      "rm .env",
+      "mv other.txt .env",
+      "echo x >> id_deploy",
+      "mv id_deploy innocent.txt",
+      "ln id_deploy innocent.txt",
+    ];
+    const script = attempts.map((a) => `if (${a}) 2>/dev/null; then echo "ALLOWED: ${a}"; fi`).join("; ");
+    const r = await sandbox(["--", "sh", "-c", `${script}; cat .env`], dir.path);
+    expect(r.stdout).toBe(ENV_MASKED);
+    expect(readFileSync(dir.at(".env"), "utf8")).toBe(ENV);
+    expect(readFileSync(dir.at("id_deploy"), "utf8")).toBe(key);
+    expect(existsSync(dir.at("innocent.txt"))).toBe(false);
+    expect(existsSync(dir.at("env.txt"))).toBe(false);
+  });
+
+  test("git status, add and commit work inside", async () => {
+    await using dir = await project({ ".env": ENV, "src/a.txt": "a\n" });
+    const git = (args: string) => `git -c user.name=t -c user.email=t@example.com ${args}`;
+    const script = [
+      "git init -q",
+      "printf '.env\\n' > .gitignore",
+      git("add -A"),
+      git("commit -qm first"),
+      "printf 'b\\n' >> src/a.txt",
+      "git status --porcelain",
+      git("commit -qam second"),
+      "git log --oneline | wc -l",
+      "git status --porcelain",
+    ].join(" && ");
+    const r = await sandbox(["--", "sh", "-c", script], dir.path);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe(" M src/a.txt\n2\n");
+    expect(r.exitCode).toBe(0);
+    const host = Bun.spawnSync(["git", "log", "--format=%s"], { cwd: dir.path });
+    expect(host.stdout.toString()).toBe("second\nfirst\n");
+  });
+
+  test("killing the server never exposes raw content: every access then fails", async () => {
+    await using dir = await project({ ".env": ENV, "plain.txt": "plain\n" });
+    const run = await interactive(
+      dir.path,
+      "cat .env; echo rc=$?; cat plain.txt; echo rc=$?; ls; echo rc=$?",
+    );
+    const pid = serverPid(run.proc.pid);
+    expect(pid).toBeNumber();
+    process.kill(pid ?? 0, "SIGKILL");
+    const r = await run.go();
+    expect(r.stdout).not.toContain("sk-live");
+    expect(r.stdout).not.toContain("plain\n");
+    expect(r.stdout).toBe("rc=1\nrc=1\nrc=2\n");
+    expect(r.stderr).toContain("Transport endpoint is not connected");
+  });
+
+  test("the program cannot unmount the view, and has no capabilities to try with", async () => {
+    await using dir = await project({ ".env": ENV });
+    for (const profile of ["default", "agent"]) {
+      const script =
+        'umount "$PWD" 2>/dev/null; umount -l "$PWD" 2>/dev/null; grep ^CapEff /proc/self/status; cat .env';
+      const r = await sandbox(["--profile", profile, "--", "sh", "-c", script], dir.path);
+      expect(r.stdout).toBe(`CapEff:\t0000000000000000\n${ENV_MASKED}`);
+    }
+  });
+
+  test("nested user namespaces stay forbidden where the profile says so", async () => {
+    await using dir = await project();
+    const r = await sandbox(
+      ["--profile", "default", "--", "sh", "-c", "unshare -U true 2>/dev/null; echo $?"],
+      dir.path,
+    );
+    expect(r.stdout).toBe("1\n");
+  });
+});
