@@ -149,9 +149,12 @@ function machine(): string {
 const { repo, sha, digest } = setup();
 const daemon = await startDaemon();
 try {
+  const peak = () =>
+    Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${daemon.proc.pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
   const loadRun = await load(500, 20, process.cwd(), daemon.proc.pid);
   const version = roundTrip(["--version"], repo, daemon.socket);
   const status = roundTrip(["status", "--short"], repo, daemon.socket);
+  const afterRoundTrips = peak();
   const shimEnv = { ...process.env, AIRLOCK_SOCKET: daemon.socket };
   const direct = await throughput(["git", "cat-file", "blob", sha], repo, process.env, digest);
   const fds = await throughput(
@@ -160,6 +163,7 @@ try {
     { ...shimEnv, AIRLOCK_STDIO: "fds" },
     digest,
   );
+  const afterFds = peak();
   const stream = await throughput(
     [join(work, "git"), "cat-file", "blob", sha],
     repo,
@@ -189,7 +193,7 @@ try {
     `| shim, fd mode | ${fds.mbps.toFixed(0)} | ${(fds.mbps / direct.mbps).toFixed(2)} | ${fds.exact} |`,
     `| shim, streaming | ${stream.mbps.toFixed(0)} | ${(stream.mbps / direct.mbps).toFixed(2)} | ${stream.exact} |`,
     "",
-    `Daemon peak RSS (VmHWM) after all runs: ${hwm.toFixed(0)} MiB.`,
+    `Daemon peak RSS (VmHWM): ${afterRoundTrips.toFixed(0)} MiB after the round trips, ${afterFds.toFixed(0)} MiB after the fd-mode transfer, ${hwm.toFixed(0)} MiB after the streaming transfer.`,
     "",
     "## Daemon under load (budget: 500 concurrent requests over 20 agents, 0 lost, RSS ≤ 100 MiB)",
     "",
