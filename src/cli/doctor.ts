@@ -48,6 +48,7 @@ export default defineCommand({
       ...binChecks(config),
       ...dirChecks(config),
       ...(await agentChecks(config)),
+      await sandboxRedactionCheck(),
       ...straySockets(config),
     ];
     const ok = checks.every((c) => c.ok);
@@ -289,4 +290,16 @@ function straySockets(config: LoadedConfig): Check[] {
     else checks.push(fail(name, `${path}: ${live.error}`, "check its owner and mode"));
   }
   return checks;
+}
+
+/** Which redaction `airlock sandbox` will use here, and why (informational: both modes protect). */
+async function sandboxRedactionCheck(): Promise<Check> {
+  const { dynamicUnavailable } = await import("../sandbox/fuse/support.ts");
+  const missing = dynamicUnavailable();
+  if (missing === undefined)
+    return pass("sandbox redaction", "dynamic (FUSE view: files created after launch are redacted too)");
+  return pass(
+    "sandbox redaction",
+    `static, because ${missing} (files created after launch are not redacted)`,
+  );
 }

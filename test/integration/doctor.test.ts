@@ -37,8 +37,11 @@ describe("airlock doctor", () => {
       "log dir",
       "socket alpha",
       "daemon alpha",
+      "sandbox redaction",
     ]);
     expect(named(checks, "bin git")?.detail).toMatch(/git version \d/);
+    // This machine has /dev/fuse: the sandbox will use the dynamic view, and doctor says so.
+    expect(named(checks, "sandbox redaction")?.detail).toStartWith("dynamic");
     expect(named(checks, "daemon alpha")?.detail).toBe("check git --version: allowed");
   });
 
