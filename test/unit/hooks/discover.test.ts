@@ -63,7 +63,12 @@ describe("discoverHooks", () => {
     expect(found.problems).toMatchObject([{ file: tree.at("hooks") }]);
   });
 
-  test.skipIf(!isRoot)("refuses a hook owned by another user, naming both uids", async () => {
+  // Ownership tests chown files: they need root, as CI has (a non-root run fails here, never skips).
+  test("the ownership tests below run as root", () => {
+    expect(isRoot).toBe(true);
+  });
+
+  test("refuses a hook owned by another user, naming both uids", async () => {
     await using tree = await agentWithHooks({ "pre-exec": hook });
     chownSync(tree.at("hooks/pre-exec"), 4242, 4242);
     const found = discoverHooks(tree.path, uid);
@@ -72,7 +77,7 @@ describe("discoverHooks", () => {
     expect(found.problems[0]?.message).toContain(`uid ${uid}`);
   });
 
-  test.skipIf(!isRoot)("accepts hooks owned by root for a daemon running as another user", async () => {
+  test("accepts hooks owned by root for a daemon running as another user", async () => {
     await using tree = await agentWithHooks({ "pre-exec": hook });
     const found = discoverHooks(tree.path, 4242);
     expect(found).toEqual({ pre: [tree.at("hooks/pre-exec")], post: [], problems: [] });
