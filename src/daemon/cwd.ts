@@ -12,6 +12,8 @@ export interface CwdInput {
   readonly roots: readonly string[];
   /** The container to map through when the peer cannot be seen: derived if possible, else the client's hint. */
   readonly container: string | undefined;
+  /** True when `container` is only what the client claimed (nothing could be derived). */
+  readonly containerClaimed: boolean;
   readonly docker: DockerMounts;
 }
 
@@ -27,6 +29,14 @@ export async function resolveCwd(input: CwdInput): Promise<CwdResult> {
     return {
       ok: false,
       reason: `${direct.reason}, and there is no container to map '${input.claimed}' through`,
+    };
+  }
+  if (input.containerClaimed && input.roots.length === 0) {
+    // The client named the container itself: mapping through it would let an agent run in another
+    // container's workspace. Only [workspace] roots make that claim safe to use.
+    return {
+      ok: false,
+      reason: `${direct.reason}; the container '${input.container.slice(0, 12)}' is only the client's claim, so set [workspace] roots for this agent to allow mapping its cwd`,
     };
   }
   let mapped: string | undefined;

@@ -114,6 +114,7 @@ export async function runSession(
     claimed: params.cwd,
     roots: agent.roots,
     container: container.derived ?? container.claimed,
+    containerClaimed: container.derived === undefined,
     docker: ctx.docker,
   });
   if (!cwd.ok)

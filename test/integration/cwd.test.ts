@@ -89,12 +89,14 @@ describe("[workspace] roots", () => {
 });
 
 describe("when the daemon cannot see the client (another uid without ptrace, another pid namespace)", () => {
-  test("the claimed cwd is mapped through the container's mounts (docker inspect), and unmapped paths are denied", async () => {
+  test("the claimed cwd is mapped through the container's mounts (docker inspect) only within [workspace] roots; unmapped paths, and agents without roots, are denied", async () => {
     await using tree = await tempTree({
       "config/config.toml": `[commands]\nenable = ["pwd"]\n[log]\npath = "$TREE/run/airlock.log"\n[daemon]\nallowed_uids = [65534]\n`,
-      "agents.toml": `[alpha]\npath = "$TREE/agent"\n`,
-      "agent/airlock.toml": 'commands = ["pwd"]\n',
+      "agents.toml": `[alpha]\npath = "$TREE/agent"\n[beta]\npath = "$TREE/beta"\n`,
+      "agent/airlock.toml": 'commands = ["pwd"]\n[workspace]\nroots = ["$TREE/ws"]\n',
       "agent/commands/pwd.toml": programModule("/bin/pwd"),
+      "beta/airlock.toml": 'commands = ["pwd"]\n',
+      "beta/commands/pwd.toml": programModule("/bin/pwd"),
       "ws/sub/.keep": "",
       "bin/docker": {
         mode: 0o755,
@@ -103,13 +105,13 @@ describe("when the daemon cannot see the client (another uid without ptrace, ano
     });
     // The daemon runs as uid 65532 and the client as 65534: the daemon may not read the client's /proc cwd.
     chmodSync(tree.path, 0o755);
-    for (const dir of ["config", "agent", "agent/commands", "ws", "ws/sub", "bin"])
+    for (const dir of ["config", "agent", "agent/commands", "beta", "beta/commands", "ws", "ws/sub", "bin"])
       chmodSync(tree.at(dir), 0o755);
     mkdirSync(tree.at("run"));
     chownSync(tree.at("run"), 65532, 65532);
     const daemon = await launch(
       tree,
-      ["alpha"],
+      ["alpha", "beta"],
       { PATH: `${tree.at("bin")}:${process.env.PATH}`, HOME: tree.at("run") },
       ["setpriv", "--reuid=65532", "--regid=65532", "--clear-groups", AIRLOCK],
     );
@@ -124,6 +126,10 @@ describe("when the daemon cannot see the client (another uid without ptrace, ano
       );
       const unmapped = await clientIn(daemon.socket("alpha"), "/", "/etc", "pwd", asNobody, hint);
       expect(JSON.stringify(unmapped.at(-1))).toContain("is not on a mount");
+      // Without roots the claimed container could name another agent's container: refused.
+      const unconfined = await clientIn(daemon.socket("beta"), "/", "/workspace/sub", "pwd", asNobody, hint);
+      expect(JSON.stringify(unconfined.at(-1))).toContain("set [workspace] roots");
+      expect(stdoutOf(unconfined)).toBe("");
     } finally {
       await daemon.stop("SIGKILL");
     }
