@@ -8,6 +8,7 @@
 import { closeSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { type BwrapOptions, launchArgv } from "./bwrap-args.ts";
 import { SandboxError } from "./errors.ts";
+import { bypassDirs, checkBypass } from "./fuse/bypass.ts";
 import { startView, viewChecks } from "./fuse/launch.ts";
 import type { Prepared } from "./prepare.ts";
 import { tiocstiFilter } from "./seccomp.ts";
@@ -50,11 +51,13 @@ export async function runLinux(
   debug(`exec ${argv.map((a) => JSON.stringify(a)).join(" ")}`);
   writeFileSync(workspace.seccompFile, tiocstiFilter(), { mode: 0o400 });
   const checks = verifyPlan(plan);
+  checkBypass(plan);
+  const bypass = bypassDirs(plan);
   const view = plan.view ? startView(prepared, plan.view) : undefined;
   const dynamic = plan.view
     ? {
-        redacted: [...checks.redacted, ...viewChecks(prepared, plan.view)],
-        view: { path: plan.cwd, socketFd: VIEW_FD, disableUserns: !plan.nestedNamespaces },
+        redacted: [...checks.redacted, ...viewChecks(prepared, plan.view, bypass)],
+        view: { path: plan.cwd, socketFd: VIEW_FD, disableUserns: !plan.nestedNamespaces, bypass },
       }
     : {};
   writeFileSync(workspace.verifyFile, encodeVerifyPlan({ ...checks, ...dynamic }), { mode: 0o400 });

@@ -90,7 +90,9 @@ export type Purpose =
   | "redacted"
   | "deny-exec"
   | "agent-socket"
-  | "shims";
+  | "shims"
+  /** Dynamic mode: a project directory bound directly, past the view (`[redaction] bypass`). */
+  | "bypass";
 
 export interface MountOp {
   readonly op: "ro-bind" | "bind" | "tmpfs" | "dev" | "proc" | "remount-ro";

@@ -14,7 +14,13 @@ export interface VerifyPlan {
   /** Redacted files: their content inside hashes to exactly this (sha256, hex). */
   readonly redacted: readonly { readonly path: string; readonly sha256: string }[];
   /** Dynamic redaction: mount the view here first, send its descriptor on socketFd, drop capabilities. */
-  readonly view?: { readonly path: string; readonly socketFd: number; readonly disableUserns: boolean };
+  readonly view?: {
+    readonly path: string;
+    readonly socketFd: number;
+    readonly disableUserns: boolean;
+    /** Directories bound directly on top of the view (`[redaction] bypass`), after it is mounted. */
+    readonly bypass: readonly string[];
+  };
 }
 
 export function verifyPlan(plan: SandboxPlan): VerifyPlan {
@@ -69,6 +75,9 @@ export function parseVerifyPlan(text: string): VerifyPlan {
   if (typeof path !== "string" || typeof socketFd !== "number" || !Number.isInteger(socketFd)) {
     throw new Error("the verify plan's view is malformed");
   }
-  if (typeof disableUserns !== "boolean") throw new Error("the verify plan's view is malformed");
-  return { ...plan, view: { path, socketFd, disableUserns } };
+  const bypass: unknown = typeof view === "object" && view !== null ? Reflect.get(view, "bypass") : undefined;
+  if (typeof disableUserns !== "boolean" || !strings(bypass)) {
+    throw new Error("the verify plan's view is malformed");
+  }
+  return { ...plan, view: { path, socketFd, disableUserns, bypass } };
 }

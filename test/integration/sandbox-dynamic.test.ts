@@ -2,7 +2,8 @@
 // the compiled binary, a fake HOME (test/preload.ts), a project directory per test.
 import { describe, expect, test } from "bun:test";
 import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { AIRLOCK, runAirlock } from "../helpers/binary.ts";
 import { type TempTree, tempTree } from "../helpers/temp-tree.ts";
 
@@ -241,4 +242,68 @@ describe("airlock sandbox, dynamic redaction (FUSE view)", () => {
     );
     expect(r.stdout).toBe("1\n");
   });
+
+  test("[redaction] bypass binds node_modules past the view: byte-identical, writable, unredacted; a .env outside stays masked", async () => {
+    writeProfile(
+      "bypass-test",
+      'extends = "default"\n[redaction]\nbypass = ["node_modules", ".git/objects"]\n',
+    );
+    await using dir = await project({ ".env": ENV, ".git/objects/.keep": "" });
+    const pkg = randomBytes(2 * 1024 * 1024 + 5);
+    mkdirSync(dir.at("node_modules/pkg"), { recursive: true });
+    writeFileSync(dir.at("node_modules/pkg/index.bin"), pkg);
+    // Bypassed means no redaction at all: documented, and shown here.
+    writeFileSync(dir.at("node_modules/pkg/.env"), "PKG_SECRET=in-node-modules\n");
+    const script = [
+      "sha256sum node_modules/pkg/index.bin",
+      "cat .env node_modules/pkg/.env",
+      "echo built > node_modules/pkg/out.txt",
+      // The top mount on node_modules (the last one listed) is the real directory, not the FUSE view.
+      `awk '$5 == "${dir.path}/node_modules" { split($0, a, " - "); split(a[2], b, " "); print b[1] }' /proc/self/mountinfo | tail -n 1`,
+    ].join("; ");
+    const r = await sandbox(["--profile", "bypass-test", "--", "sh", "-c", script], dir.path);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe(
+      `${sha(pkg)}  node_modules/pkg/index.bin\n${ENV_MASKED}PKG_SECRET=in-node-modules\n${bypassFsType(dir.path)}\n`,
+    );
+    expect(readFileSync(dir.at("node_modules/pkg/out.txt"), "utf8")).toBe("built\n");
+    expect(r.exitCode).toBe(0);
+  });
+
+  test("[redaction] bypass refuses to start when a directory is missing or is a symlink", async () => {
+    writeProfile("bypass-missing", 'extends = "default"\n[redaction]\nbypass = ["node_modules"]\n');
+    await using dir = await project({ ".env": ENV });
+    const missing = await sandbox(["--profile", "bypass-missing", "--", "true"], dir.path);
+    expect(missing.exitCode).toBe(125);
+    expect(missing.stderr).toContain("node_modules does not exist");
+    await using elsewhere = await tempTree({ "secret.txt": "outside\n" });
+    symlinkSync(elsewhere.path, dir.at("node_modules"));
+    const linked = await sandbox(
+      ["--profile", "bypass-missing", "--", "cat", "node_modules/secret.txt"],
+      dir.path,
+    );
+    expect(linked.exitCode).toBe(125);
+    expect(linked.stdout).toBe("");
+    expect(linked.stderr).toContain("passes a symlink");
+  });
 });
+
+/** A user profile in the test's HOME (test/preload.ts points the config dir there). */
+function writeProfile(name: string, toml: string): void {
+  const profiles = join(process.env.XDG_CONFIG_HOME ?? "", "airlock", "profiles");
+  mkdirSync(profiles, { recursive: true });
+  writeFileSync(join(profiles, `${name}.toml`), toml);
+}
+
+/** The file system type of the host directory holding `project` (what a direct bind shows inside). */
+function bypassFsType(project: string): string {
+  let best = { length: -1, type: "?" };
+  for (const line of readFileSync("/proc/self/mountinfo", "utf8").split("\n")) {
+    const [left = "", right = ""] = line.split(" - ");
+    const mountPoint = left.split(" ")[4] ?? "";
+    const within = project === mountPoint || project.startsWith(mountPoint === "/" ? "/" : `${mountPoint}/`);
+    if (within && mountPoint.length > best.length)
+      best = { length: mountPoint.length, type: right.split(" ")[0] ?? "?" };
+  }
+  return best.type;
+}

@@ -3,14 +3,24 @@
 // over the project's placeholder, hands the descriptor out to the server, removes /dev/fuse, gives the
 // program a private devpts, and then drops every capability (bounding, effective, permitted, inheritable,
 // ambient) before anything else runs. The program can therefore not unmount the view, and below the view
-// there is only an empty tmpfs.
-import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
+// there is only an empty tmpfs (and the profile's bypass directories, bound on top of the view again).
+import {
+  closeSync,
+  constants as fsConstants,
+  fstatSync,
+  openSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { sendWithFds } from "../../platform/fd-passing.ts";
 import { cString, errno, mountLibc, SyscallError } from "../../platform/libc.ts";
 
 const MS_NOSUID = 2;
 const MS_NODEV = 4;
 const MS_NOEXEC = 8;
+const MS_BIND = 4096;
+const MS_REC = 16384;
 const MNT_DETACH = 2;
 const PR_CAPBSET_DROP = 24;
 const PR_CAP_AMBIENT = 47;
@@ -24,10 +34,20 @@ export interface ViewMount {
   readonly socketFd: number;
   /** The profile forbids nested user namespaces: set this namespace's limit to 0 (bwrap's way cannot). */
   readonly disableUserns: boolean;
+  /**
+   * `[redaction] bypass`: project directories bwrap bound into the placeholder (below the view). Each is
+   * bound again on top of the view at the same path, so the program reaches it directly, unredacted.
+   */
+  readonly bypass: readonly string[];
 }
 
 export function mountView(mount: ViewMount): void {
   const sys = mountLibc();
+  // Held before the view covers them: once it is mounted, these paths lead into the view.
+  const bypass = mount.bypass.map((path) => ({
+    path,
+    fd: openSync(path, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY | fsConstants.O_NOFOLLOW),
+  }));
   const fuse = openSync("/dev/fuse", "r+");
   try {
     const uid = process.getuid?.() ?? 0;
@@ -42,9 +62,12 @@ export function mountView(mount: ViewMount): void {
       throw new SyscallError("mount", errno(), `mounting the dynamic view on ${mount.path}`);
     }
     sendWithFds(mount.socketFd, new Uint8Array([0x46]), [fuse]);
+    // The server answers from here on: the targets are looked up through the view.
+    for (const { path, fd } of bypass) bindOnTop(sys, fd, path);
   } finally {
     closeSync(fuse);
     closeSync(mount.socketFd);
+    for (const { fd } of bypass) closeSync(fd);
   }
   // The program needs neither the device nor a way to make a view of its own.
   sys.umount2(cString("/dev/fuse"), MNT_DETACH);
@@ -68,6 +91,19 @@ export function mountView(mount: ViewMount): void {
 }
 
 const MAX_USER_NAMESPACES = "/proc/sys/user/max_user_namespaces";
+
+/** Binds the directory open on `fd` over `path` in the view, and checks that `path` now is that directory. */
+function bindOnTop(sys: ReturnType<typeof mountLibc>, fd: number, path: string): void {
+  const flags = MS_BIND | MS_REC;
+  if (sys.mount(cString(`/proc/self/fd/${fd}`), cString(path), cString("none"), flags, cString("")) !== 0) {
+    throw new SyscallError("mount", errno(), `binding the bypass directory ${path} over the view`);
+  }
+  const held = fstatSync(fd, { bigint: true });
+  const seen = statSync(path, { bigint: true });
+  if (held.dev !== seen.dev || held.ino !== seen.ino) {
+    throw new Error(`the bypass directory ${path} did not land where planned`);
+  }
+}
 
 /** Drops every capability of this thread (the one that execs). Throws unless all five sets end up empty. */
 export function dropCapabilities(): void {

@@ -52,11 +52,17 @@ export function startView(prepared: Prepared, config: ViewConfig): RunningView {
  * What the first process must read through the view: the files the launch scan found in the project,
  * redacted by the view's own rules (length-preserving masks, not the static copies).
  */
-export function viewChecks(prepared: Prepared, config: ViewConfig): VerifyPlan["redacted"] {
+export function viewChecks(
+  prepared: Prepared,
+  config: ViewConfig,
+  /** `[redaction] bypass` directories: not served by the view, so not redacted. */
+  bypass: readonly string[] = [],
+): VerifyPlan["redacted"] {
   const view = new View(config);
   const out: { path: string; sha256: string }[] = [];
   for (const file of prepared.plan.scan.redacted) {
     if (!isWithin(file.path, config.root) || view.isHidden(file.path)) continue;
+    if (bypass.some((dir) => isWithin(file.path, dir))) continue;
     try {
       const content = view.open(file.path);
       const hash = createHash("sha256");

@@ -3,6 +3,7 @@
 // nothing but an empty directory lies below it), and every mount inside the project becomes a rule of the
 // view instead: read_only paths refuse changes, hidden paths read as absent, redacted copies are not
 // needed (the view redacts at every open, files created later included).
+import { join } from "node:path/posix";
 import { isWithin } from "../paths.ts";
 import type { Redaction } from "../profiles/resolve.ts";
 import type { MountOp, SandboxPlan } from "../types.ts";
@@ -20,6 +21,18 @@ export function dynamicPlan(plan: SandboxPlan, redaction: Redaction, reason: str
         purpose: "workdir",
         detail: "placeholder under the dynamic view",
       });
+      // Bound into the placeholder, below the view; the helper binds each on top of the view once it is
+      // mounted (src/sandbox/fuse/helper.ts). launch.ts checks each is a real directory first.
+      for (const dir of redaction.bypass) {
+        const path = join(root, dir);
+        mounts.push({
+          op: "bind",
+          source: path,
+          dest: path,
+          purpose: "bypass",
+          detail: "bypass: no redaction",
+        });
+      }
       continue;
     }
     if (op.dest === root || !isWithin(op.dest, root)) {

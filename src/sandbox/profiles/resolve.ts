@@ -33,6 +33,8 @@ export interface Redaction {
   readonly maxFileBytes: number;
   readonly timeBudgetMs: number;
   readonly onLimit: "warn" | "refuse";
+  /** Dynamic mode: project directories (relative, no trailing `/`) bound past the view, unredacted. */
+  readonly bypass: readonly string[];
 }
 
 export interface ChainLink {
@@ -77,6 +79,7 @@ export function resolveProfile(chain: readonly ChainLink[]): Profile {
       maxFileBytes: last((f) => f.redaction?.max_file_kib, R.maxFileKib) * 1024,
       timeBudgetMs: last((f) => f.redaction?.time_budget_ms, R.timeBudgetMs),
       onLimit: last((f) => f.redaction?.on_limit, "warn"),
+      bypass: list((f) => f.redaction?.bypass?.map((dir) => dir.replace(/\/+$/, ""))),
     },
     env: {
       deny: list((f) => f.env?.deny),

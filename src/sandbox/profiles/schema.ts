@@ -46,6 +46,19 @@ const ExecTarget = v.pipe(
   ),
 );
 
+/** A directory inside the project, relative to it: `node_modules`, `.git/objects`. */
+const ProjectDir = v.pipe(
+  v.string(),
+  v.check(
+    (p) => p !== "" && !p.startsWith("/") && !p.startsWith("~") && !p.startsWith("$"),
+    "bypass entries are directories relative to the project (`node_modules`, `.git/objects`), not absolute or HOME paths",
+  ),
+  v.check(
+    (p) => p.split("/").every((part) => part !== ".." && part !== "."),
+    "bypass entries may not contain `..` or `.`: name a directory inside the project (`node_modules`)",
+  ),
+);
+
 const Positive = v.pipe(v.number(), v.integer(), v.minValue(1, "must be at least 1"));
 
 export const FilesystemSection = v.strictObject({
@@ -107,6 +120,12 @@ export const RedactionSection = v.strictObject({
   on_limit: v.pipe(
     v.optional(v.picklist(["warn", "refuse"])),
     v.description("when a limit stops the scan: warn and start anyway, or refuse to start"),
+  ),
+  bypass: v.pipe(
+    v.optional(v.array(ProjectDir)),
+    v.description(
+      "dynamic mode: project directories bound directly on top of the view (native speed, NO redaction inside them); each must exist",
+    ),
   ),
 });
 

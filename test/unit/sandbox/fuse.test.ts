@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { bwrapArgs } from "../../../src/sandbox/bwrap-args.ts";
+import { bypassDirs, checkBypass } from "../../../src/sandbox/fuse/bypass.ts";
 import { dynamicPlan } from "../../../src/sandbox/fuse/plan.ts";
 import { cStrings, direntSize, ENTRY_OUT, writeAttr } from "../../../src/sandbox/fuse/protocol.ts";
 import { SNAPSHOT_BYTES, View } from "../../../src/sandbox/fuse/view.ts";
@@ -48,6 +49,22 @@ describe("the dynamic plan (pure)", () => {
     expect(plan.view?.root).toBe(CWD);
     expect(plan.mounts.some((op) => op.dest === `${HOME}/.ssh` && op.op === "tmpfs")).toBe(true);
     expect(plan.redactionMode).toBe("dynamic");
+  });
+
+  test("[redaction] bypass directories are bound into the placeholder, right after it; overlaps are refused", () => {
+    const redaction = { ...profile.redaction, bypass: ["node_modules", ".git"] };
+    const fast = dynamicPlan(buildPlan(request({ profile: withReadOnly }), facts, scan), redaction, "test");
+    const at = fast.mounts.findIndex((op) => op.dest === CWD);
+    expect(fast.mounts.slice(at, at + 3).map((op) => `${op.op} ${op.source ?? ""} ${op.dest}`)).toEqual([
+      `tmpfs  ${CWD}`,
+      `bind ${CWD}/node_modules ${CWD}/node_modules`,
+      `bind ${CWD}/.git ${CWD}/.git`,
+    ]);
+    expect(bypassDirs(fast)).toEqual([`${CWD}/node_modules`, `${CWD}/.git`]);
+    // .git holds the read_only .git/hooks: a direct bind would make the hooks writable again.
+    expect(() =>
+      checkBypass({ ...fast, mounts: fast.mounts.filter((op) => !op.dest.endsWith("node_modules")) }),
+    ).toThrow(`the bypass directory ${CWD}/.git overlaps ${CWD}/.git/hooks`);
   });
 
   test("bwrap gets a /dev the view can be mounted from, the two capabilities the helper drops, no --disable-userns", () => {

@@ -124,9 +124,27 @@ describe("user profiles", () => {
     ['[filesystem]\nread_only = ["~/../etc"]\n', "`..`"],
     ['[env]\ndeny = ["NOT VALID"]\n', "environment variable"],
     ["[redaction]\nmax_files = 0\n", "at least 1"],
+    ['[redaction]\nbypass = ["../elsewhere"]\n', "may not contain `..`"],
+    ['[redaction]\nbypass = ["node_modules/../.."]\n', "may not contain `..`"],
+    ['[redaction]\nbypass = ["/usr/lib/node_modules"]\n', "relative to the project"],
+    ['[redaction]\nbypass = ["~/.cache"]\n', "relative to the project"],
   ])("rejects %j with a message that says how to fix it", async (toml, message) => {
     await using dir = await tempTree({ "profiles/p.toml": toml });
     expect(() => loadProfile(profileCatalog(dir.path), "p")).toThrow(message);
+  });
+});
+
+describe("[redaction] bypass", () => {
+  test("is empty by default, appended through extends, trailing slashes dropped", async () => {
+    expect(loadProfile(NO_CONFIG, "npm").redaction.bypass).toEqual([]);
+    await using dir = await tempTree({
+      "profiles/base.toml": 'extends = "npm"\n[redaction]\nbypass = ["node_modules/"]\n',
+      "profiles/fast.toml": 'extends = "base"\n[redaction]\nbypass = [".git/objects", "node_modules"]\n',
+    });
+    expect(loadProfile(profileCatalog(dir.path), "fast").redaction.bypass).toEqual([
+      "node_modules",
+      ".git/objects",
+    ]);
   });
 });
 

@@ -1,0 +1,175 @@
+// Requests that change the project: they go through to the real directory, except where the view says
+// no. A redacted file keeps its content, its name and its place (EPERM); a read_only path refuses every
+// change (EROFS); a file the program created through the view stays writable whatever its name.
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  constants as fsConstants,
+  lchownSync,
+  linkSync,
+  lstatSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmdirSync,
+  symlinkSync,
+  truncateSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { fail } from "./failure.ts";
+import { cStrings, ENTRY_OUT, FATTR, OPEN_OUT } from "./protocol.ts";
+import { attrReply, EMPTY } from "./reply.ts";
+import type { Tree } from "./tree.ts";
+
+const O_ACCMODE = 3;
+const RENAME_NOREPLACE = 1;
+
+const nameIn = (body: Uint8Array) => cStrings(body, 1)[0] ?? "";
+
+export function symlink(tree: Tree, parent: bigint, body: Buffer): Uint8Array {
+  const [name = "", target = ""] = cStrings(body, 2);
+  const path = tree.writableChild(parent, name);
+  symlinkSync(target, path);
+  return tree.entry(path);
+}
+
+export function mknod(tree: Tree, parent: bigint, body: Buffer, b: DataView): Uint8Array {
+  const mode = b.getUint32(0, true);
+  const path = tree.writableChild(parent, nameIn(body.subarray(16)));
+  if ((mode & fsConstants.S_IFMT) !== fsConstants.S_IFREG) fail("EPERM");
+  closeSync(openSync(path, "wx", mode & ~b.getUint32(8, true) & 0o7777));
+  return tree.entry(path);
+}
+
+export function mkdir(tree: Tree, parent: bigint, body: Buffer, b: DataView): Uint8Array {
+  const path = tree.writableChild(parent, nameIn(body.subarray(8)));
+  mkdirSync(path, b.getUint32(0, true) & ~b.getUint32(4, true) & 0o7777);
+  return tree.entry(path);
+}
+
+export function unlink(tree: Tree, parent: bigint, body: Buffer): Uint8Array {
+  const path = tree.writableChild(parent, nameIn(body));
+  if (tree.view.isRedacted(path)) fail("EPERM");
+  unlinkSync(path);
+  tree.nodes.removed(path);
+  return EMPTY;
+}
+
+export function rmdir(tree: Tree, parent: bigint, body: Buffer): Uint8Array {
+  const path = tree.writableChild(parent, nameIn(body));
+  rmdirSync(path);
+  tree.nodes.removed(path);
+  return EMPTY;
+}
+
+export function link(tree: Tree, parent: bigint, body: Buffer, b: DataView): Uint8Array {
+  const source = tree.pathOf(b.getBigUint64(0, true));
+  const path = tree.writableChild(parent, nameIn(body.subarray(8)));
+  // A second name for a redacted file would be a second door to it.
+  if (tree.view.isRedacted(source)) fail("EPERM");
+  linkSync(source, path);
+  return tree.entry(path);
+}
+
+export function create(tree: Tree, parent: bigint, body: Buffer, b: DataView): Uint8Array {
+  const flags = b.getUint32(0, true);
+  const mode = b.getUint32(4, true) & ~b.getUint32(8, true) & 0o7777;
+  const path = tree.writableChild(parent, nameIn(body.subarray(16)));
+  if (existsSync(path) && tree.view.isRedacted(path)) fail("EACCES");
+  const access = flags & O_ACCMODE;
+  closeSync(openSync(path, (access === 0 ? 0 : fsConstants.O_WRONLY) | fsConstants.O_CREAT, mode));
+  const out = new Uint8Array(ENTRY_OUT + OPEN_OUT);
+  out.set(tree.entry(path), 0);
+  const id = tree.nodes.idOf(path);
+  // The program made this file and may write it, whatever its name (a new .env.example).
+  if (id !== undefined) tree.created.add(id);
+  return out;
+}
+
+export function write(tree: Tree, nodeid: bigint, body: Buffer, b: DataView): Uint8Array {
+  const path = tree.pathOf(nodeid);
+  if (tree.view.isReadOnly(path)) fail("EROFS");
+  // A redacted file cannot be changed: the program would write into a file it sees masked.
+  if (tree.isProtected(nodeid, path)) fail("EPERM");
+  const size = b.getUint32(16, true);
+  const fd = openSync(path, fsConstants.O_WRONLY);
+  try {
+    const written = writeSync(fd, body, 40, size, Number(b.getBigUint64(8, true)));
+    tree.contents.invalidate(nodeid);
+    const out = new Uint8Array(8);
+    new DataView(out.buffer).setUint32(0, written, true);
+    return out;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function setattr(tree: Tree, nodeid: bigint, b: DataView): Uint8Array {
+  const path = tree.pathOf(nodeid);
+  const valid = b.getUint32(0, true);
+  if (valid & (FATTR.MODE | FATTR.UID | FATTR.GID | FATTR.SIZE | FATTR.ATIME | FATTR.MTIME)) {
+    if (tree.view.isReadOnly(path)) fail("EROFS");
+  }
+  if (valid & FATTR.SIZE) {
+    if (tree.isProtected(nodeid, path)) fail("EPERM");
+    truncateSync(path, Number(b.getBigUint64(16, true)));
+    tree.contents.invalidate(nodeid);
+  }
+  if (valid & FATTR.MODE) chmodSync(path, b.getUint32(68, true) & 0o7777);
+  if (valid & (FATTR.UID | FATTR.GID)) {
+    const current = lstatSync(path);
+    lchownSync(
+      path,
+      valid & FATTR.UID ? b.getUint32(76, true) : current.uid,
+      valid & FATTR.GID ? b.getUint32(80, true) : current.gid,
+    );
+  }
+  if (valid & (FATTR.ATIME | FATTR.MTIME | FATTR.ATIME_NOW | FATTR.MTIME_NOW)) {
+    const current = lstatSync(path);
+    const now = Date.now() / 1000;
+    const time = (set: number, setNow: number, sec: number, nsec: number, old: number) =>
+      valid & setNow
+        ? now
+        : valid & set
+          ? Number(b.getBigUint64(sec, true)) + b.getUint32(nsec, true) / 1e9
+          : old;
+    lutimesSync(
+      path,
+      time(FATTR.ATIME, FATTR.ATIME_NOW, 32, 56, current.atimeMs / 1000),
+      time(FATTR.MTIME, FATTR.MTIME_NOW, 40, 60, current.mtimeMs / 1000),
+    );
+  }
+  return attrReply(path);
+}
+
+export function rename(
+  tree: Tree,
+  parent: bigint,
+  newParent: bigint,
+  flags: number,
+  names: Buffer,
+): Uint8Array {
+  const [oldName = "", newName = ""] = cStrings(names, 2);
+  const from = tree.writableChild(parent, oldName);
+  const to = tree.writableChild(newParent, newName);
+  if (flags & ~RENAME_NOREPLACE) fail("EINVAL"); // RENAME_EXCHANGE, RENAME_WHITEOUT
+  const target = lstatOrUndefined(to);
+  if (flags & RENAME_NOREPLACE && target !== undefined) fail("EEXIST");
+  // A redacted file keeps its place: moving it could give it an innocent name, replacing it loses it.
+  if (lstatSync(from).isFile() && tree.view.isRedacted(from)) fail("EPERM");
+  if (target?.isFile() && tree.view.isRedacted(to)) fail("EPERM");
+  renameSync(from, to);
+  tree.nodes.moved(from, to);
+  return EMPTY;
+}
+
+function lstatOrUndefined(path: string): ReturnType<typeof lstatSync> | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,122 @@
+// Encoding the server's answers: INIT, entries, attributes, statfs and directory entries, from plain
+// lstat results. No decisions here; what is shown is decided in view.ts and the server.
+import type { Dirent } from "node:fs";
+import { lstatSync, statfsSync } from "node:fs";
+import { fail } from "./failure.ts";
+import {
+  ATTR_OUT,
+  type Attr,
+  ENTRY_OUT,
+  FUSE_KERNEL_VERSION,
+  FUSE_MINOR,
+  INIT_FLAGS,
+  writeAttr,
+  writeEntry,
+} from "./protocol.ts";
+
+export const MAX_WRITE = 1024 * 1024;
+/**
+ * How long the kernel may trust a name or attributes (new names are never cached as absent). 5 s, not the
+ * usual 1: a walk over a large tree that outlasts the timeout pays a round trip per file on every pass.
+ */
+export const VALID_SECONDS = 5n;
+
+export const EMPTY = new Uint8Array(0);
+
+/** fuse_init_out: the protocol version both sides speak and the features the view wants. */
+export function initReply(b: DataView): Uint8Array {
+  const major = b.getUint32(0, true);
+  if (major !== FUSE_KERNEL_VERSION) fail("EPROTO");
+  const offered = b.getUint32(12, true);
+  const wanted =
+    INIT_FLAGS.ASYNC_READ |
+    INIT_FLAGS.BIG_WRITES |
+    INIT_FLAGS.MAX_PAGES |
+    INIT_FLAGS.AUTO_INVAL_DATA |
+    INIT_FLAGS.DO_READDIRPLUS;
+  const out = new Uint8Array(64);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, FUSE_KERNEL_VERSION, true);
+  v.setUint32(4, Math.min(FUSE_MINOR, b.getUint32(4, true)), true);
+  v.setUint32(8, b.getUint32(8, true), true);
+  v.setUint32(12, offered & wanted, true);
+  v.setUint16(16, 16, true);
+  v.setUint16(18, 12, true);
+  v.setUint32(20, MAX_WRITE, true);
+  v.setUint32(24, 1, true);
+  v.setUint16(28, MAX_WRITE / 4096, true);
+  return out;
+}
+
+/** fuse_entry_out for node `id` with attributes `attr`. */
+export function entryReply(id: bigint, attr: Attr): Uint8Array {
+  const out = new Uint8Array(ENTRY_OUT);
+  writeEntry(new DataView(out.buffer), 0, id, attr, VALID_SECONDS);
+  return out;
+}
+
+/** fuse_attr_out for `path`. */
+export function attrReply(path: string): Uint8Array {
+  const out = new Uint8Array(ATTR_OUT);
+  const v = new DataView(out.buffer);
+  v.setBigUint64(0, VALID_SECONDS, true);
+  writeAttr(v, 16, lstatAttr(path));
+  return out;
+}
+
+/** fuse_statfs_out for the file system holding `root`. */
+export function statfsReply(root: string): Uint8Array {
+  const s = statfsSync(root, { bigint: true });
+  const out = new Uint8Array(80);
+  const v = new DataView(out.buffer);
+  v.setBigUint64(0, s.blocks, true);
+  v.setBigUint64(8, s.bfree, true);
+  v.setBigUint64(16, s.bavail, true);
+  v.setBigUint64(24, s.files, true);
+  v.setBigUint64(32, s.ffree, true);
+  v.setUint32(40, Number(s.bsize), true);
+  v.setUint32(44, 255, true);
+  v.setUint32(48, Number(s.bsize), true);
+  return out;
+}
+
+/** The attributes of `path` itself (a symlink is not followed). */
+export function lstatAttr(path: string): Attr {
+  const s = lstatSync(path, { bigint: true });
+  return {
+    ino: s.ino,
+    size: s.size,
+    blocks: s.blocks,
+    atimeNs: s.atimeNs,
+    mtimeNs: s.mtimeNs,
+    ctimeNs: s.ctimeNs,
+    mode: s.mode,
+    nlink: s.nlink,
+    uid: s.uid,
+    gid: s.gid,
+    rdev: s.rdev,
+    blksize: s.blksize,
+  };
+}
+
+/** The DT_* type of a directory entry. */
+export function direntTypeOf(entry: Dirent): number {
+  if (entry.isDirectory()) return 4;
+  if (entry.isFile()) return 8;
+  if (entry.isSymbolicLink()) return 10;
+  if (entry.isFIFO()) return 1;
+  if (entry.isCharacterDevice()) return 2;
+  if (entry.isBlockDevice()) return 6;
+  if (entry.isSocket()) return 12;
+  return 0;
+}
+
+/** Writes one fuse_dirent at `at` (after its fuse_entry_out, for READDIRPLUS); the caller checked the size. */
+export function writeDirent(out: Buffer, at: number, index: number, name: Buffer, type: number): void {
+  // d_ino must not be 0 (libc skips such entries); the real one comes with the attributes.
+  out.writeBigUInt64LE(BigInt(index + 1), at);
+  out.writeBigUInt64LE(BigInt(index + 1), at + 8);
+  out.writeUInt32LE(name.length, at + 16);
+  out.writeUInt32LE(type, at + 20);
+  name.copy(out, at + 24);
+}
