@@ -60,10 +60,14 @@ export class AuditLog {
   }
 }
 
+// Built once: redactArgs runs for every request.
+const SECRET_FLAG_WITH_VALUE =
+  /^(--?[\w-]*(password|passwd|token|secret|api-key|apikey|auth)[\w-]*)(=)(.+)$/i;
+const SECRET_FLAG_ALONE = /^--?[\w-]*(password|passwd|token|secret)[\w-]*$/i;
+const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/)([^/@\s:]+)(:[^/@\s]+)?@/gi;
+
 /** Masks obvious secrets in args before they reach the log: `--password=…`, `https://user:token@host`. */
 export function redactArgs(args: readonly string[]): string[] {
-  const secretFlag = /^(--?[\w-]*(password|passwd|token|secret|api-key|apikey|auth)[\w-]*)(=)(.+)$/i;
-  const urlCredentials = /(\b[a-z][a-z0-9+.-]*:\/\/)([^/@\s:]+)(:[^/@\s]+)?@/gi;
   const out: string[] = [];
   let maskNext = false;
   for (const arg of args) {
@@ -72,15 +76,15 @@ export function redactArgs(args: readonly string[]): string[] {
       maskNext = false;
       continue;
     }
-    const flag = secretFlag.exec(arg);
+    const flag = SECRET_FLAG_WITH_VALUE.exec(arg);
     if (flag) {
       out.push(`${flag[1]}=***`);
       continue;
     }
-    if (/^--?[\w-]*(password|passwd|token|secret)[\w-]*$/i.test(arg)) maskNext = true;
+    if (SECRET_FLAG_ALONE.test(arg)) maskNext = true;
     out.push(
       arg.replace(
-        urlCredentials,
+        URL_CREDENTIALS,
         (_m, scheme: string, user: string, pass?: string) => `${scheme}${pass ? `${user}:***` : "***"}@`,
       ),
     );

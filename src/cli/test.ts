@@ -6,14 +6,13 @@ import { planExec } from "../policy/plan.ts";
 import type { Decision, EffectiveModule } from "../policy/types.ts";
 import { loadFromFlags, pathFlags } from "./context.ts";
 import { EXIT } from "./exit-codes.ts";
-import { configFlag, jsonFlag, locationFlags } from "./flags.ts";
+import { jsonFlag, locationFlags } from "./flags.ts";
 import { maskEnv } from "./mask.ts";
 import { printJson, printLine, UsageError } from "./output.ts";
 import { splitArgs } from "./split-args.ts";
 
 const args = {
   ...locationFlags,
-  ...configFlag,
   ...jsonFlag,
   agent: {
     type: "positional",

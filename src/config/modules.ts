@@ -41,12 +41,12 @@ export function parseModule(
   const parsed = parseTomlFile(file, text, ModuleFile);
   if (!parsed.ok) return { errors: parsed.errors };
   const module = parsed.value;
-  const errors = checkPatterns(file, text, module);
+  const errors = checkPatterns(file, module);
   if (errors.length > 0) return { errors };
   return { module: { command, source, file, module, binPath: resolveBin(module.command.bin) } };
 }
 
-function checkPatterns(file: string, _text: string, module: ModuleFile): ConfigError[] {
+function checkPatterns(file: string, module: ModuleFile): ConfigError[] {
   const errors: ConfigError[] = [];
   for (const mode of ["deny", "allow"] as const) {
     (module[mode]?.patterns ?? []).forEach((pattern, index) => {

@@ -1,4 +1,4 @@
-import type { AuditLog, AuditRecord } from "../audit/log.ts";
+import type { AuditRecord } from "../audit/log.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import type { DiscoveredHooks } from "../hooks/discover.ts";
 import type { DockerMounts } from "./docker-mounts.ts";
@@ -15,10 +15,8 @@ export interface DaemonContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly docker: DockerMounts;
   socketOf(agent: string): string;
-  /** The agent's hooks as found at start or the last reload, with any refused files. */
+  /** The agent's hooks, looked up for each request (a copied-in hook applies at once), with refused files. */
   hooksOf(agent: string): DiscoveredHooks;
   /** True once shutdown began: new requests are refused. */
   stopping(): boolean;
 }
-
-export type { AuditLog };

@@ -54,6 +54,29 @@ async function project(files: Record<string, string> = {}): Promise<TempTree> {
   return tempTree({ "README.md": "a project\n", ...files });
 }
 
+/** A sandbox plan, under the default profile, for a program that creates `started` if it ever runs. */
+function prepareTouchStarted(dir: TempTree): ReturnType<typeof prepare> {
+  return prepare({
+    profile: loadProfile(profileCatalog("/nonexistent"), "default"),
+    profileReason: "test",
+    program: "touch",
+    args: [dir.at("started")],
+    cwd: dir.path,
+    env: process.env,
+    network: true,
+    airlock: {
+      configDir: "/x",
+      socketsDir: "/x",
+      dataDir: "/x",
+      logFiles: [],
+      agentsFile: undefined,
+      agentDirs: [],
+    },
+    agent: undefined,
+    binary: AIRLOCK,
+  });
+}
+
 function sandbox(
   args: string[],
   cwd: string,
@@ -289,26 +312,7 @@ describe("airlock sandbox (bubblewrap)", () => {
 
   test("if any mount fails, the program does not start (fail closed)", async () => {
     await using dir = await project();
-    const profile = loadProfile(profileCatalog("/nonexistent"), "default");
-    const prepared = prepare({
-      profile,
-      profileReason: "test",
-      program: "touch",
-      args: [dir.at("started")],
-      cwd: dir.path,
-      env: process.env,
-      network: true,
-      airlock: {
-        configDir: "/x",
-        socketsDir: "/x",
-        dataDir: "/x",
-        logFiles: [],
-        agentsFile: undefined,
-        agentDirs: [],
-      },
-      agent: undefined,
-      binary: AIRLOCK,
-    });
+    const prepared = prepareTouchStarted(dir);
     const broken = {
       ...prepared,
       plan: {
@@ -361,25 +365,7 @@ describe("airlock sandbox (bubblewrap)", () => {
   describe("the first process checks the mounts before the program runs", () => {
     async function runTampered(tamper: (prepared: ReturnType<typeof prepare>) => void, env: string) {
       await using dir = await project({ ".env": env });
-      const prepared = prepare({
-        profile: loadProfile(profileCatalog("/nonexistent"), "default"),
-        profileReason: "test",
-        program: "touch",
-        args: [dir.at("started")],
-        cwd: dir.path,
-        env: process.env,
-        network: true,
-        airlock: {
-          configDir: "/x",
-          socketsDir: "/x",
-          dataDir: "/x",
-          logFiles: [],
-          agentsFile: undefined,
-          agentDirs: [],
-        },
-        agent: undefined,
-        binary: AIRLOCK,
-      });
+      const prepared = prepareTouchStarted(dir);
       try {
         tamper(prepared);
         const tools = await probeLinuxTools(process.env.PATH, undefined).result;
