@@ -23,7 +23,8 @@ function gitCommit(): string {
 
 async function build(target: string | undefined, outfile: string): Promise<void> {
   const result = await Bun.build({
-    entrypoints: [join(root, "src/main.ts")],
+    // The dynamic view's worker threads are loaded by path (src/sandbox/fuse/threads.ts).
+    entrypoints: [join(root, "src/main.ts"), join(root, "src/sandbox/fuse/worker.ts")],
     compile: {
       ...(target ? { target: target as Bun.Build.CompileTarget } : {}),
       outfile,

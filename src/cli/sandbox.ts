@@ -21,7 +21,6 @@ import { VERIFY_FLAG } from "../sandbox/verify-plan.ts";
 
 /** Kept here rather than imported: the server module loads the FUSE code, which a plain launch skips. */
 const FUSE_SERVE_FLAG = "--fuse-serve";
-const FUSE_PUSH_FLAG = "--fuse-push";
 
 import { pathFlags } from "./context.ts";
 import { EXIT } from "./exit-codes.ts";
@@ -83,7 +82,7 @@ const VALUE_FLAGS = new Set([
 /** `--help` counts only before the program: `airlock sandbox -- npm --help` is npm's help. */
 export function helpArgs(argv: string[]): string[] {
   // The sandbox's first process and the view's server: no help, no flag checks.
-  if (argv[0] === VERIFY_FLAG || argv[0] === FUSE_SERVE_FLAG || argv[0] === FUSE_PUSH_FLAG) return [];
+  if (argv[0] === VERIFY_FLAG || argv[0] === FUSE_SERVE_FLAG) return [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";
     if (arg === "--" || !arg.startsWith("-")) return argv.slice(0, i);
@@ -109,10 +108,6 @@ export default defineCommand({
     if (rawArgs[0] === FUSE_SERVE_FLAG) {
       const { serveMain } = await import("../sandbox/fuse/serve.ts");
       return serveMain();
-    }
-    if (rawArgs[0] === FUSE_PUSH_FLAG) {
-      const { pushMain } = await import("../sandbox/fuse/serve.ts");
-      return pushMain(rawArgs[1]);
     }
     let split: ReturnType<typeof splitArgs>;
     try {

@@ -98,7 +98,7 @@ export function write(tree: Tree, nodeid: bigint, body: Buffer, b: DataView): Ui
   const fd = openSync(path, fsConstants.O_WRONLY);
   try {
     const written = writeSync(fd, body, 40, size, Number(b.getBigUint64(8, true)));
-    tree.contents.invalidate(nodeid);
+    tree.changed(nodeid);
     const out = new Uint8Array(8);
     new DataView(out.buffer).setUint32(0, written, true);
     return out;
@@ -116,7 +116,7 @@ export function setattr(tree: Tree, nodeid: bigint, b: DataView): Uint8Array {
   if (valid & FATTR.SIZE) {
     if (tree.isProtected(nodeid, path)) fail("EPERM");
     truncateSync(path, Number(b.getBigUint64(16, true)));
-    tree.contents.invalidate(nodeid);
+    tree.changed(nodeid);
   }
   if (valid & FATTR.MODE) chmodSync(path, b.getUint32(68, true) & 0o7777);
   if (valid & (FATTR.UID | FATTR.GID)) {

@@ -2,7 +2,7 @@
 // small cache keyed by the file's identity, size and times, so a file is decided once per change, not
 // once per page. What reaches the kernel is always what was decided.
 import { closeSync, lstatSync, readSync } from "node:fs";
-import type { Content, View } from "./view.ts";
+import { type Content, identityOf, type View } from "./view.ts";
 
 /** Decided snapshots kept between READs of the same file (each at most 1 MiB). */
 const SNAPSHOTS = 64;
@@ -33,8 +33,7 @@ export class ContentCache {
   }
 
   private content(nodeid: bigint, path: string): Content {
-    const stat = lstatSync(path, { bigint: true });
-    const key = `${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
+    const key = identityOf(lstatSync(path, { bigint: true }));
     const cached = this.snapshots.get(nodeid);
     if (cached !== undefined && cached.key === key) return cached.content;
     const content = this.view.open(path);

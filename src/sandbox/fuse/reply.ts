@@ -2,6 +2,7 @@
 // lstat results. No decisions here; what is shown is decided in view.ts and the server.
 import type { Dirent } from "node:fs";
 import { lstatSync, statfsSync } from "node:fs";
+import { errno, errnoValue, fdIo, SyscallError } from "../../platform/libc.ts";
 import { fail } from "./failure.ts";
 import {
   ATTR_OUT,
@@ -10,6 +11,7 @@ import {
   FUSE_KERNEL_VERSION,
   FUSE_MINOR,
   INIT_FLAGS,
+  OUT_HEADER,
   writeAttr,
   writeEntry,
 } from "./protocol.ts";
@@ -22,6 +24,22 @@ export const MAX_WRITE = 1024 * 1024;
 export const VALID_SECONDS = 5n;
 
 export const EMPTY = new Uint8Array(0);
+
+/**
+ * Answers request `unique` on /dev/fuse: `error` is 0 or a negative errno. Any thread of the server may
+ * answer; the kernel takes each whole write as one answer.
+ */
+export function writeReply(fuse: number, unique: bigint, error: number, payload: Uint8Array): void {
+  const out = Buffer.allocUnsafe(OUT_HEADER + payload.length);
+  out.writeUInt32LE(out.length, 0);
+  out.writeInt32LE(error, 4);
+  out.writeBigUInt64LE(unique, 8);
+  out.set(payload, OUT_HEADER);
+  // ENOENT: the request was interrupted and the kernel no longer waits for it.
+  if (fdIo().write(fuse, out, out.length) < 0 && errno() !== errnoValue("ENOENT")) {
+    throw new SyscallError("write", errno(), "answering the kernel on /dev/fuse");
+  }
+}
 
 /** fuse_init_out: the protocol version both sides speak and the features the view wants. */
 export function initReply(b: DataView): Uint8Array {

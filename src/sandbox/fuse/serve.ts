@@ -2,17 +2,12 @@
 // helper inside sends the /dev/fuse descriptor on; fd 4 holds the view's configuration (JSON).
 import { closeSync, readFileSync } from "node:fs";
 import { closeFd, receiveWithFds, waitReadable } from "../../platform/fd-passing.ts";
-import { fdIo } from "../../platform/libc.ts";
-import { runPusher } from "./push.ts";
 import { ViewServer } from "./server.ts";
+import { ServerThreads } from "./threads.ts";
 import { View } from "./view.ts";
 import { parseViewConfig } from "./view-config.ts";
 
 export const FUSE_SERVE_FLAG = "--fuse-serve";
-/** The pusher: `airlock sandbox --fuse-push CONFIG`, stdin the pipe, fd 3 the /dev/fuse descriptor. */
-export const FUSE_PUSH_FLAG = "--fuse-push";
-const O_NONBLOCK = 0o4000;
-const O_CLOEXEC = 0o2000000;
 const SOCKET_FD = 3;
 const CONFIG_FD = 4;
 
@@ -20,6 +15,8 @@ export function serveMain(): number {
   const configText = readFileSync(CONFIG_FD, "utf8");
   const view = new View(parseViewConfig(configText));
   closeSync(CONFIG_FD);
+  // Nothing here is looked up relative to the working directory, and it should not keep one busy.
+  process.chdir("/");
   let fuse: number | undefined;
   while (fuse === undefined) {
     waitReadable(SOCKET_FD, 60_000);
@@ -28,31 +25,11 @@ export function serveMain(): number {
     fuse = received.fds[0];
   }
   closeFd(SOCKET_FD);
-  const pusher = startPusher(fuse, configText);
-  new ViewServer(fuse, view, pusher?.fd).run();
-  pusher?.process.kill();
-  return 0;
-}
-
-/** The pusher process (see ViewServer.pushContent); without one the view still works, only slower. */
-function startPusher(fuse: number, configText: string) {
-  const pipe = new Int32Array(2);
-  if (fdIo().pipe2(pipe, O_NONBLOCK | O_CLOEXEC) !== 0) return undefined;
-  const [input = -1, output = -1] = pipe;
+  const threads = new ServerThreads(fuse, configText);
   try {
-    const process_ = Bun.spawn([process.execPath, "sandbox", FUSE_PUSH_FLAG, configText], {
-      stdio: [input, "ignore", "inherit", fuse],
-    });
-    return { fd: output, process: process_ };
-  } catch {
-    closeFd(output);
-    return undefined;
+    new ViewServer(fuse, view, threads).run();
   } finally {
-    closeFd(input);
+    threads.stop();
   }
-}
-
-export function pushMain(configText: string | undefined): number {
-  runPusher(0, 3, new View(parseViewConfig(configText ?? "")));
   return 0;
 }

@@ -5,32 +5,35 @@
 // tmpfs below the view).
 //
 // This file reads requests, sends replies and says which module answers each opcode: tree.ts (nodes and
-// names), contents.ts (what a READ returns), directory.ts (listings), changes.ts (writes), reply.ts.
+// names), directory.ts (listings), changes.ts (writes), reply.ts; READs go to the reader threads
+// (threads.ts, worker.ts, contents.ts), and listed files are pushed into the page cache by another.
 import { closeSync, fsyncSync, openSync, readlinkSync } from "node:fs";
-import { errno, errnoOf, errnoValue, fdIo, SyscallError } from "../../platform/libc.ts";
+import { errno, errnoOf, errnoValue, fdIo } from "../../platform/libc.ts";
 import * as changes from "./changes.ts";
 import { Directories, type Push } from "./directory.ts";
 import { Failure, fail } from "./failure.ts";
-import { cStrings, IN_HEADER, type InHeader, OP, OUT_HEADER, readInHeader } from "./protocol.ts";
-import { attrReply, EMPTY, initReply, MAX_WRITE, statfsReply } from "./reply.ts";
+import { cStrings, IN_HEADER, type InHeader, OP, readInHeader } from "./protocol.ts";
+import { attrReply, EMPTY, initReply, MAX_WRITE, statfsReply, writeReply } from "./reply.ts";
+import type { ServerThreads } from "./threads.ts";
 import { Tree } from "./tree.ts";
 import type { View } from "./view.ts";
 
 const READ_BUFFER = MAX_WRITE + 64 * 1024;
 
+/** How long a listing's continuation waits for the pushes of its first part (see ServerThreads). */
+const SETTLE_MS = 50;
+
 export class ViewServer {
   private readonly tree: Tree;
   private readonly directories: Directories;
-  private pushes: Push[] = [];
   private readonly input = Buffer.allocUnsafe(READ_BUFFER);
 
   constructor(
     private readonly fd: number,
     private readonly view: View,
-    /** A non-blocking pipe to the pusher process (see pushContent); none: no pushes. */
-    private readonly pushFd?: number,
+    private readonly threads: ServerThreads,
   ) {
-    this.tree = new Tree(view);
+    this.tree = new Tree(view, (nodeid) => threads.invalidate(nodeid));
     this.directories = new Directories(this.tree);
   }
 
@@ -70,46 +73,21 @@ export class ViewServer {
       return;
     }
     if (header.opcode === OP.INTERRUPT) return;
-    let reply: Uint8Array;
+    let reply: Uint8Array | undefined;
+    const pushes: Push[] = [];
     try {
-      reply = this.handle(header, body, bodyView);
+      reply = this.handle(header, body, bodyView, pushes);
     } catch (error) {
       const errno = error instanceof Failure ? error.errno : errnoOf(error) || errnoValue("EIO");
-      this.send(header.unique, -errno, new Uint8Array(0));
+      writeReply(this.fd, header.unique, -errno, EMPTY);
       return;
     }
-    this.send(header.unique, 0, reply);
-    if (this.pushes.length > 0) this.pushContent();
+    if (reply !== undefined) writeReply(this.fd, header.unique, 0, reply);
+    this.threads.push(pushes);
   }
 
-  /**
-   * After a READDIRPLUS reply (the kernel now knows the inodes), the small regular files listed go to the
-   * pusher process, which decides each one and stores it in the page cache (FUSE_NOTIFY_STORE), so a tree
-   * walk that reads them costs no round trip per file. A separate process, because a store waits for the
-   * page lock, which a reader holds while it waits for this server: done here, that would deadlock. Pushes
-   * that do not fit in the pipe are dropped (the file is then read on demand).
-   */
-  private pushContent(): void {
-    const lines = this.pushes.map(({ nodeid, path }) => `${nodeid} ${path}\n`).join("");
-    this.pushes = [];
-    if (this.pushFd === undefined) return;
-    const bytes = Buffer.from(lines);
-    fdIo().write(this.pushFd, bytes, bytes.length);
-  }
-
-  private send(unique: bigint, error: number, payload: Uint8Array): void {
-    const out = Buffer.allocUnsafe(OUT_HEADER + payload.length);
-    out.writeUInt32LE(out.length, 0);
-    out.writeInt32LE(error, 4);
-    out.writeBigUInt64LE(unique, 8);
-    out.set(payload, OUT_HEADER);
-    // ENOENT: the request was interrupted and the kernel no longer waits for it.
-    if (fdIo().write(this.fd, out, out.length) < 0 && errno() !== errnoValue("ENOENT")) {
-      throw new SyscallError("write", errno(), "answering the kernel on /dev/fuse");
-    }
-  }
-
-  private handle(h: InHeader, body: Buffer, b: DataView): Uint8Array {
+  /** The answer to a request, or undefined when a worker thread answers it (READ). */
+  private handle(h: InHeader, body: Buffer, b: DataView, pushes: Push[]): Uint8Array | undefined {
     const tree = this.tree;
     switch (h.opcode) {
       case OP.INIT:
@@ -151,13 +129,11 @@ export class ViewServer {
         return fail("ENOSYS");
       case OP.CREATE:
         return changes.create(tree, h.nodeid, body, b);
-      case OP.READ:
-        return tree.contents.read(
-          h.nodeid,
-          tree.pathOf(h.nodeid),
-          Number(b.getBigUint64(8, true)),
-          b.getUint32(16, true),
-        );
+      case OP.READ: {
+        const path = tree.pathOf(h.nodeid);
+        this.threads.read(h.unique, h.nodeid, path, Number(b.getBigUint64(8, true)), b.getUint32(16, true));
+        return undefined;
+      }
       case OP.WRITE:
         return changes.write(tree, h.nodeid, body, b);
       case OP.RELEASE:
@@ -186,9 +162,11 @@ export class ViewServer {
         return fail("ENOSYS");
       case OP.READDIR:
       case OP.READDIRPLUS: {
-        const plus = h.opcode === OP.READDIRPLUS;
         const offset = Number(b.getBigUint64(8, true));
-        const pushes = this.pushFd === undefined ? undefined : this.pushes;
+        // The rest of a listing: the program is about to read the files its first part named. Their
+        // pushes, if stored by then, spare it a READ and a GETATTR per file.
+        if (offset > 0) this.threads.settlePushes(SETTLE_MS);
+        const plus = h.opcode === OP.READDIRPLUS;
         return this.directories.readdir(h.nodeid, offset, b.getUint32(16, true), plus, pushes);
       }
       case OP.DESTROY:

@@ -1,7 +1,6 @@
 // The project as the server sees it: node ids to real paths (nodes.ts), the names the view hides or keeps
-// read-only (view.ts), the decided content of files (contents.ts), and the files the program made itself.
+// read-only (view.ts), and the files the program made itself.
 import { join } from "node:path";
-import { ContentCache } from "./contents.ts";
 import { fail } from "./failure.ts";
 import { NodeTable } from "./nodes.ts";
 import { entryReply, lstatAttr } from "./reply.ts";
@@ -9,13 +8,15 @@ import type { View } from "./view.ts";
 
 export class Tree {
   readonly nodes: NodeTable;
-  readonly contents: ContentCache;
   /** Files the program created through the view: writable even when their name is redacted. */
   readonly created = new Set<bigint>();
 
-  constructor(readonly view: View) {
+  constructor(
+    readonly view: View,
+    /** The node's file changed through the view: whoever keeps its content decides it again. */
+    readonly changed: (nodeid: bigint) => void,
+  ) {
     this.nodes = new NodeTable(view.config.root);
-    this.contents = new ContentCache(view);
   }
 
   pathOf(nodeid: bigint): string {

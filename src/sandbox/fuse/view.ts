@@ -1,7 +1,7 @@
 // What the dynamic view shows of a file, decided at every open: dotenv files (by name) with their values
 // masked, any file holding a private key (by content) with the key body masked, everything else as it is.
 // The same decision refuses changes to a redacted file. Masks keep lengths (src/sandbox/mask.ts).
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { type BigIntStats, closeSync, fstatSync, lstatSync, openSync, readSync } from "node:fs";
 import { basename } from "node:path";
 import { globMatches } from "../../policy/glob.ts";
 import { maskDotenv, maskPrivateKeys, mayHoldKey } from "../mask.ts";
@@ -17,7 +17,21 @@ export type Content =
   | { readonly kind: "masked"; readonly size: number }
   | { readonly kind: "fd"; readonly fd: number };
 
+/** Decisions kept (isRedacted); past this many, the oldest are dropped. */
+const DECISIONS = 100_000;
+
+/**
+ * A file's content identity: the same inode with the same size, mtime and ctime holds the same bytes
+ * (ctime cannot be set back, so a write that restores mtime still changes the key).
+ */
+export function identityOf(stat: BigIntStats): string {
+  return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
+}
+
 export class View {
+  /** Whether a file reads redacted, by content identity: a change is decided again, nothing else is. */
+  private readonly decisions = new Map<string, boolean>();
+
   constructor(readonly config: ViewConfig) {}
 
   isHidden(path: string): boolean {
@@ -53,6 +67,11 @@ export class View {
     }
   }
 
+  /** Releases what open() holds: the real file's descriptor, when the content is served from it. */
+  close(content: Content): void {
+    if (content.kind === "fd") closeSync(content.fd);
+  }
+
   /** The view of `bytes` read from `path`, and whether anything was masked. */
   redact(path: string, bytes: Uint8Array): { bytes: Uint8Array; redacted: boolean } {
     const text = () => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
@@ -65,17 +84,35 @@ export class View {
     return { bytes, redacted: false };
   }
 
-  /** True when `path` (a regular file) reads redacted: it may not be written, truncated, renamed or linked. */
+  /**
+   * True when `path` (a regular file) reads redacted: it may not be written, truncated, renamed or linked.
+   * Kept by content identity, so checking an unchanged file again costs one lstat, not a read and a search.
+   */
   isRedacted(path: string): boolean {
     if (this.isEnvName(path)) return true;
     if (!this.config.privateKeys) return false;
+    let key: string;
+    try {
+      key = identityOf(lstatSync(path, { bigint: true }));
+    } catch {
+      return false; // gone or unreadable: nothing to protect, and the real call will fail on its own
+    }
+    const known = this.decisions.get(key);
+    if (known !== undefined) return known;
+    const redacted = this.readsRedacted(path);
+    if (this.decisions.size >= DECISIONS) this.decisions.clear();
+    this.decisions.set(key, redacted);
+    return redacted;
+  }
+
+  private readsRedacted(path: string): boolean {
     let content: Content;
     try {
       content = this.open(path);
     } catch {
-      return false; // unreadable: nothing to protect here, and the real call will fail on its own
+      return false;
     }
-    if (content.kind === "fd") closeSync(content.fd);
+    this.close(content);
     return content.kind === "bytes" && content.redacted;
   }
 }
