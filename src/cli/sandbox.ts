@@ -53,7 +53,7 @@ const args = {
   redact: {
     type: "string",
     description:
-      "dynamic (a FUSE view of the project redacts at every open) or static (redacted copies bound at launch); default: dynamic where the machine allows it",
+      "dynamic (FUSE views of HOME and the project redact at every read) or static (redacted copies bound at launch); default: dynamic where the machine allows it",
     valueHint: "dynamic|static",
   },
   strict: {

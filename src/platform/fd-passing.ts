@@ -262,6 +262,23 @@ export function waitReadable(fd: number, timeoutMs: number): void {
   waitForReady(fd, socketConstants().POLLIN, timeoutMs);
 }
 
+/**
+ * Blocks until at least one of `fds` is readable (or ended), and says which, by index. An interrupted
+ * wait returns none: the caller waits again.
+ */
+export function readableOf(fds: readonly number[]): number[] {
+  const table = new Uint8Array(8 * fds.length);
+  for (const [i, fd] of fds.entries()) table.set(pollDescriptor(fd, socketConstants().POLLIN), 8 * i);
+  if (libc().poll(table, fds.length, -1) < 0) {
+    const failure = errno();
+    if (failure !== errnoValue("EINTR"))
+      throw new FdPassingError("poll", failure, `waiting on fds ${fds.join(", ")}`);
+    return [];
+  }
+  const view = new DataView(table.buffer);
+  return fds.flatMap((_, i) => (view.getInt16(8 * i + 6, true) !== 0 ? [i] : []));
+}
+
 /** Blocks at most timeoutMs until fd is ready for `events`. An interrupted wait just returns: the caller
  * retries its call, which is what it wanted to do anyway. */
 function waitForReady(fd: number, events: number, timeoutMs: number): void {

@@ -35,15 +35,15 @@ export function bwrapArgs(plan: SandboxPlan, options: BwrapOptions): string[] {
   if (!plan.network) args.push("--unshare-net");
   // bwrap's --disable-userns moves the program into a nested user namespace, which cannot mount the view;
   // with the view, the first process sets the limit itself (CAP_SYS_RESOURCE, dropped right after).
-  if (!plan.nestedNamespaces && options.canDisableUserns && !plan.view) args.push("--disable-userns");
+  if (!plan.nestedNamespaces && options.canDisableUserns && !plan.views) args.push("--disable-userns");
   if (options.dropCapabilities) args.push("--cap-drop", "ALL");
   // Dynamic view: the first process mounts it, then drops these (and every other) capability itself.
-  if (plan.view) args.push("--cap-add", "CAP_SYS_ADMIN", "--cap-add", "CAP_SETPCAP");
-  if (plan.view && !plan.nestedNamespaces) args.push("--cap-add", "CAP_SYS_RESOURCE");
+  if (plan.views) args.push("--cap-add", "CAP_SYS_ADMIN", "--cap-add", "CAP_SETPCAP");
+  if (plan.views && !plan.nestedNamespaces) args.push("--cap-add", "CAP_SYS_RESOURCE");
   args.push("--json-status-fd", String(options.statusFd));
   if (options.seccompFd !== undefined) args.push("--seccomp", String(options.seccompFd));
   for (const op of plan.mounts)
-    args.push(...(op.op === "dev" && plan.view ? viewDevArgs(op.dest) : mountArgs(op)));
+    args.push(...(op.op === "dev" && plan.views ? viewDevArgs(op.dest) : mountArgs(op)));
   // Last, so no mount of the plan can cover it (it lands in the private /tmp or over an empty file).
   if (options.verifier) args.push("--ro-bind", options.verifier.binary, options.verifier.dest);
   args.push("--chdir", plan.cwd);

@@ -10,6 +10,7 @@ import { type BwrapOptions, launchArgv } from "./bwrap-args.ts";
 import { SandboxError } from "./errors.ts";
 import { bypassDirs, checkBypass } from "./fuse/bypass.ts";
 import { startView, viewChecks } from "./fuse/launch.ts";
+import { onTopOfViews } from "./fuse/plan.ts";
 import type { Prepared } from "./prepare.ts";
 import { tiocstiFilter } from "./seccomp.ts";
 import { exitCodeOf, forwardSignals, onTerminal, signalNumber } from "./signals.ts";
@@ -52,12 +53,18 @@ export async function runLinux(
   writeFileSync(workspace.seccompFile, tiocstiFilter(), { mode: 0o400 });
   const checks = verifyPlan(plan);
   checkBypass(plan);
-  const bypass = bypassDirs(plan);
-  const view = plan.view ? startView(prepared, plan.view) : undefined;
-  const dynamic = plan.view
+  const views = plan.views;
+  const view = views ? startView(prepared, views) : undefined;
+  const dynamic = views
     ? {
-        redacted: [...checks.redacted, ...viewChecks(prepared, plan.view, bypass)],
-        view: { path: plan.cwd, socketFd: VIEW_FD, disableUserns: !plan.nestedNamespaces, bypass },
+        redacted: [...checks.redacted, ...viewChecks(prepared, views, bypassDirs(plan))],
+        view: {
+          roots: views.map((v) => v.root),
+          cwd: plan.cwd,
+          socketFd: VIEW_FD,
+          disableUserns: !plan.nestedNamespaces,
+          onTop: onTopOfViews(plan),
+        },
       }
     : {};
   writeFileSync(workspace.verifyFile, encodeVerifyPlan({ ...checks, ...dynamic }), { mode: 0o400 });

@@ -155,6 +155,7 @@ export function buildPlan(req: SandboxRequest, facts: PathFacts, scan: ScanResul
     program: req.program,
     args: req.args,
     cwd,
+    ...(homeFact?.kind === "dir" ? { home } : {}),
     network: req.network,
     nestedNamespaces: profile.nestedNamespaces,
     mounts: ops,

@@ -24,7 +24,7 @@ export function renderPlan(plan: SandboxPlan, home: string, command: readonly st
   );
   const how =
     plan.redactionMode === "dynamic"
-      ? `a FUSE view of ${plan.cwd} redacts at every open (files created later included); HOME: redacted copies bound at launch`
+      ? `FUSE views of ${(plan.views ?? []).map((v) => show(v.root)).join(" and ")} redact at every read (files created later included)`
       : "redacted copies bound at launch; files created later are seen as they are";
   lines.push(`redaction  ${plan.redactionMode}: ${how}`);
   if (plan.redactionReason) lines.push(`           why: ${plan.redactionReason}`);

@@ -133,7 +133,12 @@ export interface SandboxPlan {
   readonly redactionMode: "static" | "dynamic";
   /** Why this mode (for --dry-run): the flag, the machine's support, a fallback. */
   readonly redactionReason?: string;
-  /** Dynamic mode: what the FUSE view of the project shows (src/sandbox/fuse/). */
-  readonly view?: ViewConfig;
+  /** HOME's real path, when it is a directory the program sees. */
+  readonly home?: string;
+  /**
+   * Dynamic mode: what each FUSE view shows (src/sandbox/fuse/): HOME, and the project when it is not
+   * inside HOME. Mounted in this order.
+   */
+  readonly views?: readonly ViewConfig[];
   readonly scan: ScanResult;
 }

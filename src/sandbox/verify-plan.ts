@@ -3,6 +3,20 @@
 // landed on the wrong file, a redacted copy that is not the redaction) must stop the launch, not go unseen.
 import type { SandboxPlan } from "./types.ts";
 
+export interface ViewMounts {
+  /** Where the views are mounted (each over bwrap's tmpfs placeholder), in this order. */
+  readonly roots: readonly string[];
+  /** The program's working directory, entered once the views are mounted. */
+  readonly cwd: string;
+  readonly socketFd: number;
+  readonly disableUserns: boolean;
+  /**
+   * What bwrap mounted inside a root (hidden stores, the agent's socket, `[redaction] bypass`), bound
+   * again on top of the views once they are mounted; read-only ones stay read-only.
+   */
+  readonly onTop: readonly { readonly path: string; readonly readOnly: boolean }[];
+}
+
 /** The flag that selects the helper mode (`airlock sandbox --verify-plan FD -- program …`); never typed by a person. */
 export const VERIFY_FLAG = "--verify-plan";
 
@@ -13,14 +27,8 @@ export interface VerifyPlan {
   readonly emptyFiles: readonly string[];
   /** Redacted files: their content inside hashes to exactly this (sha256, hex). */
   readonly redacted: readonly { readonly path: string; readonly sha256: string }[];
-  /** Dynamic redaction: mount the view here first, send its descriptor on socketFd, drop capabilities. */
-  readonly view?: {
-    readonly path: string;
-    readonly socketFd: number;
-    readonly disableUserns: boolean;
-    /** Directories bound directly on top of the view (`[redaction] bypass`), after it is mounted. */
-    readonly bypass: readonly string[];
-  };
+  /** Dynamic redaction: mount the views first, send their descriptors on socketFd, drop capabilities. */
+  readonly view?: ViewMounts;
 }
 
 export function verifyPlan(plan: SandboxPlan): VerifyPlan {
@@ -67,17 +75,21 @@ export function parseVerifyPlan(text: string): VerifyPlan {
   const plan = { emptyDirs, emptyFiles, redacted: redacted as VerifyPlan["redacted"] };
   const view: unknown = (value as Record<string, unknown>).view;
   if (view === undefined) return plan;
-  const path: unknown = typeof view === "object" && view !== null ? Reflect.get(view, "path") : undefined;
-  const socketFd: unknown =
-    typeof view === "object" && view !== null ? Reflect.get(view, "socketFd") : undefined;
-  const disableUserns: unknown =
-    typeof view === "object" && view !== null ? Reflect.get(view, "disableUserns") : undefined;
-  if (typeof path !== "string" || typeof socketFd !== "number" || !Number.isInteger(socketFd)) {
-    throw new Error("the verify plan's view is malformed");
-  }
-  const bypass: unknown = typeof view === "object" && view !== null ? Reflect.get(view, "bypass") : undefined;
-  if (typeof disableUserns !== "boolean" || !strings(bypass)) {
-    throw new Error("the verify plan's view is malformed");
-  }
-  return { ...plan, view: { path, socketFd, disableUserns, bypass } };
+  return { ...plan, view: parseViewMounts(view) };
+}
+
+function parseViewMounts(view: unknown): ViewMounts {
+  const malformed = () => new Error("the verify plan's view is malformed");
+  if (typeof view !== "object" || view === null) throw malformed();
+  const { roots, cwd, socketFd, disableUserns, onTop } = view as Record<string, unknown>;
+  const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === "string");
+  if (!strings(roots) || typeof cwd !== "string" || typeof disableUserns !== "boolean") throw malformed();
+  if (typeof socketFd !== "number" || !Number.isInteger(socketFd)) throw malformed();
+  const entryOk = (e: unknown) =>
+    typeof e === "object" &&
+    e !== null &&
+    typeof Reflect.get(e, "path") === "string" &&
+    typeof Reflect.get(e, "readOnly") === "boolean";
+  if (!Array.isArray(onTop) || !onTop.every(entryOk)) throw malformed();
+  return { roots, cwd, socketFd, disableUserns, onTop: onTop as ViewMounts["onTop"] };
 }

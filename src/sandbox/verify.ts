@@ -57,6 +57,17 @@ function attempt<T>(run: () => T): { value?: T; error?: string } {
   }
 }
 
+/** The effective or permitted capabilities this thread holds, as /proc shows them; undefined for none. */
+function heldCapabilities(): string | undefined {
+  const status = readFileSync("/proc/thread-self/status", "utf8");
+  const held = ["CapEff", "CapPrm", "CapAmb"].flatMap((set) => {
+    const value = new RegExp(`^${set}:\\s*([0-9a-f]+)$`, "m").exec(status)?.[1];
+    if (value === undefined) return [`${set} unknown`];
+    return BigInt(`0x${value}`) === 0n ? [] : [`${set} ${value}`];
+  });
+  return held.length > 0 ? held.join(", ") : undefined;
+}
+
 /** `--verify-plan FD -- program args…`: returns only on failure (the exit code); on success it execs. */
 export function verifyThenExec(argv: readonly string[]): number {
   const fail = (message: string) => {
@@ -85,6 +96,10 @@ export function verifyThenExec(argv: readonly string[]): number {
       return fail(`  the dynamic view: ${(error as Error).message}`);
     }
   }
+  // Whatever the plan says, the program never starts with a capability (a launcher that granted some and a
+  // plan that forgot to drop them would otherwise fail open).
+  const held = heldCapabilities();
+  if (held !== undefined) return fail(`  the program would start with capabilities (${held})`);
   const problems = checkSandbox(plan);
   if (problems.length > 0) return fail(problems.map((line) => `  ${line}`).join("\n"));
   const file = program.includes("/") ? program : Bun.which(program, { PATH: process.env.PATH ?? "" });

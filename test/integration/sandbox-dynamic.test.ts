@@ -31,6 +31,7 @@ const sandbox = (args: string[], cwd: string) => runAirlock(["sandbox", ...args]
 async function interactive(cwd: string, script: string, flags: string[] = []) {
   const proc = Bun.spawn([AIRLOCK, "sandbox", ...flags, "--", "sh", "-c", `echo ready; read go; ${script}`], {
     cwd,
+    env: { ...process.env }, // the test's HOME (test/preload.ts), never the machine's
     stdin: "pipe",
     stdout: "pipe",
     stderr: "pipe",
@@ -39,7 +40,10 @@ async function interactive(cwd: string, script: string, flags: string[] = []) {
   let out = "";
   while (!out.includes("ready\n")) {
     const { value, done } = await reader.read();
-    if (done) throw new Error(`the sandbox ended before it was ready: ${out}`);
+    if (done) {
+      const stderr = await new Response(proc.stderr as ReadableStream<Uint8Array>).text();
+      throw new Error(`the sandbox ended before it was ready: ${out}${stderr}`);
+    }
     out += new TextDecoder().decode(value);
   }
   return {
@@ -83,7 +87,7 @@ describe("airlock sandbox, dynamic redaction (FUSE view)", () => {
   test("is the default here, and --dry-run says so and why", async () => {
     await using dir = await project();
     const r = await sandbox(["--dry-run", "--", "true"], dir.path);
-    expect(r.stdout).toContain("redaction  dynamic: a FUSE view of");
+    expect(r.stdout).toContain("redaction  dynamic: FUSE views of ~ and ");
     expect(r.stdout).toContain("why: default: this machine supports FUSE");
     const s = await sandbox(["--dry-run", "--redact", "static", "--", "true"], dir.path);
     expect(s.stdout).toContain("redaction  static:");
@@ -241,6 +245,47 @@ describe("airlock sandbox, dynamic redaction (FUSE view)", () => {
       dir.path,
     );
     expect(r.stdout).toBe("1\n");
+  });
+
+  test("HOME is viewed too: a .env or a key created there after launch reads masked, a new file in ~/.ssh stays hidden, HOME refuses changes", async () => {
+    const home = process.env.HOME ?? "";
+    mkdirSync(join(home, ".ssh"), { recursive: true });
+    await using dir = await project();
+    const key = pemKey();
+    const script = [
+      "cat ~/later/.env ~/later/notes.txt ~/plain.txt",
+      "echo ssh entries: $(ls -A ~/.ssh | wc -l)",
+      "cat ~/.ssh/id_new 2>/dev/null || echo no id_new",
+      "(echo x > ~/written) 2>/dev/null || echo home refused",
+    ].join("; ");
+    const run = await interactive(dir.path, script);
+    mkdirSync(join(home, "later"), { recursive: true });
+    writeFileSync(join(home, "later/.env"), "HOME_TOKEN=abc123\n");
+    writeFileSync(join(home, "later/notes.txt"), `key:\n${key}`);
+    writeFileSync(join(home, "plain.txt"), "plain home file\n");
+    writeFileSync(join(home, ".ssh/id_new"), key);
+    const r = await run.go();
+    expect(r.stdout).toContain("HOME_TOKEN=******\n");
+    expect(r.stdout).toContain("key:\n-----BEGIN RSA PRIVATE KEY-----\n***");
+    expect(r.stdout).toContain("plain home file\n");
+    expect(r.stdout).toContain("ssh entries: 0\nno id_new\nhome refused\n");
+    for (const secret of ["abc123", key.split("\n")[1] ?? "?"]) expect(r.stdout).not.toContain(secret);
+    expect(existsSync(join(home, "written"))).toBe(false);
+    expect(r.exitCode).toBe(0);
+  });
+
+  test("a project inside HOME is served by the HOME view: writable itself, masked, HOME around it read-only", async () => {
+    const home = process.env.HOME ?? "";
+    const app = join(home, "code", "app");
+    mkdirSync(app, { recursive: true });
+    writeFileSync(join(app, ".env"), ENV);
+    const script =
+      "cat .env; echo made > made.txt; cat made.txt; (echo x > ../beside.txt) 2>/dev/null || echo refused";
+    const r = await sandbox(["--", "sh", "-c", script], app);
+    expect(r.stdout).toBe(`${ENV_MASKED}made\nrefused\n`);
+    expect(readFileSync(join(app, "made.txt"), "utf8")).toBe("made\n");
+    expect(existsSync(join(home, "code", "beside.txt"))).toBe(false);
+    expect(r.exitCode).toBe(0);
   });
 
   test("[redaction] bypass binds node_modules past the view: byte-identical, writable, unredacted; a .env outside stays masked", async () => {

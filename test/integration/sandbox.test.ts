@@ -142,12 +142,15 @@ describe("airlock sandbox (bubblewrap)", () => {
     );
   });
 
-  test("a .env elsewhere in HOME is redacted too", async () => {
+  test("a .env elsewhere in HOME is redacted too, in both modes", async () => {
     mkdirSync(join(HOME, "other-project"), { recursive: true });
     writeFileSync(join(HOME, "other-project", ".env"), "TOKEN=abc\n");
     await using dir = await project();
-    const r = await sandbox(["--", "cat", join(HOME, "other-project", ".env")], dir.path);
-    expect(r.stdout).toBe("TOKEN=airlock-redacted\n");
+    const file = join(HOME, "other-project", ".env");
+    const copy = await sandbox(["--redact", "static", "--", "cat", file], dir.path);
+    expect(copy.stdout).toBe("TOKEN=airlock-redacted\n");
+    const view = await sandbox(["--redact", "dynamic", "--strict", "--", "cat", file], dir.path);
+    expect(view.stdout).toBe("TOKEN=***\n");
   });
 
   test("curl cannot be executed under the npm profile", async () => {

@@ -15,10 +15,10 @@ export function bypassDirs(plan: SandboxPlan): string[] {
 
 /** Refuses to launch unless every bypass directory exists, is a directory, and is what its path says. */
 export function checkBypass(plan: SandboxPlan): void {
-  const view = plan.view;
+  const view = plan.views?.find((v) => isWithin(plan.cwd, v.root));
   for (const dir of bypassDirs(plan)) {
     const hint = `create it (mkdir -p ${dir}) or remove it from [redaction] bypass in profile ${plan.profile}`;
-    if (view === undefined || dir === view.root || !isWithin(dir, view.root)) {
+    if (view === undefined || dir === plan.cwd || !isWithin(dir, plan.cwd)) {
       throw new SandboxError("setup", `the bypass directory ${dir} is not inside the project`, hint);
     }
     const guarded = [...view.hidden, ...view.readOnly].find((p) => isWithin(p, dir) || isWithin(dir, p));

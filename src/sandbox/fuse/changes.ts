@@ -142,7 +142,7 @@ export function setattr(tree: Tree, nodeid: bigint, b: DataView): Uint8Array {
       time(FATTR.MTIME, FATTR.MTIME_NOW, 40, 60, current.mtimeMs / 1000),
     );
   }
-  return attrReply(path);
+  return attrReply(tree.view.attrOf(path));
 }
 
 export function rename(

@@ -3,7 +3,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Attr, direntSize, ENTRY_OUT, writeEntry } from "./protocol.ts";
-import { direntTypeOf, lstatAttr, VALID_SECONDS, writeDirent } from "./reply.ts";
+import { direntTypeOf, VALID_SECONDS, writeDirent } from "./reply.ts";
 import type { Tree } from "./tree.ts";
 
 /** Files listed by READDIRPLUS up to this size are pushed into the page cache (see ViewServer). */
@@ -53,7 +53,7 @@ export class Directories {
           const path = join(handle.path, entry.name);
           let attr: Attr;
           try {
-            attr = lstatAttr(path);
+            attr = this.tree.view.attrOf(path);
           } catch {
             continue; // gone since OPENDIR
           }
@@ -84,8 +84,10 @@ export class Directories {
     ];
     const view = this.tree.view;
     const hiding = view.config.hidden.length > 0;
-    for (const child of readdirSync(path, { withFileTypes: true })) {
-      if (hiding && view.isHidden(join(path, child.name))) continue;
+    // A hidden directory lists empty: the server never reads a credential store.
+    const children = hiding && view.isHidden(path) ? [] : readdirSync(path, { withFileTypes: true });
+    for (const child of children) {
+      if (hiding && view.isAbsent(join(path, child.name))) continue;
       entries.push({ name: child.name, type: direntTypeOf(child) });
     }
     const listing = { path, entries };

@@ -1,20 +1,22 @@
 // Inside the sandbox, before the program: the first process still holds CAP_SYS_ADMIN (and CAP_SETPCAP)
-// in the sandbox's user namespace, granted by bwrap for this alone. It opens /dev/fuse, mounts the view
-// over the project's placeholder, hands the descriptor out to the server, removes /dev/fuse, gives the
+// in the sandbox's user namespace, granted by bwrap for this alone. It opens /dev/fuse once per view,
+// mounts each over its placeholder (HOME, the project), hands the descriptors out to the server, binds
+// what bwrap mounted inside the placeholders on top again (fuse/plan.ts), removes /dev/fuse, gives the
 // program a private devpts, and then drops every capability (bounding, effective, permitted, inheritable,
-// ambient) before anything else runs. The program can therefore not unmount the view, and below the view
-// there is only an empty tmpfs (and the profile's bypass directories, bound on top of the view again).
+// ambient) before anything else runs. The program can therefore not unmount a view, and below a view
+// there is only a tmpfs with what bwrap put there.
 import {
   closeSync,
   constants as fsConstants,
   fstatSync,
+  lstatSync,
   openSync,
   readFileSync,
-  statSync,
   writeFileSync,
 } from "node:fs";
 import { sendWithFds } from "../../platform/fd-passing.ts";
 import { cString, errno, mountLibc, SyscallError } from "../../platform/libc.ts";
+import type { ViewMounts } from "../verify-plan.ts";
 
 const MS_NOSUID = 2;
 const MS_NODEV = 4;
@@ -22,52 +24,43 @@ const MS_NOEXEC = 8;
 const MS_BIND = 4096;
 const MS_REC = 16384;
 const MNT_DETACH = 2;
+const O_PATH = 0o10000000;
 const PR_CAPBSET_DROP = 24;
 const PR_CAP_AMBIENT = 47;
 const PR_CAP_AMBIENT_CLEAR_ALL = 4;
 const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
 
-export interface ViewMount {
-  /** The project path: the view is mounted here (over bwrap's tmpfs placeholder). */
-  readonly path: string;
-  /** The socket the server listens on for the /dev/fuse descriptor. */
-  readonly socketFd: number;
-  /** The profile forbids nested user namespaces: set this namespace's limit to 0 (bwrap's way cannot). */
-  readonly disableUserns: boolean;
-  /**
-   * `[redaction] bypass`: project directories bwrap bound into the placeholder (below the view). Each is
-   * bound again on top of the view at the same path, so the program reaches it directly, unredacted.
-   */
-  readonly bypass: readonly string[];
-}
-
-export function mountView(mount: ViewMount): void {
+export function mountView(mount: ViewMounts): void {
   const sys = mountLibc();
-  // Held before the view covers them: once it is mounted, these paths lead into the view.
-  const bypass = mount.bypass.map((path) => ({
+  // Held before the views cover them: once mounted, these paths lead into the views.
+  const onTop = mount.onTop.map(({ path, readOnly }) => ({
     path,
-    fd: openSync(path, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY | fsConstants.O_NOFOLLOW),
+    readOnly,
+    fd: openSync(path, O_PATH | fsConstants.O_NOFOLLOW),
   }));
-  const fuse = openSync("/dev/fuse", "r+");
+  const fuses: number[] = [];
   try {
     const uid = process.getuid?.() ?? 0;
     const gid = process.getgid?.() ?? 0;
-    // default_permissions: the kernel checks mode bits itself, as on any file system.
-    const options = `fd=${fuse},rootmode=40000,user_id=${uid},group_id=${gid},default_permissions`;
-    const flags = MS_NOSUID | MS_NODEV;
-    if (
-      sys.mount(cString("airlock"), cString(mount.path), cString("fuse.airlock"), flags, cString(options)) !==
-      0
-    ) {
-      throw new SyscallError("mount", errno(), `mounting the dynamic view on ${mount.path}`);
+    for (const root of mount.roots) {
+      const fuse = openSync("/dev/fuse", "r+");
+      fuses.push(fuse);
+      // default_permissions: the kernel checks mode bits itself, as on any file system.
+      const options = `fd=${fuse},rootmode=40000,user_id=${uid},group_id=${gid},default_permissions`;
+      const flags = MS_NOSUID | MS_NODEV;
+      if (
+        sys.mount(cString("airlock"), cString(root), cString("fuse.airlock"), flags, cString(options)) !== 0
+      ) {
+        throw new SyscallError("mount", errno(), `mounting the dynamic view on ${root}`);
+      }
     }
-    sendWithFds(mount.socketFd, new Uint8Array([0x46]), [fuse]);
-    // The server answers from here on: the targets are looked up through the view.
-    for (const { path, fd } of bypass) bindOnTop(sys, fd, path);
+    sendWithFds(mount.socketFd, new Uint8Array([0x46]), fuses);
+    // The server answers from here on: the targets are looked up through the views.
+    for (const entry of onTop) bindOnTop(sys, entry);
   } finally {
-    closeSync(fuse);
+    for (const fd of fuses) closeSync(fd);
     closeSync(mount.socketFd);
-    for (const { fd } of bypass) closeSync(fd);
+    for (const { fd } of onTop) closeSync(fd);
   }
   // The program needs neither the device nor a way to make a view of its own.
   sys.umount2(cString("/dev/fuse"), MNT_DETACH);
@@ -79,8 +72,8 @@ export function mountView(mount: ViewMount): void {
     MS_NOSUID | MS_NOEXEC,
     cString("newinstance,ptmxmode=0666,mode=620"),
   );
-  // The working directory still is the placeholder below the view: enter the view.
-  process.chdir(mount.path);
+  // The working directory still is the placeholder below a view: enter the view.
+  process.chdir(mount.cwd);
   if (mount.disableUserns) {
     // Without CAP_SYS_RESOURCE (dropped next) the program cannot raise it again.
     writeFileSync(MAX_USER_NAMESPACES, "0\n");
@@ -92,17 +85,37 @@ export function mountView(mount: ViewMount): void {
 
 const MAX_USER_NAMESPACES = "/proc/sys/user/max_user_namespaces";
 
-/** Binds the directory open on `fd` over `path` in the view, and checks that `path` now is that directory. */
-function bindOnTop(sys: ReturnType<typeof mountLibc>, fd: number, path: string): void {
-  const flags = MS_BIND | MS_REC;
-  if (sys.mount(cString(`/proc/self/fd/${fd}`), cString(path), cString("none"), flags, cString("")) !== 0) {
-    throw new SyscallError("mount", errno(), `binding the bypass directory ${path} over the view`);
+/**
+ * Binds what is open on `fd` (with everything mounted below it) over `path` in a view, and checks that
+ * `path` now is that very file or directory, read-only where bwrap made it read-only.
+ */
+function bindOnTop(
+  sys: ReturnType<typeof mountLibc>,
+  { path, fd, readOnly }: { path: string; fd: number; readOnly: boolean },
+): void {
+  const source = cString(`/proc/self/fd/${fd}`);
+  if (sys.mount(source, cString(path), cString("none"), MS_BIND | MS_REC, cString("")) !== 0) {
+    throw new SyscallError("mount", errno(), `binding ${path} over the dynamic view`);
   }
+  // A bind keeps its source's flags: read-only stays read-only. Checked, not assumed.
+  if (readOnly && !isReadOnlyMount(path)) throw new Error(`${path} over the dynamic view is not read-only`);
   const held = fstatSync(fd, { bigint: true });
-  const seen = statSync(path, { bigint: true });
+  const seen = lstatSync(path, { bigint: true });
   if (held.dev !== seen.dev || held.ino !== seen.ino) {
-    throw new Error(`the bypass directory ${path} did not land where planned`);
+    throw new Error(`${path} did not land over the dynamic view where planned`);
   }
+}
+
+/** Whether the topmost mount at `path` is read-only, as /proc/self/mountinfo reports it. */
+function isReadOnlyMount(path: string): boolean {
+  // Mount points there escape space, tab, newline and backslash as octal.
+  const escaped = path.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, "0")}`);
+  const top = readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .map((line) => line.split(" "))
+    .filter((fields) => fields[4] === escaped)
+    .at(-1);
+  return top?.[5]?.split(",").includes("ro") ?? false;
 }
 
 /** Drops every capability of this thread (the one that execs). Throws unless all five sets end up empty. */

@@ -19,7 +19,7 @@ export interface RunningView {
   stop(): Promise<void>;
 }
 
-export function startView(prepared: Prepared, config: ViewConfig): RunningView {
+export function startView(prepared: Prepared, configs: readonly ViewConfig[]): RunningView {
   const { AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC } = socketConstants();
   const pair = new Int32Array(2);
   if (libc().socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) !== 0) {
@@ -27,7 +27,7 @@ export function startView(prepared: Prepared, config: ViewConfig): RunningView {
   }
   const [serverEnd = -1, insideFd = -1] = pair;
   const configFile = join(prepared.workspace.dir, "view.json");
-  writeFileSync(configFile, JSON.stringify(config), { mode: 0o400 });
+  writeFileSync(configFile, JSON.stringify(configs), { mode: 0o400 });
   const configFd = openSync(configFile, "r");
   let server: ReturnType<typeof Bun.spawn>;
   try {
@@ -49,19 +49,21 @@ export function startView(prepared: Prepared, config: ViewConfig): RunningView {
 }
 
 /**
- * What the first process must read through the view: the files the launch scan found in the project,
- * redacted by the view's own rules (length-preserving masks, not the static copies).
+ * What the first process must read through the views: the files the launch scan found in HOME and the
+ * project, redacted by the view's own rules (length-preserving masks, not the static copies).
  */
 export function viewChecks(
   prepared: Prepared,
-  config: ViewConfig,
+  configs: readonly ViewConfig[],
   /** `[redaction] bypass` directories: not served by the view, so not redacted. */
   bypass: readonly string[] = [],
 ): VerifyPlan["redacted"] {
-  const view = new View(config);
   const out: { path: string; sha256: string }[] = [];
   for (const file of prepared.plan.scan.redacted) {
-    if (!isWithin(file.path, config.root) || view.isHidden(file.path)) continue;
+    const config = configs.find((c) => isWithin(file.path, c.root));
+    if (config === undefined) continue;
+    const view = new View(config);
+    if (view.isHidden(file.path)) continue;
     if (bypass.some((dir) => isWithin(file.path, dir))) continue;
     try {
       const content = view.open(file.path);

@@ -73,12 +73,12 @@ export function entryReply(id: bigint, attr: Attr): Uint8Array {
   return out;
 }
 
-/** fuse_attr_out for `path`. */
-export function attrReply(path: string): Uint8Array {
+/** fuse_attr_out for attributes `attr`. */
+export function attrReply(attr: Attr): Uint8Array {
   const out = new Uint8Array(ATTR_OUT);
   const v = new DataView(out.buffer);
   v.setBigUint64(0, VALID_SECONDS, true);
-  writeAttr(v, 16, lstatAttr(path));
+  writeAttr(v, 16, attr);
   return out;
 }
 

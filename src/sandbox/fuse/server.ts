@@ -1,5 +1,5 @@
-// The dynamic view's server: a plain loop over the kernel's FUSE requests on the /dev/fuse descriptor the
-// helper inside the sandbox mounted and passed out. It runs in its own process (`airlock sandbox
+// The dynamic view's server: a plain loop over the kernel's FUSE requests on the /dev/fuse descriptors the
+// helper inside the sandbox mounted and passed out (HOME, and the project when it is not inside HOME). It runs in its own process (`airlock sandbox
 // --fuse-serve`, started by linux.ts), so blocking reads are fine and its death is clean: every access
 // to the view then fails with ENOTCONN, never falls through to the raw files (there is only an empty
 // tmpfs below the view).
@@ -8,6 +8,7 @@
 // names), directory.ts (listings), changes.ts (writes), reply.ts; READs go to the reader threads
 // (threads.ts, worker.ts, contents.ts), and listed files are pushed into the page cache by another.
 import { closeSync, fsyncSync, openSync, readlinkSync } from "node:fs";
+import { readableOf } from "../../platform/fd-passing.ts";
 import { errno, errnoOf, errnoValue, fdIo } from "../../platform/libc.ts";
 import * as changes from "./changes.ts";
 import { Directories, type Push } from "./directory.ts";
@@ -23,36 +24,50 @@ const READ_BUFFER = MAX_WRITE + 64 * 1024;
 /** How long a listing's continuation waits for the pushes of its first part (see ServerThreads). */
 const SETTLE_MS = 50;
 
+/** Serves every mounted view until the kernel ends all their connections (the sandbox is gone). */
+export function serve(servers: readonly ViewServer[]): void {
+  const input = Buffer.allocUnsafe(READ_BUFFER);
+  const [only] = servers;
+  if (servers.length === 1 && only !== undefined) {
+    while (only.serveOne(input));
+    return;
+  }
+  let live = [...servers];
+  while (live.length > 0) {
+    const ready = readableOf(live.map((server) => server.fd));
+    live = live.filter((server, i) => !ready.includes(i) || server.serveOne(input));
+  }
+}
+
+/** One mounted view: its connection, its node table, its listings. */
 export class ViewServer {
   private readonly tree: Tree;
   private readonly directories: Directories;
-  private readonly input = Buffer.allocUnsafe(READ_BUFFER);
 
   constructor(
-    private readonly fd: number,
+    readonly fd: number,
     private readonly view: View,
     private readonly threads: ServerThreads,
   ) {
-    this.tree = new Tree(view, (nodeid) => threads.invalidate(nodeid));
+    this.tree = new Tree(view, (nodeid) => threads.invalidate(fd, nodeid));
     this.directories = new Directories(this.tree);
   }
 
-  /** Serves until the kernel ends the connection (the sandbox is gone): ENODEV. */
-  run(): void {
-    for (;;) {
-      let n: number;
-      try {
-        n = readRequest(this.fd, this.input);
-      } catch (error) {
-        const code = error instanceof Failure ? error.errno : errnoOf(error);
-        if (code === errnoValue("ENOENT") || code === errnoValue("EINTR") || code === errnoValue("EAGAIN"))
-          continue;
-        if (code === errnoValue("ENODEV")) return;
-        throw error;
-      }
-      if (n === 0) return;
-      this.dispatch(this.input.subarray(0, n));
+  /** Reads and answers one request; false once the kernel ended the connection (ENODEV). */
+  serveOne(input: Buffer): boolean {
+    let n: number;
+    try {
+      n = readRequest(this.fd, input);
+    } catch (error) {
+      const code = error instanceof Failure ? error.errno : errnoOf(error);
+      if (code === errnoValue("ENOENT") || code === errnoValue("EINTR") || code === errnoValue("EAGAIN"))
+        return true;
+      if (code === errnoValue("ENODEV")) return false;
+      throw error;
     }
+    if (n === 0) return false;
+    this.dispatch(input.subarray(0, n));
+    return true;
   }
 
   private dispatch(message: Buffer): void {
@@ -83,7 +98,7 @@ export class ViewServer {
       return;
     }
     if (reply !== undefined) writeReply(this.fd, header.unique, 0, reply);
-    this.threads.push(pushes);
+    this.threads.push(this.fd, pushes);
   }
 
   /** The answer to a request, or undefined when a worker thread answers it (READ). */
@@ -95,7 +110,7 @@ export class ViewServer {
       case OP.LOOKUP:
         return tree.entry(tree.child(h.nodeid, cStrings(body, 1)[0] ?? ""));
       case OP.GETATTR:
-        return attrReply(tree.pathOf(h.nodeid));
+        return attrReply(tree.view.attrOf(tree.pathOf(h.nodeid)));
       case OP.SETATTR:
         return changes.setattr(tree, h.nodeid, b);
       case OP.READLINK:
@@ -131,7 +146,14 @@ export class ViewServer {
         return changes.create(tree, h.nodeid, body, b);
       case OP.READ: {
         const path = tree.pathOf(h.nodeid);
-        this.threads.read(h.unique, h.nodeid, path, Number(b.getBigUint64(8, true)), b.getUint32(16, true));
+        this.threads.read(
+          this.fd,
+          h.unique,
+          h.nodeid,
+          path,
+          Number(b.getBigUint64(8, true)),
+          b.getUint32(16, true),
+        );
         return undefined;
       }
       case OP.WRITE:

@@ -9,7 +9,7 @@ export function dynamicUnavailable(): string | undefined {
     if (!statSync("/dev/fuse").isCharacterDevice()) return "/dev/fuse is not a device";
     accessSync("/dev/fuse", constants.R_OK | constants.W_OK);
   } catch {
-    return "/dev/fuse is missing or not usable by this user (load the fuse module, or install fuse3)";
+    return "/dev/fuse is missing or not readable and writable by this user (load the fuse module; where it is mode 0600, a udev rule or `chmod 0666 /dev/fuse` opens it, as most distributions do)";
   }
   try {
     if (!/\tfuse$/m.test(readFileSync("/proc/filesystems", "utf8")))

@@ -3,25 +3,32 @@
 // there is no shared state to lock: a reader gets the path with each READ and answers on /dev/fuse itself.
 import { availableParallelism } from "node:os";
 import type { Push } from "./directory.ts";
+import type { ViewConfig } from "./view-config.ts";
+
+/** A mounted view: its /dev/fuse descriptor and its configuration (view-config.ts). */
+export interface Connection {
+  readonly fuse: number;
+  readonly config: ViewConfig;
+}
 
 export type ThreadMessage =
-  | { readonly kind: "reader"; readonly fuse: number; readonly config: string }
+  | { readonly kind: "reader"; readonly connections: readonly Connection[] }
   | {
       readonly kind: "pusher";
-      readonly fuse: number;
-      readonly config: string;
+      readonly connections: readonly Connection[];
       readonly done: SharedArrayBuffer;
     }
   | {
       readonly kind: "read";
+      readonly fuse: number;
       readonly unique: bigint;
       readonly nodeid: bigint;
       readonly path: string;
       readonly offset: number;
       readonly size: number;
     }
-  | { readonly kind: "invalidate"; readonly nodeid: bigint }
-  | { readonly kind: "push"; readonly items: readonly Push[] };
+  | { readonly kind: "invalidate"; readonly fuse: number; readonly nodeid: bigint }
+  | { readonly kind: "push"; readonly fuse: number; readonly items: readonly Push[] };
 
 /** Readers: one per core, at least two (a read of a large file should not hold up the small ones). */
 const READERS = Math.max(2, Math.min(8, availableParallelism()));
@@ -38,39 +45,39 @@ export class ServerThreads {
   private readonly done = new Int32Array(new SharedArrayBuffer(4));
   private sent = 0;
 
-  constructor(fuse: number, config: string) {
+  constructor(connections: readonly Connection[]) {
     this.readers = Array.from({ length: READERS }, () => {
       const reader = startWorker();
-      reader.postMessage({ kind: "reader", fuse, config } satisfies ThreadMessage);
+      reader.postMessage({ kind: "reader", connections } satisfies ThreadMessage);
       return reader;
     });
     const done = this.done.buffer as SharedArrayBuffer;
     this.pushers = Array.from({ length: PUSHERS }, () => {
       const pusher = startWorker();
-      pusher.postMessage({ kind: "pusher", fuse, config, done } satisfies ThreadMessage);
+      pusher.postMessage({ kind: "pusher", connections, done } satisfies ThreadMessage);
       return pusher;
     });
   }
 
   /** A READ, answered by the reader that owns the node (its snapshot stays in one cache). */
-  read(unique: bigint, nodeid: bigint, path: string, offset: number, size: number): void {
+  read(fuse: number, unique: bigint, nodeid: bigint, path: string, offset: number, size: number): void {
     const reader = this.readerOf(nodeid);
-    reader.postMessage({ kind: "read", unique, nodeid, path, offset, size } satisfies ThreadMessage);
+    reader.postMessage({ kind: "read", fuse, unique, nodeid, path, offset, size } satisfies ThreadMessage);
   }
 
   /** The node's file changed through the view: its reader decides it again. */
-  invalidate(nodeid: bigint): void {
-    this.readerOf(nodeid).postMessage({ kind: "invalidate", nodeid } satisfies ThreadMessage);
+  invalidate(fuse: number, nodeid: bigint): void {
+    this.readerOf(nodeid).postMessage({ kind: "invalidate", fuse, nodeid } satisfies ThreadMessage);
   }
 
   /** Shares `items` out among the pushers, in turn. */
-  push(items: readonly Push[]): void {
+  push(fuse: number, items: readonly Push[]): void {
     const count = this.pushers.length;
     this.pushers.forEach((pusher, index) => {
       const share = items.filter((_, i) => i % count === index);
       if (share.length === 0) return;
       this.sent++;
-      pusher.postMessage({ kind: "push", items: share } satisfies ThreadMessage);
+      pusher.postMessage({ kind: "push", fuse, items: share } satisfies ThreadMessage);
     });
   }
 

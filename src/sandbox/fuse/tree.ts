@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import { fail } from "./failure.ts";
 import { NodeTable } from "./nodes.ts";
-import { entryReply, lstatAttr } from "./reply.ts";
+import { entryReply } from "./reply.ts";
 import type { View } from "./view.ts";
 
 export class Tree {
@@ -27,7 +27,7 @@ export class Tree {
   child(parent: bigint, name: string): string {
     if (name === "" || name === "." || name === ".." || name.includes("/")) fail("EINVAL");
     const path = join(this.pathOf(parent), name);
-    if (this.view.isHidden(path)) fail("ENOENT");
+    if (this.view.isAbsent(path)) fail("ENOENT");
     return path;
   }
 
@@ -40,7 +40,7 @@ export class Tree {
 
   /** fuse_entry_out for a path that exists; counts one lookup. */
   entry(path: string): Uint8Array {
-    const attr = lstatAttr(path);
+    const attr = this.view.attrOf(path);
     return entryReply(this.nodes.remember(path), attr);
   }
 

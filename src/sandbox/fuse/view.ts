@@ -6,6 +6,8 @@ import { basename } from "node:path";
 import { globMatches } from "../../policy/glob.ts";
 import { maskDotenv, maskPrivateKeys, mayHoldKey } from "../mask.ts";
 import { isWithin } from "../paths.ts";
+import type { Attr } from "./protocol.ts";
+import { lstatAttr } from "./reply.ts";
 import type { ViewConfig } from "./view-config.ts";
 
 /** Files up to this size are read whole at open, checked, and served from that snapshot. */
@@ -34,11 +36,20 @@ export class View {
 
   constructor(readonly config: ViewConfig) {}
 
+  /** A hidden path (a credential store, a denied program) or something inside one. */
   isHidden(path: string): boolean {
     return this.config.hidden.some((dir) => isWithin(path, dir));
   }
 
+  /** Inside a hidden path: absent. (The hidden path itself shows, empty: a mount goes on top of it.) */
+  isAbsent(path: string): boolean {
+    return this.config.hidden.some((dir) => path !== dir && isWithin(path, dir));
+  }
+
+  /** Changes refused here: outside every writable path, or inside a read_only one. */
   isReadOnly(path: string): boolean {
+    if (this.isHidden(path)) return true;
+    if (!this.config.writable.some((dir) => isWithin(path, dir))) return true;
     return this.config.readOnly.some((dir) => isWithin(path, dir));
   }
 
@@ -49,6 +60,7 @@ export class View {
 
   /** What the program reads from `path`. Opens the real file once; a snapshot closes it again. */
   open(path: string): Content {
+    if (this.isHidden(path)) return { kind: "bytes", bytes: new Uint8Array(0), redacted: true };
     const fd = openSync(path, "r");
     let keep = false;
     try {
@@ -65,6 +77,12 @@ export class View {
     } finally {
       if (!keep) closeSync(fd);
     }
+  }
+
+  /** The attributes the program sees: a hidden path's own, but empty (size 0). */
+  attrOf(path: string): Attr {
+    const attr = lstatAttr(path);
+    return this.isHidden(path) ? { ...attr, size: 0n, blocks: 0n } : attr;
   }
 
   /** Releases what open() holds: the real file's descriptor, when the content is served from it. */
@@ -89,7 +107,7 @@ export class View {
    * Kept by content identity, so checking an unchanged file again costs one lstat, not a read and a search.
    */
   isRedacted(path: string): boolean {
-    if (this.isEnvName(path)) return true;
+    if (this.isEnvName(path) || this.isHidden(path)) return true;
     if (!this.config.privateKeys) return false;
     let key: string;
     try {

@@ -2,10 +2,10 @@ import { describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { bwrapArgs } from "../../../src/sandbox/bwrap-args.ts";
 import { bypassDirs, checkBypass } from "../../../src/sandbox/fuse/bypass.ts";
-import { dynamicPlan } from "../../../src/sandbox/fuse/plan.ts";
+import { dynamicPlan, onTopOfViews } from "../../../src/sandbox/fuse/plan.ts";
 import { cStrings, direntSize, ENTRY_OUT, writeAttr } from "../../../src/sandbox/fuse/protocol.ts";
 import { SNAPSHOT_BYTES, View } from "../../../src/sandbox/fuse/view.ts";
-import { parseViewConfig } from "../../../src/sandbox/fuse/view-config.ts";
+import { parseViewConfigs } from "../../../src/sandbox/fuse/view-config.ts";
 import { buildPlan } from "../../../src/sandbox/plan.ts";
 import { tempTree } from "../../helpers/temp-tree.ts";
 import { pkcs1 } from "./keys.ts";
@@ -36,31 +36,62 @@ describe("the dynamic plan (pure)", () => {
     profile.redaction,
     "test",
   );
+  const outside = "/srv/app";
+  const apart = dynamicPlan(
+    buildPlan(
+      request({ profile: withReadOnly, cwd: outside }),
+      baseFacts({ [outside]: "dir", [`${outside}/.git/hooks`]: "dir", [`${HOME}/.ssh`]: "dir" }),
+      NO_SCAN,
+    ),
+    profile.redaction,
+    "test",
+  );
 
-  test("the project is an empty tmpfs placeholder, and nothing is mounted inside it", () => {
-    const inside = plan.mounts.filter((op) => op.dest.startsWith(`${CWD}/`));
-    expect(inside).toEqual([]);
+  test("a project inside HOME: one view of HOME, its placeholder first, the project writable in it", () => {
+    expect(plan.views?.map((v) => v.root)).toEqual([HOME]);
+    const first = plan.mounts.findIndex((op) => op.dest === HOME || op.dest.startsWith(`${HOME}/`));
+    expect(plan.mounts[first]).toMatchObject({ op: "tmpfs", dest: HOME, purpose: "home" });
+    // Only an empty directory for bwrap to enter, below the view, never bound on top of it.
     expect(plan.mounts.filter((op) => op.dest === CWD).map((op) => op.op)).toEqual(["tmpfs"]);
-    expect(plan.mounts.some((op) => op.op === "bind" && op.dest === CWD)).toBe(false);
+    expect(onTopOfViews(plan).some((entry) => entry.path === CWD)).toBe(false);
+    expect(plan.views?.[0]?.writable).toEqual([CWD]);
   });
 
-  test("read_only paths in the project become rules of the view; mounts outside it stay", () => {
-    expect(plan.view?.readOnly).toEqual([`${CWD}/.git/hooks`]);
-    expect(plan.view?.root).toBe(CWD);
-    expect(plan.mounts.some((op) => op.dest === `${HOME}/.ssh` && op.op === "tmpfs")).toBe(true);
+  test("a project outside HOME: two views, HOME first, each with its own placeholder", () => {
+    expect(apart.views?.map((v) => v.root)).toEqual([HOME, outside]);
+    expect(apart.views?.map((v) => v.writable)).toEqual([[], [outside]]);
+    expect(apart.mounts.filter((op) => op.dest === outside).map((op) => op.op)).toEqual(["tmpfs"]);
+    expect(apart.views?.[1]?.readOnly).toEqual([`${outside}/.git/hooks`]);
+  });
+
+  test("read_only paths become rules of the view, redacted copies go; mounts outside the views stay", () => {
+    expect(plan.views?.[0]?.readOnly).toEqual([`${CWD}/.git/hooks`]);
+    expect(plan.mounts.some((op) => op.purpose === "redacted" || op.purpose === "read-only")).toBe(false);
+    expect(plan.mounts.some((op) => op.dest === "/" && op.op === "ro-bind")).toBe(true);
     expect(plan.redactionMode).toBe("dynamic");
+  });
+
+  test("hidden stores inside HOME are hidden by the view and mounted again on top of it, read-only", () => {
+    expect(plan.views?.[0]?.hidden).toContain(`${HOME}/.ssh`);
+    const ssh = plan.mounts.findIndex((op) => op.dest === `${HOME}/.ssh` && op.op === "tmpfs");
+    const placeholder = plan.mounts.findIndex((op) => op.dest === HOME);
+    expect(ssh).toBeGreaterThan(placeholder);
+    expect(onTopOfViews(plan)).toContainEqual({ path: `${HOME}/.ssh`, readOnly: true });
+    expect(onTopOfViews(plan).some((entry) => entry.path === HOME)).toBe(false);
   });
 
   test("[redaction] bypass directories are bound into the placeholder, right after it; overlaps are refused", () => {
     const redaction = { ...profile.redaction, bypass: ["node_modules", ".git"] };
     const fast = dynamicPlan(buildPlan(request({ profile: withReadOnly }), facts, scan), redaction, "test");
-    const at = fast.mounts.findIndex((op) => op.dest === CWD);
-    expect(fast.mounts.slice(at, at + 3).map((op) => `${op.op} ${op.source ?? ""} ${op.dest}`)).toEqual([
+    const at = fast.mounts.findIndex((op) => op.dest === HOME);
+    expect(fast.mounts.slice(at, at + 4).map((op) => `${op.op} ${op.source ?? ""} ${op.dest}`)).toEqual([
+      `tmpfs  ${HOME}`,
       `tmpfs  ${CWD}`,
       `bind ${CWD}/node_modules ${CWD}/node_modules`,
       `bind ${CWD}/.git ${CWD}/.git`,
     ]);
     expect(bypassDirs(fast)).toEqual([`${CWD}/node_modules`, `${CWD}/.git`]);
+    expect(onTopOfViews(fast)).toContainEqual({ path: `${CWD}/node_modules`, readOnly: false });
     // .git holds the read_only .git/hooks: a direct bind would make the hooks writable again.
     expect(() =>
       checkBypass({ ...fast, mounts: fast.mounts.filter((op) => !op.dest.endsWith("node_modules")) }),
@@ -80,13 +111,13 @@ describe("the dynamic plan (pure)", () => {
     expect(nested).not.toContain("CAP_SYS_RESOURCE");
   });
 
-  test("the view's configuration survives the trip to the server and refuses anything malformed", () => {
-    const config = plan.view;
-    expect(parseViewConfig(JSON.stringify(config))).toEqual(config ?? parseViewConfig("{}"));
-    expect(() =>
-      parseViewConfig('{"root":"relative","hidden":[],"readOnly":[],"envFiles":[],"privateKeys":true}'),
-    ).toThrow();
-    expect(() => parseViewConfig("[]")).toThrow();
+  test("the views' configuration survives the trip to the server and refuses anything malformed", () => {
+    const configs = apart.views ?? [];
+    expect(parseViewConfigs(JSON.stringify(configs))).toEqual([...configs]);
+    const relative = { ...configs[0], root: "relative" };
+    expect(() => parseViewConfigs(JSON.stringify([relative]))).toThrow();
+    expect(() => parseViewConfigs(JSON.stringify([{ ...configs[0], writable: "x" }]))).toThrow();
+    expect(() => parseViewConfigs("[]")).toThrow();
   });
 });
 
@@ -94,6 +125,7 @@ describe("the view's decisions", () => {
   const config = (root: string) => ({
     root,
     hidden: [`${root}/secret-dir`],
+    writable: [root],
     readOnly: [`${root}/.git/hooks`],
     envFiles: [".env", ".env.*"],
     privateKeys: true,
@@ -138,6 +170,34 @@ describe("the view's decisions", () => {
     expect(view.isHidden(tree.at("secret-dir-2"))).toBe(false);
     expect(view.isReadOnly(tree.at(".git/hooks/pre-commit"))).toBe(true);
     expect(view.isReadOnly(tree.at(".git/config"))).toBe(false);
+  });
+
+  test("a hidden path shows itself empty and is never read; what lies inside it is absent", async () => {
+    await using tree = await tempTree({ "secret-dir/id_rsa": "raw secret\n" });
+    const view = new View(config(tree.path));
+    expect(view.isAbsent(tree.at("secret-dir"))).toBe(false);
+    expect(view.isAbsent(tree.at("secret-dir/id_rsa"))).toBe(true);
+    expect(view.attrOf(tree.at("secret-dir/id_rsa")).size).toBe(0n);
+    const content = view.open(tree.at("secret-dir/id_rsa"));
+    expect(content.kind === "bytes" && content.bytes.length).toBe(0);
+    expect(view.isReadOnly(tree.at("secret-dir/new"))).toBe(true);
+  });
+
+  test("changes go through only inside a writable path (HOME is read-only outside the project)", async () => {
+    await using tree = await tempTree({ "project/a.txt": "a\n", "notes.txt": "n\n" });
+    const view = new View({ ...config(tree.path), writable: [tree.at("project")] });
+    expect(view.isReadOnly(tree.at("project/a.txt"))).toBe(false);
+    expect(view.isReadOnly(tree.at("notes.txt"))).toBe(true);
+    expect(view.isReadOnly(tree.at("project-2/x"))).toBe(true);
+  });
+
+  test("a file decided once is decided again when its content changes: a key written later is caught", async () => {
+    await using tree = await tempTree({ "notes.txt": "nothing yet\n" });
+    const view = new View(config(tree.path));
+    expect(view.isRedacted(tree.at("notes.txt"))).toBe(false);
+    expect(view.isRedacted(tree.at("notes.txt"))).toBe(false);
+    writeFileSync(tree.at("notes.txt"), `now a key\n${pkcs1().privateKey}`);
+    expect(view.isRedacted(tree.at("notes.txt"))).toBe(true);
   });
 });
 
