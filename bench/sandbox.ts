@@ -3,6 +3,8 @@
 // small files inside the sandbox against the same job run directly (budget ≤ 1.1× with static redaction,
 // ≤ 3× through the dynamic FUSE view).
 // Writes bench/SANDBOX-RESULTS.md. Run `npm run build` first, then `bun bench/sandbox.ts`.
+
+import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
@@ -17,6 +19,7 @@ const home = join(work, "home");
 // Projects live outside HOME, so the small project's launch does not scan the big one.
 const small = join(work, "projects", "small");
 const big = join(work, "projects", "big");
+const large = join(work, "projects", "large");
 // A HOME of our own: the scan walks HOME, and the machine's real one is neither ours to read nor stable.
 const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: undefined, XDG_CACHE_HOME: undefined };
 
@@ -37,6 +40,10 @@ function setup(): void {
     }
     if (d % 10 === 0) writeFileSync(join(dir, ".env"), `TOKEN_${d}=secret\n`);
   }
+  // One 200 MB file (random bytes: nothing to redact), read once per run.
+  mkdirSync(large, { recursive: true });
+  const chunk = randomBytes(1024 * 1024);
+  writeFileSync(join(large, "blob"), Buffer.concat(Array.from({ length: 200 }, () => chunk)));
   // The job: read every file ten times over, so the sandbox's launch is a small part of what is timed.
   const job = Array.from(
     { length: JOB_ROUNDS },
@@ -121,6 +128,15 @@ try {
     },
     Math.max(5, Math.floor(ROUNDS / 3)),
   );
+  const cat = ["cat", "blob"];
+  const bulk = paired(
+    {
+      direct: { argv: cat, cwd: large },
+      sandbox: { argv: [AIRLOCK, "sandbox", "--redact", "static", "--", ...cat], cwd: large },
+      dynamic: { argv: [AIRLOCK, "sandbox", "--redact", "dynamic", "--", ...cat], cwd: large },
+    },
+    Math.max(5, Math.floor(ROUNDS / 3)),
+  );
   const ms = (n: number | undefined) => `${(n ?? 0).toFixed(2)} ms`;
   const ratio = (a: number | undefined, b: number | undefined) => `${((a ?? 0) / (b ?? 1)).toFixed(2)}×`;
   const perGrep = (n: number | undefined) => (n ?? 0) / JOB_ROUNDS;
@@ -153,6 +169,14 @@ try {
     `| the same, less one launch in this project (reads through the mounts) | ${ms(inside)} | ${ms(inside / JOB_ROUNDS)} | ${ratio(inside, job.direct)} ${verdict(inside, job.direct, 1.1)} |`,
     `| \`airlock sandbox --redact dynamic -- sh job.sh\`, all in | ${ms(job.dynamic)} | ${ms(perGrep(job.dynamic))} | ${ratio(job.dynamic, job.direct)} |`,
     `| the same, less one launch in this project (reads through the FUSE view) | ${ms(insideDynamic)} | ${ms(insideDynamic / JOB_ROUNDS)} | ${ratio(insideDynamic, job.direct)} ${verdict(insideDynamic, job.direct, 3)} |`,
+    "",
+    "## One 200 MB file: `cat blob > /dev/null`, once per run",
+    "",
+    "| how | median, all in | less one launch (small-project launch above) | ratio to direct |",
+    "|---|---|---|---|",
+    `| direct | ${ms(bulk.direct)} | ${ms(bulk.direct)} | 1.00× |`,
+    `| \`--redact static\` | ${ms(bulk.sandbox)} | ${ms((bulk.sandbox ?? 0) - (launch.sandbox ?? 0))} | ${ratio((bulk.sandbox ?? 0) - (launch.sandbox ?? 0), bulk.direct)} |`,
+    `| \`--redact dynamic\` (a new view: nothing of it in the page cache yet) | ${ms(bulk.dynamic)} | ${ms((bulk.dynamic ?? 0) - (launch.dynamic ?? 0))} | ${ratio((bulk.dynamic ?? 0) - (launch.dynamic ?? 0), bulk.direct)} |`,
     "",
     "Reading the numbers: `airlock version` is what the compiled CLI costs before any sandbox work (Bun start,",
     "the CLI chunk); bare bwrap is the floor of any bwrap launch. Their sum is already about 3× bare bwrap,",
