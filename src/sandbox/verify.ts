@@ -4,7 +4,7 @@
 // 125 before the program runs: a silent enforcement failure must be impossible.
 import { createHash } from "node:crypto";
 import { closeSync, readdirSync, readFileSync } from "node:fs";
-import { dropCapabilities, mountView } from "./fuse/helper.ts";
+import { dropCapabilities, heldCapabilities, mountView } from "./fuse/helper.ts";
 import { parseVerifyPlan, VERIFY_FLAG, type VerifyPlan } from "./verify-plan.ts";
 
 const SETUP_FAILED = 125;
@@ -57,17 +57,6 @@ function attempt<T>(run: () => T): { value?: T; error?: string } {
   }
 }
 
-/** The effective or permitted capabilities this thread holds, as /proc shows them; undefined for none. */
-function heldCapabilities(): string | undefined {
-  const status = readFileSync("/proc/thread-self/status", "utf8");
-  const held = ["CapEff", "CapPrm", "CapAmb"].flatMap((set) => {
-    const value = new RegExp(`^${set}:\\s*([0-9a-f]+)$`, "m").exec(status)?.[1];
-    if (value === undefined) return [`${set} unknown`];
-    return BigInt(`0x${value}`) === 0n ? [] : [`${set} ${value}`];
-  });
-  return held.length > 0 ? held.join(", ") : undefined;
-}
-
 /** `--verify-plan FD -- program args…`: returns only on failure (the exit code); on success it execs. */
 export function verifyThenExec(argv: readonly string[]): number {
   const fail = (message: string) => {
@@ -98,7 +87,7 @@ export function verifyThenExec(argv: readonly string[]): number {
   }
   // Whatever the plan says, the program never starts with a capability (a launcher that granted some and a
   // plan that forgot to drop them would otherwise fail open).
-  const held = heldCapabilities();
+  const held = heldCapabilities(["CapEff", "CapPrm", "CapAmb"]);
   if (held !== undefined) return fail(`  the program would start with capabilities (${held})`);
   const problems = checkSandbox(plan);
   if (problems.length > 0) return fail(problems.map((line) => `  ${line}`).join("\n"));

@@ -133,11 +133,20 @@ export function dropCapabilities(): void {
   const header = new Uint32Array([LINUX_CAPABILITY_VERSION_3, 0]);
   const data = new Uint32Array(6); // two of { effective, permitted, inheritable }, all zero
   if (sys.capset(header, data) !== 0) throw new SyscallError("capset", errno(), "clearing the capabilities");
+  const held = heldCapabilities(["CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"]);
+  if (held !== undefined) throw new Error(`capabilities were not dropped: ${held}`);
+}
+
+/**
+ * Which of the capability `sets` of this thread are not empty, as /proc shows them ("CapEff 1200100",
+ * "CapPrm unknown"); undefined when all are empty.
+ */
+export function heldCapabilities(sets: readonly string[]): string | undefined {
   const status = readFileSync("/proc/thread-self/status", "utf8");
-  for (const set of ["CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"]) {
+  const held = sets.flatMap((set) => {
     const value = new RegExp(`^${set}:\\s*([0-9a-f]+)$`, "m").exec(status)?.[1];
-    if (value === undefined || BigInt(`0x${value}`) !== 0n) {
-      throw new Error(`capabilities were not dropped: ${set} is ${value ?? "unknown"}`);
-    }
-  }
+    if (value === undefined) return [`${set} unknown`];
+    return BigInt(`0x${value}`) === 0n ? [] : [`${set} ${value}`];
+  });
+  return held.length > 0 ? held.join(", ") : undefined;
 }
