@@ -58,12 +58,11 @@ export function viewChecks(
   /** `[redaction] bypass` directories: not served by the view, so not redacted. */
   bypass: readonly string[] = [],
 ): VerifyPlan["redacted"] {
+  const views = configs.map((config) => new View(config));
   const out: { path: string; sha256: string }[] = [];
   for (const file of prepared.plan.scan.redacted) {
-    const config = configs.find((c) => isWithin(file.path, c.root));
-    if (config === undefined) continue;
-    const view = new View(config);
-    if (view.isHidden(file.path)) continue;
+    const view = views.find((v) => isWithin(file.path, v.config.root));
+    if (view === undefined || view.isHidden(file.path)) continue;
     if (bypass.some((dir) => isWithin(file.path, dir))) continue;
     try {
       const content = view.open(file.path);
@@ -71,7 +70,7 @@ export function viewChecks(
       if (content.kind === "bytes") hash.update(content.bytes);
       else if (content.kind === "masked") hash.update(Buffer.alloc(content.size, "*"));
       else {
-        closeSync(content.fd);
+        view.close(content);
         continue;
       }
       out.push({ path: file.path, sha256: hash.digest("hex") });

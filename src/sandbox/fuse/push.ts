@@ -5,6 +5,7 @@ import { lstatSync } from "node:fs";
 import { fdIo } from "../../platform/libc.ts";
 import type { Push } from "./directory.ts";
 import { OUT_HEADER } from "./protocol.ts";
+import { outMessage } from "./reply.ts";
 import { identityOf, type View } from "./view.ts";
 
 /** FUSE_NOTIFY_STORE: put content into the kernel's page cache. */
@@ -39,10 +40,7 @@ export class Pusher {
       this.view.close(content);
       return;
     }
-    const out = Buffer.allocUnsafe(OUT_HEADER + 24 + content.bytes.length);
-    out.writeUInt32LE(out.length, 0);
-    out.writeInt32LE(NOTIFY_STORE, 4);
-    out.writeBigUInt64LE(0n, 8);
+    const out = outMessage(0n, NOTIFY_STORE, 24 + content.bytes.length);
     out.writeBigUInt64LE(nodeid, OUT_HEADER);
     out.writeBigUInt64LE(0n, OUT_HEADER + 8);
     out.writeUInt32LE(content.bytes.length, OUT_HEADER + 16);

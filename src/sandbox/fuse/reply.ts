@@ -30,15 +30,24 @@ export const EMPTY = new Uint8Array(0);
  * answer; the kernel takes each whole write as one answer.
  */
 export function writeReply(fuse: number, unique: bigint, error: number, payload: Uint8Array): void {
-  const out = Buffer.allocUnsafe(OUT_HEADER + payload.length);
-  out.writeUInt32LE(out.length, 0);
-  out.writeInt32LE(error, 4);
-  out.writeBigUInt64LE(unique, 8);
+  const out = outMessage(unique, error, payload.length);
   out.set(payload, OUT_HEADER);
   // ENOENT: the request was interrupted and the kernel no longer waits for it.
   if (fdIo().write(fuse, out, out.length) < 0 && errno() !== errnoValue("ENOENT")) {
     throw new SyscallError("write", errno(), "answering the kernel on /dev/fuse");
   }
+}
+
+/**
+ * A message to the kernel with its fuse_out_header written and `size` bytes after it left to fill: a reply
+ * (`unique` of the request, `error` 0 or a negative errno) or a notification (`unique` 0, `error` its code).
+ */
+export function outMessage(unique: bigint, error: number, size: number): Buffer {
+  const out = Buffer.allocUnsafe(OUT_HEADER + size);
+  out.writeUInt32LE(out.length, 0);
+  out.writeInt32LE(error, 4);
+  out.writeBigUInt64LE(unique, 8);
+  return out;
 }
 
 /** fuse_init_out: the protocol version both sides speak and the features the view wants. */

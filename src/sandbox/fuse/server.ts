@@ -1,8 +1,8 @@
 // The dynamic view's server: a plain loop over the kernel's FUSE requests on the /dev/fuse descriptors the
-// helper inside the sandbox mounted and passed out (HOME, and the project when it is not inside HOME). It runs in its own process (`airlock sandbox
-// --fuse-serve`, started by linux.ts), so blocking reads are fine and its death is clean: every access
-// to the view then fails with ENOTCONN, never falls through to the raw files (there is only an empty
-// tmpfs below the view).
+// helper inside the sandbox mounted and passed out (HOME, and the project when it is not inside HOME). It
+// runs in its own process (`airlock sandbox --fuse-serve`, started by linux.ts), so blocking reads are fine
+// and its death is clean: every access to a view then fails with ENOTCONN, never falls through to the raw
+// files (below a view there is only bwrap's tmpfs placeholder).
 //
 // This file reads requests, sends replies and says which module answers each opcode: tree.ts (nodes and
 // names), directory.ts (listings), changes.ts (writes), reply.ts; READs go to the reader threads

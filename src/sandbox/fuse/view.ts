@@ -1,5 +1,6 @@
-// What the dynamic view shows of a file, decided at every open: dotenv files (by name) with their values
-// masked, any file holding a private key (by content) with the key body masked, everything else as it is.
+// What the dynamic view shows of a file, decided whenever its content is read from the real file: dotenv
+// files (by name) with their values masked, any file holding a private key (by content) with the key body
+// masked, hidden paths empty, everything else as it is.
 // The same decision refuses changes to a redacted file. Masks keep lengths (src/sandbox/mask.ts).
 import { type BigIntStats, closeSync, fstatSync, lstatSync, openSync, readSync } from "node:fs";
 import { basename } from "node:path";
@@ -10,7 +11,7 @@ import type { Attr } from "./protocol.ts";
 import { lstatAttr } from "./reply.ts";
 import type { ViewConfig } from "./view-config.ts";
 
-/** Files up to this size are read whole at open, checked, and served from that snapshot. */
+/** Files up to this size are read whole, checked, and served from that snapshot. */
 export const SNAPSHOT_BYTES = 1024 * 1024;
 
 /** An open file's content: a checked snapshot, a fully masked large dotenv file, or the real file. */
