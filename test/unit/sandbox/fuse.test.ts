@@ -9,19 +9,7 @@ import { parseViewConfigs } from "../../../src/sandbox/fuse/view-config.ts";
 import { buildPlan } from "../../../src/sandbox/plan.ts";
 import { tempTree } from "../../helpers/temp-tree.ts";
 import { pkcs1 } from "./keys.ts";
-import { baseFacts, builtinProfile, CWD, HOME, NO_SCAN, request } from "./request.ts";
-
-const BWRAP = {
-  bwrap: "/usr/bin/bwrap",
-  envBin: undefined,
-  shieldSignals: false,
-  statusFd: 3,
-  seccompFd: 4,
-  newSession: true,
-  canDisableUserns: true,
-  dropCapabilities: true,
-  verifier: undefined,
-};
+import { BWRAP, baseFacts, builtinProfile, CWD, HOME, NO_SCAN, request } from "./request.ts";
 
 describe("the dynamic plan (pure)", () => {
   const profile = builtinProfile("default");
@@ -99,7 +87,7 @@ describe("the dynamic plan (pure)", () => {
   });
 
   test("bwrap gets a /dev the view can be mounted from, the two capabilities the helper drops, no --disable-userns", () => {
-    const args = bwrapArgs(plan, BWRAP).join(" ");
+    const args = bwrapArgs(plan, { ...BWRAP, dropCapabilities: true }).join(" ");
     expect(args).toContain(
       "--cap-drop ALL --cap-add CAP_SYS_ADMIN --cap-add CAP_SETPCAP --cap-add CAP_SYS_RESOURCE",
     );
@@ -107,7 +95,9 @@ describe("the dynamic plan (pure)", () => {
     expect(args).toContain("--dev-bind /dev/fuse /dev/fuse");
     expect(args).not.toContain("--dev /dev");
     expect(args).not.toContain("--disable-userns");
-    const nested = bwrapArgs({ ...plan, nestedNamespaces: true }, BWRAP).join(" ");
+    const nested = bwrapArgs({ ...plan, nestedNamespaces: true }, { ...BWRAP, dropCapabilities: true }).join(
+      " ",
+    );
     expect(nested).not.toContain("CAP_SYS_RESOURCE");
   });
 

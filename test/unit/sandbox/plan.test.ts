@@ -6,24 +6,24 @@ import { expandPath } from "../../../src/sandbox/paths.ts";
 import { buildPlan, effectiveOp } from "../../../src/sandbox/plan.ts";
 import { pathsToInspect } from "../../../src/sandbox/targets.ts";
 import type { MountOp, SandboxPlan } from "../../../src/sandbox/types.ts";
-import { baseFacts, builtinProfile, CWD, EMPTY, facts, HOME, NO_SCAN, request, SHIMS } from "./request.ts";
+import {
+  BWRAP,
+  baseFacts,
+  builtinProfile,
+  CWD,
+  EMPTY,
+  facts,
+  HOME,
+  NO_SCAN,
+  request,
+  SHIMS,
+} from "./request.ts";
 
 const expand = (entry: string) => expandPath(entry, HOME, CWD);
 const opsFor = (plan: SandboxPlan, dest: string) => plan.mounts.filter((op) => op.dest === dest);
 const isHidden = (plan: SandboxPlan, path: string) => {
   const op = effectiveOp(plan.mounts, path);
   return op !== undefined && (op.op === "tmpfs" || op.source === EMPTY);
-};
-const BWRAP = {
-  bwrap: "/usr/bin/bwrap",
-  envBin: undefined,
-  shieldSignals: false,
-  statusFd: 3,
-  seccompFd: 4,
-  newSession: true,
-  canDisableUserns: true,
-  dropCapabilities: false,
-  verifier: undefined,
 };
 
 describe("deny_read", () => {

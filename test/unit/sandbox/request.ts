@@ -1,4 +1,6 @@
 // Builds plan inputs from plain data: a profile by name, facts from a list of paths.
+
+import type { BwrapOptions } from "../../../src/sandbox/bwrap-args.ts";
 import { loadProfile, profileCatalog } from "../../../src/sandbox/profiles/load.ts";
 import type { Profile } from "../../../src/sandbox/profiles/resolve.ts";
 import type { PathFact, PathFacts, SandboxRequest, ScanResult } from "../../../src/sandbox/types.ts";
@@ -62,4 +64,17 @@ export const NO_SCAN: ScanResult = {
   elapsedMs: 0,
   stoppedBy: undefined,
   skippedDirs: 0,
+};
+
+/** bwrap options for argv tests: no verifier, no signal shield, a non-root launch. */
+export const BWRAP: BwrapOptions = {
+  bwrap: "/usr/bin/bwrap",
+  envBin: undefined,
+  shieldSignals: false,
+  statusFd: 3,
+  seccompFd: 4,
+  newSession: true,
+  canDisableUserns: true,
+  dropCapabilities: false,
+  verifier: undefined,
 };
