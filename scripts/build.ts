@@ -1,7 +1,7 @@
 // Builds dist/airlock (host) or, with --release, every release target plus SHA256SUMS.
 import { createHash } from "node:crypto";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { checkHostBinary } from "./release-check.ts";
 
 const root = join(import.meta.dir, "..");
@@ -67,7 +67,10 @@ if (process.argv.includes("--release")) {
   process.stderr.write(`wrote ${out}/SHA256SUMS\n`);
   process.stderr.write(`${checkHostBinary(out, pkg.version)}\n`);
 } else {
-  mkdirSync(join(root, "dist"), { recursive: true });
-  await build(undefined, join(root, "dist", "airlock"));
-  process.stderr.write("built dist/airlock\n");
+  const flag = process.argv.indexOf("--outfile");
+  const outfile = flag === -1 ? join(root, "dist", "airlock") : (process.argv[flag + 1] ?? "");
+  if (outfile === "") throw new Error("--outfile needs a path");
+  mkdirSync(dirname(outfile), { recursive: true });
+  await build(undefined, outfile);
+  process.stderr.write(`built ${outfile}\n`);
 }

@@ -5,7 +5,26 @@ import type { ExecPlan } from "../policy/plan.ts";
 import { scanTerraform } from "../policy/terraform-scan.ts";
 
 export type GuardName = "git-config" | "terraform-scan";
-export type GuardResult = { ok: true } | { ok: false; rule: string; reason: string };
+
+/**
+ * A file the guard read and validated, with the exact bytes it validated. The jail binds these bytes
+ * read-only over `path` for the run, so a swap after the check changes nothing the tool reads.
+ */
+export interface PinnedFile {
+  /** Absolute host path, symlinks resolved. */
+  readonly path: string;
+  readonly bytes: Uint8Array;
+}
+
+export type GuardResult =
+  | { ok: true; pinned?: readonly PinnedFile[] }
+  | { ok: false; rule: string; reason: string };
+
+/** What the guard may rely on besides the request: where the agent may write. */
+export interface GuardScope {
+  /** Absolute host directories the tool may touch (the agent's roots, or the request's repository). */
+  readonly roots: readonly string[];
+}
 
 const GUARD_TIMEOUT_MS = 5000;
 const MAX_TF_FILES = 500;

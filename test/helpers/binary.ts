@@ -2,8 +2,11 @@ import { existsSync, mkdtempSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** The compiled binary under test; `npm test` builds it first. */
-export const AIRLOCK = join(import.meta.dir, "..", "..", "dist", "airlock");
+/**
+ * The compiled binary under test; `npm test` builds it first. AIRLOCK_TEST_BINARY points at another build
+ * (`bun scripts/build.ts --outfile F`), so parallel work does not overwrite the binary a test is running.
+ */
+export const AIRLOCK = process.env.AIRLOCK_TEST_BINARY ?? join(import.meta.dir, "..", "..", "dist", "airlock");
 
 if (!existsSync(AIRLOCK)) throw new Error(`${AIRLOCK} is missing: run \`npm run build\` (npm test does)`);
 
