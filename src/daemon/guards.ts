@@ -36,6 +36,7 @@ export async function runGuard(
   plan: ExecPlan,
   args: readonly string[],
   cwd: string,
+  _scope: GuardScope,
 ): Promise<GuardResult> {
   try {
     return name === "git-config" ? await gitConfigGuard(plan, args, cwd) : terraformGuard(args, cwd);

@@ -162,7 +162,9 @@ export async function runSession(
   const plan = planExec(command, module, agent.policy, ctx.env, config.daemon?.limits);
   if ("error" in plan) return fail(RPC_ERROR.internal, plan.error, { kind: "error" }, "error");
   if (plan.guard) {
-    const guarded = await runGuard(plan.guard, plan, command.args, cwd.hostCwd);
+    const guarded = await runGuard(plan.guard, plan, command.args, cwd.hostCwd, {
+      roots: agent.roots.length > 0 ? agent.roots : [cwd.hostCwd],
+    });
     if (!guarded.ok) {
       return fail(
         RPC_ERROR.invalidRequest,
