@@ -29,9 +29,12 @@ export interface ArgFacts {
   readonly opaqueFrom: number | undefined;
 }
 
-export type ResolvedParseSpec = Required<Omit<ParseSpec, "subcommand_depth" | "opaque_after_operand">> & {
+export type ResolvedParseSpec = Required<
+  Omit<ParseSpec, "subcommand_depth" | "opaque_after_operand" | "forwards">
+> & {
   readonly subcommand_depth: number | undefined;
   readonly opaque_after_operand: Readonly<Record<string, number>>;
+  readonly forwards: Readonly<Record<string, readonly string[]>>;
 };
 
 export const defaultParseSpec: ResolvedParseSpec = {
@@ -43,6 +46,7 @@ export const defaultParseSpec: ResolvedParseSpec = {
   subcommand_depth: undefined,
   opaque_after_operand: {},
   end_of_options: ["--"],
+  forwards: {},
 };
 
 type Arity = "value" | "bool" | "unknown";

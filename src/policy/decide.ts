@@ -1,6 +1,7 @@
 import { defaultParseSpec, normalizeArgs, type ResolvedParseSpec } from "./args.ts";
+import { calleeViews } from "./forwards.ts";
 import { readingsOf } from "./readings.ts";
-import { compileRules, type Rule, type RuleMode } from "./rules.ts";
+import { compileRules, type Rule, type RuleInput, type RuleMode } from "./rules.ts";
 import type { AgentPolicy, Decision, Denial, EffectiveModule, ExecRequest, Layer } from "./types.ts";
 
 export interface DecideInput {
@@ -80,6 +81,7 @@ export function resolveParseSpec(module: EffectiveModule): ResolvedParseSpec {
     ...parse,
     subcommand_depth: parse?.subcommand_depth,
     opaque_after_operand: parse?.opaque_after_operand ?? {},
+    forwards: parse?.forwards ?? {},
   };
 }
 
@@ -101,22 +103,27 @@ function compiledModule(module: EffectiveModule) {
   return entry;
 }
 
-/** Layer 3: the module's rules against the normalized args, under every plausible reading. */
+/**
+ * Layer 3: the module's rules against the normalized args, under every plausible reading, and again as
+ * the callee reads them where a subcommand forwards its operands (`[parse] forwards`).
+ */
 export function evaluateModule(module: EffectiveModule, args: readonly string[]): Decision {
   const { command } = module.module;
   const { mode, rules, spec } = compiledModule(module);
   const facts = normalizeArgs(args, spec);
-  const depth = spec.subcommand_depth ?? Math.max(1, ...rules.map((r) => r.depth));
+  // Deep enough for every rule's path and every forwarding subcommand's (`remote update`).
+  const forwarders = Object.keys(spec.forwards).map((path) => path.split(/\s+/).length);
+  const depth = spec.subcommand_depth ?? Math.max(1, ...rules.map((r) => r.depth), ...forwarders);
   const readings = readingsOf(facts, depth, args.length);
   const name = module.command;
-  if (readings === "too-ambiguous") {
-    return deny(
-      "module",
-      undefined,
-      `arguments for '${name}' are too ambiguous to check; spell options as --opt=value`,
-    );
+  if (readings === "too-ambiguous") return tooAmbiguous(name);
+  const inputs: RuleInput[] = [];
+  for (const reading of readings) {
+    inputs.push({ args, facts, reading, spec });
+    const views = calleeViews(args, spec, depth, reading);
+    if (views === "too-ambiguous") return tooAmbiguous(name);
+    for (const view of views) inputs.push({ args, ...view, spec });
   }
-  const inputs = readings.map((reading) => ({ args, facts, reading, spec }));
 
   if (mode === "deny") {
     for (const input of inputs) {
@@ -133,6 +140,14 @@ export function evaluateModule(module: EffectiveModule, args: readonly string[])
     decisive ??= rule;
   }
   return { allowed: true, rule: decisive?.id, reason: decisive?.reason ?? `allowed by '${decisive?.entry}'` };
+}
+
+function tooAmbiguous(name: string): Denial {
+  return deny(
+    "module",
+    undefined,
+    `arguments for '${name}' are too ambiguous to check; spell options as --opt=value`,
+  );
 }
 
 function deny(layer: Denial["layer"], rule: string | undefined, reason: string): Denial {

@@ -78,6 +78,12 @@ export const ParseSpec = v.strictObject({
     v.optional(StringList, ["--"]),
     v.description("markers after which only operands follow"),
   ),
+  forwards: v.pipe(
+    v.optional(v.record(v.string(), StringList)),
+    v.description(
+      'subcommands that hand their operands to other subcommands as arguments, without a marker: git { pull = ["fetch"] } (operands after a marker are read again as options, and rules of the callee apply)',
+    ),
+  ),
 });
 export type ParseSpec = v.InferOutput<typeof ParseSpec>;
 

@@ -100,3 +100,37 @@ describe.each(BUILTIN_NAMES)("%s", (command) => {
     },
   );
 });
+
+// A subcommand that hands its operands to another one (`[parse] forwards`: git pull → fetch) does so with
+// no marker in between, so an option after its `--` or `--end-of-options` still reaches the callee.
+describe.each(BUILTIN_NAMES)("%s, after a forwarding subcommand's end-of-options marker", (command) => {
+  const spec = resolveParseSpec(builtin(command));
+  const forwarders = Object.keys(spec.forwards);
+  const flags = forwarders.length === 0 ? [] : unconditionalFlags(command);
+  if (flags.length === 0) return;
+  test.each(flags)(`denies %s after ${forwarders.join(" / ")} and a marker`, (flag) => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...forwarders),
+        fc.constantFrom(...spec.end_of_options),
+        fc.constantFrom<string[]>([], ["origin"], ["origin", "main"]),
+        spellings(command, flag),
+        fc.boolean(),
+        (forwarder, marker, operands, spelled, markerFirst) => {
+          const words = forwarder.split(" ");
+          const args = markerFirst
+            ? [...words, marker, ...spelled, ...operands]
+            : [...words, ...operands, marker, ...spelled];
+          const decision = decide({
+            request: { command, args },
+            enabled: undefined,
+            agent: undefined,
+            module: builtin(command),
+          });
+          if (decision.allowed) throw new Error(`allowed: ${command} ${args.join(" ")}`);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});

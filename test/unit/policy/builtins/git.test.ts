@@ -618,6 +618,89 @@ const hostPaths: Row[] = [
   deny(["git", "worktree", "move", "wt", "/tmp/wt"], repositoryOutside, "worktree move to a host path"),
 ];
 
+// git 2.39 ran CMD on the host for each denied row below (a bare repository as origin, a marker file as
+// CMD): pull and remote update hand their operands to fetch with no `--` in between, so what follows their
+// own `--` or `--end-of-options` is read by fetch as options ([parse] forwards).
+const CMD = "touch /tmp/p; git-upload-pack";
+const forwarded: Row[] = [
+  deny(
+    ["git", "pull", "--", `--upload-pack=${CMD}`, "origin", "main"],
+    upload,
+    "pull -- --upload-pack, run by fetch",
+  ),
+  deny(
+    ["git", "pull", "--end-of-options", `--upload-pack=${CMD}`, "origin", "main"],
+    upload,
+    "pull --end-of-options --upload-pack, run by fetch",
+  ),
+  deny(
+    ["git", "pull", "origin", "--", `--upload-pack=${CMD}`],
+    upload,
+    "pull REMOTE -- --upload-pack, run by fetch",
+  ),
+  deny(
+    ["git", "pull", "origin", "main", "--", `--upload-pack=${CMD}`],
+    upload,
+    "pull REMOTE REF -- --upload-pack, run by fetch",
+  ),
+  deny(
+    ["git", "pull", "origin", "--end-of-options", `--upload-pack=${CMD}`],
+    upload,
+    "pull REMOTE --end-of-options --upload-pack, run by fetch",
+  ),
+  deny(
+    ["git", "pull", "--", `--upload-pa=${CMD}`, "origin", "main"],
+    upload,
+    "an abbreviated --upload-pack after pull's --",
+  ),
+  deny(
+    ["git", "pull", "--", "--upload-pack", CMD, "origin", "main"],
+    upload,
+    "--upload-pack VALUE as two arguments after pull's --",
+  ),
+  deny(
+    ["git", "pull", "origin", "--", "--upload-pack", CMD],
+    upload,
+    "--upload-pack VALUE as two arguments after pull REMOTE --",
+  ),
+  deny(
+    ["git", "pull", "--rebase", "--", `--upload-pack=${CMD}`, "origin"],
+    upload,
+    "pull --rebase -- --upload-pack, run by fetch",
+  ),
+  deny(
+    ["git", "remote", "update", "--", `--upload-pack=${CMD}`],
+    upload,
+    "remote update -- --upload-pack, run by fetch",
+  ),
+  deny(
+    ["git", "remote", "update", "--", "--upload-pack", CMD],
+    upload,
+    "remote update -- --upload-pack VALUE as two arguments",
+  ),
+  deny(
+    ["git", "remote", "update", "-p", "--", `--upload-pack=${CMD}`],
+    upload,
+    "remote update -p -- --upload-pack, run by fetch",
+  ),
+  deny(
+    ["git", "remote", "update", "--end-of-options", `--upload-pack=${CMD}`],
+    upload,
+    "remote update --end-of-options --upload-pack",
+  ),
+  deny(
+    ["git", "pull", "--", "--", `--upload-pack=${CMD}`, "origin"],
+    upload,
+    "pull -- -- --upload-pack (git itself refuses it; every marker is dropped, so doubt denies)",
+  ),
+  deny(["git", "pull", "--", "ext::sh -c x"], transports, "an ext:: URL after pull's --"),
+  deny(["git", "pull", "--", "/home/u/other-repo"], repositoryOutside, "a host repository after pull's --"),
+  allow(["git", "pull", "--", "origin", "main"], "pull -- REMOTE REF"),
+  allow(["git", "pull", "--rebase", "origin", "--", "main"], "pull --rebase REMOTE -- REF"),
+  allow(["git", "remote", "update"], "remote update of every remote"),
+  allow(["git", "remote", "update", "-p", "--", "origin"], "remote update -p -- REMOTE"),
+];
+
 const longOptionNames: Row[] = [
   allow(["git", "config", "--get", "user.email"], "config --get, which is not --get-regexp"),
   allow(["git", "format-patch", "--to=team@example.com", "-1"], "format-patch --to, which is not --tool"),
@@ -764,6 +847,7 @@ describeCorpus(COMMAND, {
     "git built-in: commands that print or store a credential": credentials,
     "git built-in: git config": gitConfig,
     "git built-in: paths outside the workspace": hostPaths,
+    "git built-in: subcommands that hand their operands to fetch ([parse] forwards)": forwarded,
     "git built-in: full option names that prefix denied ones ([parse] long_options)": longOptionNames,
     "git built-in: false positives of 0.4 (AIRLOCK-0.4 item 12)": falsePositivesOf04,
     "git built-in: everyday commands": everyday,
