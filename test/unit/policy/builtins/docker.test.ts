@@ -26,6 +26,11 @@ const fileOptionDotDot = "deny.patterns[14]";
 const volumesFrom = "deny.patterns[15]";
 const saveAbsolute = "deny.patterns[16]";
 const saveDotDot = "deny.patterns[17]";
+const containerNamespace = "deny.patterns[18]";
+const networkLongSyntax = "deny.patterns[19]";
+const execInto = "deny.patterns[20]";
+const containerFiles = "deny.patterns[21]";
+const startAttached = "deny.patterns[22]";
 
 const legacySpellings: Row[] = [
   deny(
@@ -379,6 +384,133 @@ const credentials: Row[] = [
   ),
 ];
 
+const otherContainers: Row[] = [
+  deny(
+    ["docker", "run", "--pid=container:web", "alpine"],
+    containerNamespace,
+    "--pid=container:NAME, another container's processes",
+  ),
+  deny(["docker", "run", "--pid", "container:web", "alpine"], containerNamespace, "--pid container:NAME"),
+  deny(
+    ["docker", "run", "--network=container:web", "alpine"],
+    containerNamespace,
+    "--network=container:NAME, services on another container's localhost",
+  ),
+  deny(
+    ["docker", "run", "--network", "container:web", "alpine"],
+    containerNamespace,
+    "--network container:NAME",
+  ),
+  deny(["docker", "run", "--net=container:web", "alpine"], containerNamespace, "--net=container:NAME"),
+  deny(
+    ["docker", "create", "--net", "container:web", "alpine"],
+    containerNamespace,
+    "create --net container:NAME",
+  ),
+  deny(
+    ["docker", "run", "--network", "name=container:web", "alpine"],
+    containerNamespace,
+    "--network name=container:NAME (the long syntax)",
+  ),
+  deny(
+    ["docker", "run", "--ipc=container:web", "alpine"],
+    containerNamespace,
+    "--ipc=container:NAME, another container's shared memory",
+  ),
+  deny(["docker", "run", "--uts", "container:web", "alpine"], containerNamespace, "--uts container:NAME"),
+  deny(
+    ["docker", "container", "run", "--pid", "Container:web", "alpine"],
+    containerNamespace,
+    "container run --pid Container:NAME (any case)",
+  ),
+  deny(
+    ["docker", "container", "create", "--ipc=container:db", "alpine"],
+    containerNamespace,
+    "container create --ipc=container:NAME",
+  ),
+  deny(
+    ["docker", "run", "--rm", "--network", "name=host", "alpine"],
+    networkLongSyntax,
+    "--network name=host, the host network in the long syntax",
+  ),
+  deny(
+    ["docker", "run", "--net=name=host,alias=x", "alpine"],
+    networkLongSyntax,
+    "--net=name=host,alias=… with more fields",
+  ),
+  deny(
+    ["docker", "run", "--userns=host", "alpine"],
+    hostNamespace,
+    "--userns=host, no user namespace remapping",
+  ),
+  deny(
+    ["docker", "run", "--cgroupns", "host", "alpine"],
+    hostNamespace,
+    "--cgroupns host, the host's cgroup tree",
+  ),
+  deny(
+    ["docker", "container", "run", "--volumes-from", "web", "alpine"],
+    volumesFrom,
+    "container run --volumes-from",
+  ),
+  deny(["docker", "exec", "-it", "web", "bash"], execInto, "exec -it into a container the operator may run"),
+  deny(
+    ["docker", "exec", "web", "cat", "/run/secrets/token"],
+    execInto,
+    "exec reading another container's secret",
+  ),
+  deny(
+    ["docker", "exec", "web", "ls", "-v", "/"],
+    execInto,
+    "exec, whatever the command after the container",
+  ),
+  deny(["docker", "container", "exec", "-u", "0", "db", "sh"], execInto, "container exec as root"),
+  deny(["docker", "--log-level", "error", "exec", "web", "sh"], execInto, "exec after a global option"),
+  deny(["docker", "attach", "web"], execInto, "attach, typing into a container's main process"),
+  deny(["docker", "container", "attach", "web"], execInto, "container attach"),
+  deny(
+    ["docker", "cp", "web:/app/report.txt", "./report.txt"],
+    containerFiles,
+    "cp from a container, even into the workspace",
+  ),
+  deny(
+    ["docker", "cp", "./payload", "web:/usr/local/bin/x"],
+    containerFiles,
+    "cp into a container the operator may run",
+  ),
+  deny(["docker", "container", "cp", "db:/var/lib/x", "x"], containerFiles, "container cp"),
+  deny(
+    ["docker", "export", "-o", "web.tar", "web"],
+    containerFiles,
+    "export, a container's whole file system",
+  ),
+  deny(["docker", "container", "export", "web"], containerFiles, "container export to stdout"),
+  deny(["docker", "commit", "web", "copy"], containerFiles, "commit, another container's files as an image"),
+  deny(["docker", "container", "commit", "web", "copy"], containerFiles, "container commit"),
+  deny(
+    ["docker", "compose", "exec", "web", "sh"],
+    sub("compose"),
+    "compose exec (every compose command is denied)",
+  ),
+  deny(
+    ["docker", "start", "-ai", "web"],
+    startAttached,
+    "start -ai, attached to a stopped container's main process",
+  ),
+  deny(["docker", "container", "start", "--attach", "web"], startAttached, "container start --attach"),
+  allow(["docker", "start", "web"], "start without attaching"),
+  allow(
+    ["docker", "run", "--rm", "--network", "my-host-net", "alpine"],
+    "a user network whose name contains host",
+  ),
+  allow(["docker", "run", "--rm", "--ipc", "private", "alpine"], "--ipc private"),
+  allow(
+    ["docker", "run", "--rm", "alpine", "--network=container:web"],
+    "container:NAME text after the image",
+  ),
+  allow(["docker", "run", "--rm", "--name", "container", "alpine"], "a container named container"),
+];
+
 const afterTheImage: Row[] = [
   allow(["docker", "run", "ubuntu", "ls", "-v", "/"], "-v in the container's command"),
   allow(["docker", "run", "--rm", "alpine", "ls", "-v", "/"], "-v in the container's command after --rm"),
@@ -398,7 +530,6 @@ const afterTheImage: Row[] = [
     ["docker", "run", "-it", "--rm", "ubuntu", "bash", "-c", "ls --privileged"],
     "--privileged inside a shell string",
   ),
-  allow(["docker", "exec", "web", "ls", "-v", "/"], "-v in an exec'd command"),
   allow(
     ["docker", "run", "--rm", "-e", "X=--privileged", "alpine"],
     "an env value that looks like an option",
@@ -411,10 +542,6 @@ const afterTheImage: Row[] = [
   allow(
     ["docker", "run", "--rm", "ubuntu", "--pid=host"],
     "an argument after the image that looks like --pid=host",
-  ),
-  allow(
-    ["docker", "exec", "web", "--privileged"],
-    "an argument of the exec'd command that looks like --privileged",
   ),
   allow(
     ["docker", "run", "--rm", "alpine", "--cap-add", "X"],
@@ -455,8 +582,6 @@ const everyday: Row[] = [
     "--mount of a named volume",
   ),
   allow(["docker", "run", "--rm", "--mount", "type=tmpfs,dst=/tmp", "alpine"], "--mount type=tmpfs"),
-  allow(["docker", "exec", "-it", "web", "bash"], "exec -it into a container"),
-  allow(["docker", "cp", "web:/app/report.txt", "./report.txt"], "cp from a container into the workspace"),
   allow(["docker", "stop", "web"], "stop"),
   allow(["docker", "rm", "-f", "web"], "rm -f"),
   allow(["docker", "volume", "create", "myvol"], "volume create without options"),
@@ -496,6 +621,7 @@ describeCorpus(COMMAND, {
     "docker built-in: host files through volumes, cp and build contexts": hostFiles,
     "docker built-in: credentials handed to a build": credentials,
     "docker built-in: settings in files the module cannot read": composeFiles,
+    "docker built-in: other containers on the engine (issue 14)": otherContainers,
     "docker built-in: options after the image are the container's (AIRLOCK-0.4 item 12)": afterTheImage,
     "docker built-in: everyday commands": everyday,
   },
