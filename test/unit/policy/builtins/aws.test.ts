@@ -13,6 +13,8 @@ const localOutside = "deny.patterns[4]";
 const paramFileOutside = "deny.patterns[5]";
 const uploadAbsolute = "deny.patterns[6]";
 const uploadDotDot = "deny.patterns[7]";
+const customPathAbsolute = "deny.patterns[8]";
+const customPathDotDot = "deny.patterns[9]";
 const inlineParamFile = (glob: string) => `deny.args: '--*=${glob}'`;
 const sub = (name: string) => `deny.subcommands: '${name}'`;
 const terminate = sub("* terminate-instances");
@@ -575,6 +577,113 @@ const everyday: Row[] = [
   allow(["aws", "ecr", "describe-repositories"], "ecr describe-repositories"),
 ];
 
+// `--cli-input-json file://PATH` loads PATH and, when it is not JSON, quotes it in the error ("JSON
+// received: …", checked with aws-cli 1.45). A relative path through a workspace symlink is the jail's to stop.
+const inputFiles: Row[] = [
+  deny(
+    ["aws", "sts", "get-caller-identity", "--cli-input-json", "file:///home/u/.aws/credentials"],
+    paramFileOutside,
+    "--cli-input-json of a host file, quoted back in the parse error",
+  ),
+  deny(
+    ["aws", "s3api", "list-buckets", "--cli-input-yaml", "file://~/.aws/credentials"],
+    paramFileOutside,
+    "--cli-input-yaml of a file in the home directory",
+  ),
+  deny(
+    ["aws", "s3api", "list-buckets", "--cli-input-json", "file://../../.aws/credentials"],
+    paramFileOutside,
+    "--cli-input-json with ..",
+  ),
+  deny(
+    ["aws", "s3api", "list-buckets", "--cli-input-j", "fileb:///etc/shadow"],
+    paramFileOutside,
+    "an abbreviated --cli-input-json with fileb://",
+  ),
+  deny(
+    ["aws", "--cli-input-json", "FILE:///etc/passwd", "s3api", "list-buckets"],
+    paramFileOutside,
+    "--cli-input-json before the service, FILE:// in upper case",
+  ),
+  deny(
+    ["aws", "s3api", "list-buckets", "--cli-input-json", "file://~root/.aws/credentials"],
+    paramFileOutside,
+    "--cli-input-json of another user's home (~user)",
+  ),
+  deny(
+    ["aws", "s3api", "list-buckets", "--cli-input-json=file:///home/u/.aws/credentials"],
+    inlineParamFile("file:///*"),
+    "--cli-input-json=file:///PATH as one argument",
+  ),
+  deny(
+    ["aws", "s3api", "list-buckets", "--cli-input-yaml=file://~/.aws/config"],
+    inlineParamFile("file://~*"),
+    "--cli-input-yaml=file://~/… as one argument",
+  ),
+  deny(
+    ["aws", "s3api", "list-buckets", "--", "--cli-input-json", "file:///etc/passwd"],
+    paramFileOutside,
+    "--cli-input-json after --",
+  ),
+  deny(
+    ["aws", "cloudformation", "package", "--template-file", "/home/u/.aws/credentials", "--s3-bucket", "b"],
+    customPathAbsolute,
+    "cloudformation package --template-file of a host file",
+  ),
+  deny(
+    [
+      "aws",
+      "cloudformation",
+      "package",
+      "--template-file",
+      "t.yml",
+      "--s3-bucket",
+      "b",
+      "--output-template-file",
+      "/home/u/.bashrc",
+    ],
+    customPathAbsolute,
+    "cloudformation package --output-template-file over a host file",
+  ),
+  deny(
+    ["aws", "deploy", "push", "--application-name", "a", "--s3-location", "s3://b/k", "--source", "/home/u"],
+    customPathAbsolute,
+    "deploy push --source, a host directory zipped and uploaded",
+  ),
+  deny(
+    ["aws", "gamelift", "upload-build", "--build-root", "~", "--name", "n", "--build-version", "1"],
+    customPathAbsolute,
+    "gamelift upload-build --build-root of the home directory",
+  ),
+  deny(
+    ["aws", "eks", "update-kubeconfig", "--name", "c", "--kubeconfig=/home/u/.kube/config"],
+    customPathAbsolute,
+    "eks update-kubeconfig --kubeconfig=PATH, a host file written",
+  ),
+  deny(
+    ["aws", "emr", "ssh", "--cluster-id", "j", "--key-pair-file", "$HOME/.ssh/id_rsa"],
+    customPathAbsolute,
+    "emr ssh --key-pair-file with $HOME",
+  ),
+  deny(
+    ["aws", "cloudformation", "deploy", "--template-file", "../../x.yml", "--stack-name", "s"],
+    customPathDotDot,
+    "cloudformation deploy --template-file with ..",
+  ),
+  allow(
+    ["aws", "sts", "get-caller-identity", "--cli-input-json", "file://input.json"],
+    "--cli-input-json of a workspace file",
+  ),
+  allow(
+    ["aws", "cloudformation", "deploy", "--template-file", "infra/stack.yml", "--stack-name", "s"],
+    "cloudformation deploy --template-file in the workspace",
+  ),
+  allow(
+    ["aws", "eks", "update-kubeconfig", "--name", "c", "--kubeconfig", "kubeconfig"],
+    "eks update-kubeconfig into a workspace file",
+  ),
+];
+
 const envRows = [
   passEnv("AWS_PROFILE", "the profile the operator chose"),
   passEnv("AWS_REGION", "the default region"),
@@ -599,6 +708,7 @@ describeCorpus(COMMAND, {
     "aws built-in: commands that print or mint a credential": credentials,
     "aws built-in: requests sent elsewhere or as someone else": redirection,
     "aws built-in: host files read or written": hostFiles,
+    "aws built-in: input files and customizations' paths outside the workspace (issue 14)": inputFiles,
     "aws built-in: false positives of 0.4 (AIRLOCK-0.4 item 12)": falsePositivesOf04,
     "aws built-in: everyday commands": everyday,
   },
