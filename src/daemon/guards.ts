@@ -1,8 +1,9 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { checkRepoConfig, parseConfigList } from "../policy/git-config.ts";
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { checkConfig, readGitInvocation, transportCandidates } from "../policy/git-config.ts";
 import type { ExecPlan } from "../policy/plan.ts";
 import { scanTerraform } from "../policy/terraform-scan.ts";
+import { GuardDenial, RepoWalk, under } from "./git-repos.ts";
 
 export type GuardName = "git-config" | "terraform-scan";
 
@@ -26,7 +27,6 @@ export interface GuardScope {
   readonly roots: readonly string[];
 }
 
-const GUARD_TIMEOUT_MS = 5000;
 const MAX_TF_FILES = 500;
 const MAX_TF_BYTES = 2 * 1024 * 1024;
 
@@ -36,11 +36,14 @@ export async function runGuard(
   plan: ExecPlan,
   args: readonly string[],
   cwd: string,
-  _scope: GuardScope,
+  scope: GuardScope,
 ): Promise<GuardResult> {
   try {
-    return name === "git-config" ? await gitConfigGuard(plan, args, cwd) : terraformGuard(args, cwd);
+    return name === "git-config"
+      ? await gitRepositoryGuard(plan, args, cwd, scope)
+      : terraformGuard(args, cwd);
   } catch (error) {
+    if (error instanceof GuardDenial) return { ok: false, rule: error.rule, reason: error.reason };
     return {
       ok: false,
       rule: `guard:${name}`,
@@ -49,64 +52,67 @@ export async function runGuard(
   }
 }
 
-/** Reads the config git will use (same -C/--git-dir/--work-tree, same env) without running anything. */
-async function gitConfigGuard(plan: ExecPlan, args: readonly string[], cwd: string): Promise<GuardResult> {
-  const argv = [
-    plan.bin,
-    ...repoSelectors(args),
-    "config",
-    "--list",
-    "--show-scope",
-    "--show-origin",
-    "-z",
-    "--includes",
-  ];
-  const proc = Bun.spawn(argv, {
-    cwd,
-    env: { ...plan.env, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" },
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-    timeout: GUARD_TIMEOUT_MS,
-  });
-  const [out, err, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  if (proc.signalCode) throw new Error("git config did not answer in time");
-  // Not a repository: there is no repository config to distrust, and git itself will say so.
-  if (code !== 0) {
-    if (/not a git repository/i.test(err)) return { ok: true };
-    throw new Error(`git config failed: ${err.trim().split("\n")[0] ?? code}`);
-  }
-  const entries = parseConfigList(out);
-  const local = entries.find((e) => e.scope === "local" && e.origin.startsWith("file:"));
-  const gitDir = local ? dirname(resolve(cwd, local.origin.slice("file:".length))) : undefined;
-  const violation = checkRepoConfig(entries, gitDir);
-  if (!violation) return { ok: true };
-  const { key, origin, value } = violation.entry;
-  const shown = value.length > 60 ? `${value.slice(0, 57)}...` : value;
-  return {
-    ok: false,
-    rule: `guard:git-config ${key}`,
-    reason: `repository config sets ${key} = '${shown}' (${origin}): it ${violation.reason}`,
-  };
-}
+/** Variables that move parts of a repository where the walk does not follow; the operator sets env. */
+const UNFOLLOWED_ENV = [
+  "GIT_COMMON_DIR",
+  "GIT_OBJECT_DIRECTORY",
+  "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+  "GIT_INDEX_FILE",
+];
 
-/** git's own options that choose the repository: the guard must read the same one. */
-function repoSelectors(args: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] ?? "";
-    if (!arg.startsWith("-")) break;
-    if (arg === "-C" || arg === "--git-dir" || arg === "--work-tree") {
-      out.push(arg, args[i + 1] ?? "");
-      i++;
-    } else if (arg.startsWith("--git-dir=") || arg.startsWith("--work-tree=")) out.push(arg);
-    else if (arg === "-c" || arg === "--config-env" || arg === "--namespace" || arg === "--super-prefix") i++;
+/**
+ * Every repository the command can reach must be inside the roots and every config git will read must
+ * hold allowlisted keys only; returns those files with the bytes validated, for the jail to pin.
+ */
+async function gitRepositoryGuard(
+  plan: ExecPlan,
+  args: readonly string[],
+  cwd: string,
+  scope: GuardScope,
+): Promise<GuardResult> {
+  const invocation = readGitInvocation(args);
+  const commandLine = checkConfig(invocation.config);
+  if (!commandLine.ok) {
+    const { key } = commandLine.entry;
+    return {
+      ok: false,
+      rule: `guard:git-config -c ${key}`,
+      reason: `git -c ${key}: it ${commandLine.why}; -c may set only keys that shape data (airlock show git lists them)`,
+    };
   }
-  return out;
+  const unfollowed = UNFOLLOWED_ENV.find((name) => plan.env[name] !== undefined);
+  if (unfollowed)
+    return {
+      ok: false,
+      rule: "guard:git-repo",
+      reason: `${unfollowed} is set; the git guard cannot follow it`,
+    };
+
+  const roots = scope.roots.map((root) => realpathSync(root));
+  let here = cwd;
+  for (const dir of invocation.chdirs) if (dir !== "") here = under(here, dir);
+  // git fails on a -C it cannot enter; nothing of the workspace is read then.
+  if (!existsSync(here)) return { ok: true, pinned: [] };
+  const walk = new RepoWalk(roots, plan.bin, realpathSync(here));
+  here = walk.inside(here, "the working directory (-C)");
+
+  const gitDir = invocation.gitDir ?? plan.env.GIT_DIR ?? (invocation.bare ? "." : undefined);
+  const workTreeArg = invocation.workTree ?? plan.env.GIT_WORK_TREE;
+  const workTree =
+    workTreeArg === undefined ? undefined : walk.inside(under(here, workTreeArg), "--work-tree");
+  if (gitDir !== undefined) {
+    const path = under(here, gitDir);
+    const via = invocation.gitDir !== undefined ? "--git-dir" : invocation.bare ? "--bare" : "GIT_DIR";
+    if (statSync(path, { throwIfNoEntry: false })?.isFile()) await walk.gitFile(path, workTree, via);
+    else await walk.repo(path, { via, worktree: workTree, nesting: 0, target: false });
+  } else await walk.discover(here);
+
+  for (const { key, path } of commandLine.localUrls)
+    await walk.target(path, `git -c ${key}`, [here, ...walk.tops], true, 1);
+  for (const candidate of transportCandidates(invocation))
+    await walk.target(candidate, `the argument '${candidate}'`, [here, ...walk.tops], false, 1);
+
+  return { ok: true, pinned: [...walk.pinned].map(([path, bytes]) => ({ path, bytes })) };
 }
 
 function terraformGuard(args: readonly string[], cwd: string): GuardResult {

@@ -1,25 +1,40 @@
-// The agent controls .git/config. Whatever it writes there must not run on the host through the daemon.
+// The agent controls every file in its workspace. Whatever it writes into a repository there must not run
+// on the host through the daemon, nor lead git to repositories outside the agent's roots.
 import { describe, expect, test } from "bun:test";
-import { existsSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { runShim } from "../helpers/binary.ts";
 import { startDaemon } from "../helpers/daemon.ts";
-import { tempTree } from "../helpers/temp-tree.ts";
+import { type TempTree, tempTree } from "../helpers/temp-tree.ts";
 
-async function repoWith(config: Record<string, string>) {
-  const tree = await tempTree({ "work/file.txt": "one\n" });
-  const git = (...args: string[]) => Bun.spawnSync(["git", ...args], { cwd: tree.at("work") });
-  git("init", "-q");
-  git("add", ".");
-  git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init");
-  writeFileSync(tree.at("work/file.txt"), "two\n");
-  for (const [key, value] of Object.entries(config))
-    git("config", key, value.replaceAll("$MARKER", tree.at("marker")));
+const IDENTITY = ["-c", "user.name=t", "-c", "user.email=t@t"];
+
+/** Runs the real git directly (the test's own setup, not through airlock). */
+function git(cwd: string, ...args: string[]): string {
+  const r = Bun.spawnSync(["git", ...IDENTITY, "-c", "protocol.file.allow=always", ...args], { cwd });
+  if (r.exitCode !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr.toString()}`);
+  return r.stdout.toString();
+}
+
+/** A tree with `ws/` (the agent's only root), a committed repository `ws/work`, and `outside/`. */
+async function workspace(): Promise<TempTree> {
+  const tree = await tempTree({ "ws/work/file.txt": "one\n", "outside/.keep": "" });
+  git(tree.at("ws/work"), "init", "-q");
+  git(tree.at("ws/work"), "add", ".");
+  git(tree.at("ws/work"), "commit", "-qm", "init");
   return tree;
 }
 
-const shimGit = (socket: string, cwd: string, args: string[]) => runShim("git", args, { socket, cwd });
+/** A daemon whose agent alpha has `ws/` of the tree as its only root. */
+function daemonFor(tree: TempTree) {
+  return startDaemon({ agents: { alpha: { extra: `[workspace]\nroots = ["${tree.at("ws")}"]\n` } } });
+}
 
-const ATTACKS: [string, Record<string, string>, string[]][] = [
+function setConfig(tree: TempTree, repo: string, config: Record<string, string>) {
+  for (const [key, value] of Object.entries(config))
+    git(tree.at(repo), "config", key, value.replaceAll("$MARKER", tree.at("marker")));
+}
+
+const REPO_CONFIG_ATTACKS: [string, Record<string, string>, string[]][] = [
   ["core.fsmonitor runs on git status", { "core.fsmonitor": "touch $MARKER" }, ["status"]],
   ["a shell alias", { "alias.st": "!touch $MARKER" }, ["st"]],
   ["diff.external runs on git diff", { "diff.external": "/usr/bin/touch $MARKER" }, ["diff"]],
@@ -31,47 +46,251 @@ const ATTACKS: [string, Record<string, string>, string[]][] = [
   ],
   [
     "remote.<name>.uploadpack",
-    { "remote.origin.uploadpack": "touch $MARKER", "remote.origin.url": "/nonexistent" },
+    { "remote.origin.uploadpack": "touch $MARKER", "remote.origin.url": "https://example.invalid/x" },
     ["fetch", "origin"],
   ],
   ["a credential helper", { "credential.helper": "!touch $MARKER" }, ["status"]],
-  ["an include outside the repository", { "include.path": "/etc/gitconfig-somewhere" }, ["status"]],
+  ["an include", { "include.path": "/etc/gitconfig-somewhere" }, ["status"]],
+  [
+    "http.curloptResolve, which sends the host's token to an address the agent chose",
+    { "http.curloptResolve": "github.com:443:127.0.0.1", "http.sslVerify": "false" },
+    ["fetch", "origin"],
+  ],
 ];
 
 describe("the repository config guard, through the daemon", () => {
-  test.each(ATTACKS)("denies %s, naming the key, and the program never runs", async (_name, config, args) => {
-    await using repo = await repoWith(config);
-    await using daemon = await startDaemon();
-    const r = await shimGit(daemon.socket("alpha"), repo.at("work"), args);
-    expect(r.exitCode).toBe(126);
-    expect(r.stderr).toStartWith("airlock: repository config sets ");
-    expect(r.stderr.toLowerCase()).toContain(Object.keys(config)[0]?.toLowerCase() ?? "?");
-    expect(existsSync(repo.at("marker"))).toBe(false);
-  });
+  test.each(REPO_CONFIG_ATTACKS)(
+    "denies %s, naming the key, and the program never runs",
+    async (_name, config, args) => {
+      await using tree = await workspace();
+      setConfig(tree, "ws/work", config);
+      await using daemon = await daemonFor(tree);
+      const r = await runShim("git", args, { socket: daemon.socket("alpha"), cwd: tree.at("ws/work") });
+      expect(r.exitCode).toBe(126);
+      expect(r.stderr).toContain(`${tree.at("ws/work/.git/config")} sets `);
+      expect(r.stderr.toLowerCase()).toContain(Object.keys(config)[0]?.toLowerCase() ?? "?");
+      expect(r.stderr).toContain("commands/git.toml");
+      expect(existsSync(tree.at("marker"))).toBe(false);
+    },
+  );
 
   test("reads the config git will use: -C into a poisoned repository is denied too", async () => {
-    await using repo = await repoWith({ "core.fsmonitor": "touch $MARKER" });
-    await using daemon = await startDaemon();
-    const r = await shimGit(daemon.socket("alpha"), repo.path, ["-C", "work", "status"]);
+    await using tree = await workspace();
+    setConfig(tree, "ws/work", { "core.fsmonitor": "touch $MARKER" });
+    await using daemon = await daemonFor(tree);
+    const r = await runShim("git", ["-C", "work", "status"], {
+      socket: daemon.socket("alpha"),
+      cwd: tree.at("ws"),
+    });
     expect(r.exitCode).toBe(126);
-    expect(existsSync(repo.at("marker"))).toBe(false);
+    expect(existsSync(tree.at("marker"))).toBe(false);
   });
 
-  test("an ordinary repository works", async () => {
-    await using repo = await repoWith({
-      "user.email": "me@example.com",
-      "remote.origin.url": "https://example.invalid/x.git",
+  test.each([
+    ["git --bare st", ["--bare", "st"]],
+    ["git st in a directory that is itself a bare repository", ["st"]],
+  ])("denies %s: ./config of a bare repository is checked, not .git/config", async (_name, args) => {
+    await using tree = await workspace();
+    // ws/evil.git is a bare repository with the alias; a work tree in it would make `--bare` the only way in.
+    git(tree.at("ws"), "init", "-q", "--bare", "evil.git");
+    setConfig(tree, "ws/evil.git", { "alias.st": "!touch $MARKER" });
+    await using daemon = await daemonFor(tree);
+    const r = await runShim("git", args, { socket: daemon.socket("alpha"), cwd: tree.at("ws/evil.git") });
+    expect(r.exitCode).toBe(126);
+    expect(r.stderr).toContain(`${tree.at("ws/evil.git/config")} sets alias.st`);
+    expect(existsSync(tree.at("marker"))).toBe(false);
+  });
+
+  test("denies git status in a superproject whose submodule's config runs a clean filter", async () => {
+    await using tree = await workspace();
+    await submodule(tree);
+    writeFileSync(tree.at("ws/work/sub/.gitattributes"), "* filter=x\n");
+    writeFileSync(tree.at("ws/work/sub/lib.txt"), "changed\n");
+    git(tree.at("ws/work/sub"), "config", "filter.x.clean", `touch ${tree.at("marker")}`);
+    await using daemon = await daemonFor(tree);
+    const r = await runShim("git", ["status"], { socket: daemon.socket("alpha"), cwd: tree.at("ws/work") });
+    expect(r.exitCode).toBe(126);
+    expect(r.stderr).toContain(`${tree.at("ws/work/.git/modules/sub/config")} sets filter.x.clean`);
+    expect(existsSync(tree.at("marker"))).toBe(false);
+  });
+
+  test("denies a .git file that points at a repository outside the roots", async () => {
+    await using tree = await workspace();
+    git(tree.at("outside"), "init", "-q", "other");
+    mkdirSync(tree.at("ws/linked"));
+    writeFileSync(tree.at("ws/linked/.git"), `gitdir: ${tree.at("outside/other/.git")}\n`);
+    await using daemon = await daemonFor(tree);
+    const r = await runShim("git", ["log"], { socket: daemon.socket("alpha"), cwd: tree.at("ws/linked") });
+    expect(r.exitCode).toBe(126);
+    expect(r.stderr).toContain(`${tree.at("outside/other/.git")} is outside the agent's roots`);
+    expect(r.stderr).toContain(tree.at("ws/linked/.git"));
+  });
+
+  test("denies objects/info/alternates naming another repository's objects", async () => {
+    await using tree = await workspace();
+    git(tree.at("outside"), "init", "-q", "other");
+    writeFileSync(
+      tree.at("ws/work/.git/objects/info/alternates"),
+      `${tree.at("outside/other/.git/objects")}\n`,
+    );
+    await using daemon = await daemonFor(tree);
+    const r = await runShim("git", ["log"], { socket: daemon.socket("alpha"), cwd: tree.at("ws/work") });
+    expect(r.exitCode).toBe(126);
+    expect(r.stderr).toContain(`${tree.at("outside/other/.git/objects")} is outside the agent's roots`);
+    expect(r.stderr).toContain("objects/info/alternates");
+  });
+
+  test("denies a remote url written into .git/config that is a host path outside the roots", async () => {
+    await using tree = await workspace();
+    git(tree.at("outside"), "init", "-q", "other");
+    setConfig(tree, "ws/work", { "remote.loot.url": tree.at("outside/other") });
+    await using daemon = await daemonFor(tree);
+    const r = await runShim("git", ["fetch", "loot"], {
+      socket: daemon.socket("alpha"),
+      cwd: tree.at("ws/work"),
     });
-    await using daemon = await startDaemon();
-    expect((await shimGit(daemon.socket("alpha"), repo.at("work"), ["status", "--short"])).exitCode).toBe(0);
-    expect((await shimGit(daemon.socket("alpha"), repo.at("work"), ["diff", "--stat"])).exitCode).toBe(0);
+    expect(r.exitCode).toBe(126);
+    expect(r.stderr).toContain(`${tree.at("outside/other")} is outside the agent's roots`);
+    expect(r.stderr).toContain("remote.loot.url");
+  });
+
+  test("denies git push to a bare repository in the workspace whose hook would run on the host", async () => {
+    await using tree = await workspace();
+    git(tree.at("ws/work"), "init", "-q", "--bare", "evil.git");
+    writeFileSync(tree.at("ws/work/evil.git/hooks/pre-receive"), `#!/bin/sh\ntouch ${tree.at("marker")}\n`);
+    chmodSync(tree.at("ws/work/evil.git/hooks/pre-receive"), 0o755);
+    await using daemon = await daemonFor(tree);
+    const r = await runShim("git", ["push", "evil.git", "HEAD:x"], {
+      socket: daemon.socket("alpha"),
+      cwd: tree.at("ws/work"),
+    });
+    expect(r.exitCode).toBe(126);
+    expect(r.stderr).toContain(`${tree.at("ws/work/evil.git/hooks/pre-receive")} is a hook`);
+    expect(existsSync(tree.at("marker"))).toBe(false);
+  });
+
+  test("denies git push to a target whose config would run a program, and a target through a symlink out of the roots", async () => {
+    await using tree = await workspace();
+    git(tree.at("ws/work"), "init", "-q", "--bare", "evil.git");
+    setConfig(tree, "ws/work/evil.git", { "core.fsmonitor": "touch $MARKER" });
+    git(tree.at("outside"), "init", "-q", "--bare", "far.git");
+    symlinkSync(tree.at("outside/far.git"), tree.at("ws/work/far.git"));
+    await using daemon = await daemonFor(tree);
+    const socket = daemon.socket("alpha");
+    const evil = await runShim("git", ["push", "evil.git", "HEAD:x"], { socket, cwd: tree.at("ws/work") });
+    expect(evil.exitCode).toBe(126);
+    expect(evil.stderr).toContain(`${tree.at("ws/work/evil.git/config")} sets core.fsmonitor`);
+    const far = await runShim("git", ["push", "far.git", "HEAD:x"], { socket, cwd: tree.at("ws/work") });
+    expect(far.exitCode).toBe(126);
+    expect(far.stderr).toContain(`${tree.at("outside/far.git")} is outside the agent's roots`);
+  });
+
+  test("git -c with a key off the allowlist is refused, naming the key", async () => {
+    await using tree = await workspace();
+    await using daemon = await daemonFor(tree);
+    const r = await runShim(
+      "git",
+      ["-c", `core.sshCommand=touch ${tree.at("marker")}`, "fetch", "ssh://127.0.0.1:1/x"],
+      {
+        socket: daemon.socket("alpha"),
+        cwd: tree.at("ws/work"),
+      },
+    );
+    expect(r.exitCode).toBe(126);
+    expect(r.stderr).toContain("git -c core.sshCommand");
+    expect(existsSync(tree.at("marker"))).toBe(false);
+  });
+});
+
+describe("everyday work keeps working", () => {
+  test("git -c color.ui=always log, and git -c user.name=… commit", async () => {
+    await using tree = await workspace();
+    await using daemon = await daemonFor(tree);
+    const socket = daemon.socket("alpha");
+    const cwd = tree.at("ws/work");
+    const log = await runShim("git", ["-c", "color.ui=always", "log", "--oneline"], { socket, cwd });
+    expect(log.exitCode).toBe(0);
+    expect(log.stdout).toContain("\u001b[");
+    writeFileSync(tree.at("ws/work/file.txt"), "two\n");
+    const commit = await runShim(
+      "git",
+      [...IDENTITY.slice(0, 2), "-c", "user.email=x@example.com", "commit", "-qam", "two"],
+      {
+        socket,
+        cwd,
+      },
+    );
+    expect(commit.stderr).toBe("");
+    expect(commit.exitCode).toBe(0);
+    expect(git(cwd, "log", "-1", "--format=%an <%ae>")).toBe("t <x@example.com>\n");
+  });
+
+  test("a repository set up for git-lfs, with remotes and branches", async () => {
+    await using tree = await workspace();
+    setConfig(tree, "ws/work", {
+      "filter.lfs.clean": "git-lfs clean -- %f",
+      "filter.lfs.smudge": "git-lfs smudge -- %f",
+      "filter.lfs.process": "git-lfs filter-process",
+      "filter.lfs.required": "true",
+      "remote.origin.url": "git@github.com:me/x.git",
+      "remote.origin.fetch": "+refs/heads/*:refs/remotes/origin/*",
+      "branch.main.remote": "origin",
+      "user.email": "me@example.com",
+    });
+    await using daemon = await daemonFor(tree);
+    const r = await runShim("git", ["status", "--short"], {
+      socket: daemon.socket("alpha"),
+      cwd: tree.at("ws/work"),
+    });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+  });
+
+  test("a submodule that only holds data: status in the superproject and in the submodule", async () => {
+    await using tree = await workspace();
+    await submodule(tree);
+    await using daemon = await daemonFor(tree);
+    const socket = daemon.socket("alpha");
+    const top = await runShim("git", ["status", "--short"], { socket, cwd: tree.at("ws/work") });
+    expect(top.stderr).toBe("");
+    expect(top.exitCode).toBe(0);
+    const inside = await runShim("git", ["log", "--oneline"], { socket, cwd: tree.at("ws/work/sub") });
+    expect(inside.exitCode).toBe(0);
+  });
+
+  test("push to a bare repository inside the roots, by path and by a remote whose url is that path", async () => {
+    await using tree = await workspace();
+    git(tree.at("ws"), "init", "-q", "--bare", "shared.git");
+    setConfig(tree, "ws/work", { "remote.shared.url": tree.at("ws/shared.git") });
+    git(tree.at("ws/work"), "init", "-q", "--bare", "local.git");
+    await using daemon = await daemonFor(tree);
+    const socket = daemon.socket("alpha");
+    const cwd = tree.at("ws/work");
+    const byRemote = await runShim("git", ["push", "-q", "shared", "HEAD:refs/heads/x"], { socket, cwd });
+    expect(byRemote.stderr).toBe("");
+    expect(byRemote.exitCode).toBe(0);
+    const byPath = await runShim("git", ["push", "-q", "local.git", "HEAD:refs/heads/y"], { socket, cwd });
+    expect(byPath.stderr).toBe("");
+    expect(byPath.exitCode).toBe(0);
+    expect(git(tree.at("ws/shared.git"), "branch", "--list", "x")).toContain("x");
   });
 
   test("outside any repository git still answers for itself", async () => {
-    await using empty = await tempTree({ "x/.keep": "" });
-    await using daemon = await startDaemon();
-    const r = await shimGit(daemon.socket("alpha"), empty.at("x"), ["status"]);
+    await using tree = await tempTree({ "ws/x/.keep": "" });
+    await using daemon = await daemonFor(tree);
+    const r = await runShim("git", ["status"], { socket: daemon.socket("alpha"), cwd: tree.at("ws/x") });
     expect(r.exitCode).toBe(128);
     expect(r.stderr).toContain("not a git repository");
   });
 });
+
+/** Adds `ws/work/sub`, a submodule of data, committed in the superproject. */
+async function submodule(tree: TempTree) {
+  mkdirSync(tree.at("ws/lib"));
+  writeFileSync(tree.at("ws/lib/lib.txt"), "lib\n");
+  git(tree.at("ws/lib"), "init", "-q");
+  git(tree.at("ws/lib"), "add", ".");
+  git(tree.at("ws/lib"), "commit", "-qm", "lib");
+  git(tree.at("ws/work"), "submodule", "add", "-q", tree.at("ws/lib"), "sub");
+  git(tree.at("ws/work"), "commit", "-qm", "sub");
+}

@@ -1,112 +1,247 @@
 import { describe, expect, test } from "bun:test";
-import { checkRepoConfig, parseConfigList } from "../../../src/policy/git-config.ts";
-
-const local = (key: string, value: string, origin = "file:.git/config") => ({
-  scope: "local",
-  origin,
-  key,
-  value,
-});
-const GIT_DIR = "/repo/.git";
+import fc from "fast-check";
+import {
+  ALLOWED_EXACT,
+  ALLOWED_GROUPS,
+  classifyUrl,
+  judgeKey,
+  splitKey,
+} from "../../../src/policy/git-allowlist.ts";
+import {
+  checkConfig,
+  parseConfigList,
+  readGitInvocation,
+  transportCandidates,
+} from "../../../src/policy/git-config.ts";
 
 describe("parseConfigList", () => {
-  test("reads scope, origin, key and value from -z output, values with newlines included", () => {
-    const text =
-      "local\u0000file:.git/config\u0000core.bare\nfalse\u0000local\u0000file:.git/config\u0000alias.x\n!a\nb\u0000";
-    expect(parseConfigList(text)).toEqual([
-      { scope: "local", origin: "file:.git/config", key: "core.bare", value: "false" },
-      { scope: "local", origin: "file:.git/config", key: "alias.x", value: "!a\nb" },
+  test("reads key and value from -z output: values with newlines, and keys without a value", () => {
+    expect(parseConfigList("core.bare\nfalse\u0000alias.x\n!a\nb\u0000core.filemode\u0000")).toEqual([
+      { key: "core.bare", value: "false" },
+      { key: "alias.x", value: "!a\nb" },
+      { key: "core.filemode", value: undefined },
     ]);
   });
 });
 
-describe("checkRepoConfig denies repository keys that run programs or redirect", () => {
-  const denied: [string, string, string][] = [
+describe("the allowlist refuses keys that run programs, read host files, or redirect traffic", () => {
+  const refused: [string, string, string][] = [
     ["core.sshcommand", "touch /tmp/p", "ssh runs this instead of ssh"],
-    ["core.fsmonitor", "touch /tmp/p", "runs on every status (verified on 0.4)"],
-    ["core.pager", "sh -c id", "runs when output is a terminal (fd mode)"],
+    ["core.fsmonitor", "touch /tmp/p", "runs on every status"],
+    ["core.pager", "sh -c id", "runs when output is a terminal"],
     ["core.editor", "vim", "runs on commit without -m"],
     ["core.askpass", "/tmp/steal", "receives the credential prompt"],
     ["core.gitproxy", "/tmp/p", "runs for git:// URLs"],
     ["core.alternaterefscommand", "/tmp/p", "runs on fetch"],
     ["core.hookspath", "/tmp/hooks", "hooks from an agent directory"],
+    ["core.excludesfile", "/home/me/.aws/credentials", "reads a host file"],
     ["sequence.editor", "/tmp/p", "runs on rebase -i"],
     ["diff.external", "/tmp/p", "runs on diff"],
     ["diff.pdf.textconv", "/tmp/p", "runs on diff of matching files"],
-    ["filter.lfs.smudge", "/tmp/p", "runs on checkout"],
-    ["filter.x.process", "/tmp/p", "long-running filter"],
+    ["filter.lfs.smudge", "/tmp/p", "only the standard git-lfs value is allowed"],
+    ["filter.x.clean", "/tmp/p", "runs on status and add"],
     ["merge.ours.driver", "/tmp/p", "runs on merge"],
     ["remote.origin.uploadpack", "/tmp/p", "runs instead of git-upload-pack"],
     ["remote.origin.receivepack", "/tmp/p", "runs on push"],
+    ["remote.origin.vcs", "x", "runs git-remote-x"],
+    ["remote.origin.url", "ext::sh -c id", "a transport that runs a program"],
+    ["remote.origin.url", "evil://x", "an unknown scheme runs git-remote-evil"],
     ["credential.helper", "store", "credential helpers run and get credentials"],
     ["credential.https://example.com.username", "x", "any credential.* key"],
     ["gpg.program", "/tmp/p", "runs on signed commits"],
-    ["gpg.ssh.program", "/tmp/p", "runs on ssh signing"],
+    ["commit.gpgsign", "true", "signs with the host's key"],
+    ["commit.template", "/home/me/.ssh/id_ed25519", "a host file as the message"],
     ["pager.log", "/tmp/p", "per-command pager"],
     ["protocol.ext.allow", "always", "re-enables ext::"],
+    ["protocol.file.allow", "always", "lets submodules clone host paths"],
     ["http.proxy", "http://evil:8080", "sends traffic to the agent's proxy"],
+    ["http.sslverify", "false", "accepts any server"],
+    ["http.curloptresolve", "github.com:443:10.0.0.1", "sends the host's token to the agent's address"],
     ["http.https://github.com.extraheader", "Authorization: x", "adds headers the host sends"],
+    ["http.followredirects", "true", "follows a server's redirect with credentials"],
     ["submodule.x.update", "!touch /tmp/p", "runs on submodule update"],
     ["trailer.sign.command", "/tmp/p", "runs on interpret-trailers"],
     ["sendemail.smtpserver", "/tmp/p", "a path here is a program"],
-    ["include.path", "/home/me/.gitconfig-work", "includes a file outside the repository"],
-    ["includeif.onbranch:main.path", "../../etc/x", "includes a file outside the repository"],
+    ["include.path", "config.local", "includes a file nothing checked"],
+    ["includeif.onbranch:main.path", "../../etc/x", "includes another file"],
+    ["alias.st", "status", "renames subcommands past the rules"],
+    ["help.autocorrect", "1", "runs a subcommand other than the one checked"],
+    ["url.ext::sh -c id #.insteadof", "https://github.com/", "rewrites urls to a program"],
+    ["lfs.customtransfer.x.path", "/tmp/p", "git-lfs runs it"],
+    ["core", "x", "not section.name"],
   ];
-  test.each(denied)("%s = %s (%s)", (key, value) => {
-    const violation = checkRepoConfig([local(key, value)], GIT_DIR);
-    expect(violation?.entry.key).toBe(key);
+  test.each(refused)("%s = %s (%s)", (key, value) => {
+    const verdict = checkConfig([{ key, value }]);
+    expect(verdict.ok).toBe(false);
+    if (!verdict.ok) expect(verdict.entry.key).toBe(key);
   });
 
-  test("aliases: shell aliases run programs, others rename subcommands past the rules", () => {
-    expect(checkRepoConfig([local("alias.st", "!sh -c id")], GIT_DIR)?.reason).toContain("shell alias");
-    expect(checkRepoConfig([local("alias.cred", "credential fill")], GIT_DIR)?.reason).toContain(
-      "renames subcommands",
+  test("the reason says what the key does for the keys agents meet most", () => {
+    expect(judgeKey("alias.st", "!sh")).toMatchObject({
+      kind: "refused",
+      why: expect.stringContaining("alias"),
+    });
+    expect(judgeKey("credential.helper", "x")).toMatchObject({ why: expect.stringContaining("credential") });
+    expect(judgeKey("http.sslverify", "false")).toMatchObject({
+      why: expect.stringContaining("credentials go"),
+    });
+  });
+
+  test("property: a random key outside the allowlist's sections is always refused", () => {
+    const allowedSections = new Set([
+      ...ALLOWED_GROUPS.map((g) => g.section),
+      ...Object.keys(ALLOWED_EXACT).map((k) => k.split(".")[0]),
+    ]);
+    const word = fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,12}$/);
+    const key = fc
+      .tuple(word, fc.option(fc.string({ maxLength: 20 }), { nil: undefined }), word)
+      .filter(([section]) => !allowedSections.has(section.toLowerCase()))
+      .map(([s, sub, n]) => (sub === undefined ? `${s}.${n}` : `${s}.${sub}.${n}`));
+    fc.assert(
+      fc.property(key, fc.option(fc.string(), { nil: undefined }), (k, v) => {
+        expect(checkConfig([{ key: k, value: v }]).ok).toBe(false);
+      }),
+      { numRuns: 2000 },
     );
   });
 
-  test("url rewrites to a local path or a program-running transport are denied; to the network allowed", () => {
-    expect(
-      checkRepoConfig([local("url.ext::sh -c id #.insteadof", "https://github.com/")], GIT_DIR),
-    ).toBeDefined();
-    expect(checkRepoConfig([local("url./tmp/evil.insteadof", "https://github.com/")], GIT_DIR)).toBeDefined();
-    expect(
-      checkRepoConfig([local("url.git@github.com:.insteadof", "https://github.com/")], GIT_DIR),
-    ).toBeUndefined();
-    expect(
-      checkRepoConfig([local("url.https://mirror.example/.insteadof", "https://github.com/")], GIT_DIR),
-    ).toBeUndefined();
+  test("property: in an allowlisted section, a random name off its list is refused", () => {
+    const lists = ALLOWED_GROUPS.filter((g) => g.names !== "*");
+    const name = fc.stringMatching(/^[a-z][a-z0-9]{0,15}$/);
+    fc.assert(
+      fc.property(fc.constantFrom(...lists), name, (group, n) => {
+        const onAnyList = ALLOWED_GROUPS.some(
+          (g) => g.section === group.section && (g.names === "*" || g.names.includes(n)),
+        );
+        fc.pre(!onAnyList && n !== "worktree");
+        expect(judgeKey(`${group.section}.x.${n}`, "v").kind).toBe("refused");
+        expect(judgeKey(`${group.section}.${n}`, "v").kind).toBe("refused");
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
-describe("checkRepoConfig allows ordinary repositories", () => {
-  test("the keys git init writes, remotes, branches, user identity", () => {
+describe("the allowlist passes ordinary repositories", () => {
+  test("the keys git init, clone, submodule add and git lfs install write", () => {
     const entries = [
-      local("core.repositoryformatversion", "0"),
-      local("core.filemode", "true"),
-      local("core.bare", "false"),
-      local("core.logallrefupdates", "true"),
-      local("remote.origin.url", "git@github.com:me/x.git"),
-      local("remote.origin.fetch", "+refs/heads/*:refs/remotes/origin/*"),
-      local("branch.main.remote", "origin"),
-      local("user.email", "me@example.com"),
-      local("core.fsmonitor", "false"),
-      local("include.path", "config.local"),
-    ];
-    expect(checkRepoConfig(entries, GIT_DIR)).toBeUndefined();
+      ["core.repositoryformatversion", "0"],
+      ["core.filemode", "true"],
+      ["core.bare", "false"],
+      ["core.logallrefupdates", "true"],
+      ["core.ignorecase", undefined],
+      ["remote.origin.url", "git@github.com:me/x.git"],
+      ["remote.origin.fetch", "+refs/heads/*:refs/remotes/origin/*"],
+      ["remote.Upstream.url", "https://github.com/them/x.git"],
+      ["branch.main.remote", "origin"],
+      ["branch.main.merge", "refs/heads/main"],
+      ["user.email", "me@example.com"],
+      ["core.fsmonitor", "false"],
+      ["core.hookspath", "/dev/null"],
+      ["color.diff.meta", "blue"],
+      ["color.ui", "always"],
+      ["submodule.lib.url", "https://github.com/me/lib.git"],
+      ["submodule.lib.active", "true"],
+      ["filter.lfs.clean", "git-lfs clean -- %f"],
+      ["filter.lfs.smudge", "git-lfs smudge -- %f"],
+      ["filter.lfs.process", "git-lfs filter-process"],
+      ["filter.lfs.required", "true"],
+      ["lfs.repositoryformatversion", "0"],
+      ["http.postbuffer", "524288000"],
+      ["http.https://github.com.lowspeedtime", "60"],
+      ["extensions.worktreeconfig", "true"],
+      ["gc.auto", "0"],
+    ] as const;
+    const verdict = checkConfig(entries.map(([key, value]) => ({ key, value })));
+    expect(verdict).toMatchObject({ ok: true, worktreeConfig: true, localUrls: [] });
   });
 
-  test("global, system and our own command-line settings are not the agent's to judge", () => {
+  test("local urls and core.worktree pass to the walk, which checks them against the roots", () => {
+    const verdict = checkConfig([
+      { key: "remote.mirror.url", value: "/work/mirror.git" },
+      { key: "remote.mirror.pushurl", value: "file:///work/push.git" },
+      { key: "core.worktree", value: "../../../lib" },
+    ]);
+    expect(verdict).toEqual({
+      ok: true,
+      localUrls: [
+        { key: "remote.mirror.url", path: "/work/mirror.git" },
+        { key: "remote.mirror.pushurl", path: "/work/push.git" },
+      ],
+      worktree: "../../../lib",
+      worktreeConfig: false,
+      objectFormat: undefined,
+    });
+  });
+});
+
+describe("splitKey and classifyUrl read keys and urls as git does", () => {
+  test("the subsection keeps its case and its dots; section and name are lower-cased", () => {
+    expect(splitKey("Remote.My.Fork.URL")).toEqual({ section: "remote", subsection: "My.Fork", name: "url" });
+    expect(splitKey("core.bare")).toEqual({ section: "core", subsection: undefined, name: "bare" });
+    expect(splitKey("nodot")).toBeUndefined();
+  });
+
+  test.each([
+    ["https://github.com/x", "network"],
+    ["ssh://git@host/x", "network"],
+    ["git@github.com:me/x.git", "network"],
+    ["host:path", "network"],
+    ["./a:b", "local"],
+    ["../x.git", "local"],
+    ["/abs/x", "local"],
+    ["file:///abs/x", "local"],
+    ["ext::sh -c x", "refused"],
+    ["fd::3", "refused"],
+    ["testgit::x", "refused"],
+    ["evil://x", "refused"],
+    ["file://host/x", "refused"],
+    ["-oProxyCommand=x:y", "refused"],
+    ["", "refused"],
+  ])("%s is %s", (url, kind) => {
+    expect(classifyUrl(url).kind).toBe(kind as "network");
+  });
+});
+
+describe("readGitInvocation reads git's own options as git.c does", () => {
+  test("-C, -c, --git-dir, --work-tree, --bare, then the subcommand", () => {
+    const read = readGitInvocation([
+      "-C",
+      "a",
+      "-c",
+      "color.ui=always",
+      "-c",
+      "core.bare",
+      "--git-dir=x.git",
+      "--work-tree",
+      "wt",
+      "--bare",
+      "--no-pager",
+      "push",
+      "origin",
+    ]);
+    expect(read).toEqual({
+      chdirs: ["a"],
+      gitDir: "x.git",
+      workTree: "wt",
+      bare: true,
+      config: [
+        { key: "color.ui", value: "always" },
+        { key: "core.bare", value: undefined },
+      ],
+      subcommand: "push",
+      rest: ["origin"],
+    });
+  });
+
+  test("a glued -cKEY=VALUE (which git refuses) is still read as config, so doubt denies", () => {
+    expect(readGitInvocation(["-ccore.pager=x", "log"]).config).toEqual([{ key: "core.pager", value: "x" }]);
+  });
+
+  test("transport candidates: operands, option values, refspec sources and file:// paths of transport subcommands only", () => {
     expect(
-      checkRepoConfig(
-        [{ scope: "global", origin: "file:/root/.gitconfig", key: "core.pager", value: "less" }],
-        GIT_DIR,
-      ),
-    ).toBeUndefined();
-    expect(
-      checkRepoConfig(
-        [{ scope: "command", origin: "command line:", key: "core.hookspath", value: "/dev/null" }],
-        GIT_DIR,
-      ),
-    ).toBeUndefined();
+      transportCandidates(readGitInvocation(["push", "--repo=evil.git", "-q", "file:///w/x.git", "HEAD:x"])),
+    ).toEqual(["evil.git", "/w/x.git", "HEAD:x", "HEAD"]);
+    expect(transportCandidates(readGitInvocation(["log", "evil.git"]))).toEqual([]);
   });
 });

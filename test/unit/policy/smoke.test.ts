@@ -2,8 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { decideBuiltin } from "../../helpers/policy.ts";
 
 describe("git built-in", () => {
-  test("denies git -c core.sshCommand=x fetch, naming the rule", () => {
-    const d = decideBuiltin(["git", "-c", "core.sshCommand=x", "fetch"]);
+  test("denies git -c alias.x=!sh x, naming the rule", () => {
+    const d = decideBuiltin(["git", "-c", "alias.x=!sh", "x"]);
     expect(d.allowed).toBe(false);
     expect(d.rule).toBe("deny.patterns[0]");
   });

@@ -74,16 +74,27 @@ const legacySpellings: Row[] = [
     "deny.flags: '--config-env'",
     "an abbreviated clone --config",
   ),
-  deny(["git", "-c", "core.sshCommand=touch /tmp/p", "fetch"], globalC, "a global -c core.sshCommand"),
   deny(["git", "-c", "alias.st=!sh -c x", "st"], globalC, "an alias that runs a shell, defined with -c"),
-  deny(["git", "-c", "CORE.FSMONITOR=x", "status"], globalC, "a global -c whose key is in upper case"),
-  deny(["git", "-ccore.pager=x", "log"], globalC, "a global -c glued to its value"),
   deny(
-    ["git", "--no-pager", "-c", "core.pager=x", "log"],
+    ["git", "-c", "alias.x=credential", "x", "fill"],
     globalC,
-    "a global -c after another global option",
+    "a -c alias that renames a denied subcommand (git x fill would be git credential fill)",
   ),
-  deny(["git", "-C", "sub", "-c", "x.y=z", "status"], globalC, "a global -c after -C DIR"),
+  deny(["git", "-c", "ALIAS.st=!sh", "st"], globalC, "a global -c alias whose key is in upper case"),
+  deny(["git", "-calias.st=!sh", "st"], globalC, "a global -c alias glued to its value"),
+  deny(
+    ["git", "--no-pager", "-c", "alias.l=!sh", "l"],
+    globalC,
+    "a global -c alias after another global option",
+  ),
+  deny(["git", "-C", "sub", "-c", "alias.x=!sh", "x"], globalC, "a global -c alias after -C DIR"),
+  // The repository guard ([exec] guard) then allows only allowlisted keys: test/integration/git-guard.test.ts.
+  allow(["git", "-c", "color.ui=always", "log"], "git -c color.ui=always log (a key that shapes output)"),
+  allow(["git", "-c", "user.name=x", "commit", "-m", "m"], "git -c user.name=x commit (identity)"),
+  allow(
+    ["git", "-c", "core.sshCommand=touch /tmp/p", "fetch"],
+    "-c core.sshCommand passes the module; the repository guard refuses every key off its allowlist",
+  ),
   deny(
     ["git", "clone", "-c", "core.sshCommand=x", "host:r"],
     cloneOpts,
