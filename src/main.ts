@@ -7,6 +7,11 @@ import { basename } from "node:path";
 async function main(): Promise<number> {
   const invokedAs = basename(process.argv0);
   if (invokedAs === "airlock" || invokedAs.startsWith("airlock-") || invokedAs === "bun") {
+    // Inside a tool jail the daemon started (src/daemon/jail/pool.ts): never a user-facing command.
+    if (process.argv[2] === "__jail-holder") {
+      const { runHolder } = await import("./daemon/jail/holder.ts");
+      return runHolder(process.argv[3] ?? "{}");
+    }
     const { runCli } = await import("./cli/index.ts");
     return runCli(process.argv.slice(2));
   }

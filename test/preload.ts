@@ -13,7 +13,7 @@ process.env.XDG_RUNTIME_DIR = join(home, ".run");
 process.env.NO_COLOR = "1";
 
 const CREDENTIAL_VARS =
-  /^(AWS_|GITHUB_|GH_|GITLAB_|GOOGLE_|AZURE_|ARM_|DOCKER_|SSH_AUTH_SOCK$|NPM_TOKEN$|ANTHROPIC_|OPENAI_|AIRLOCK_)|TOKEN|SECRET|PASSWORD/;
+  /^(AWS_|GITHUB_|GH_|GITLAB_|GOOGLE_|AZURE_|ARM_|DOCKER_|SSH_AUTH_SOCK$|NPM_TOKEN$|ANTHROPIC_|OPENAI_|AIRLOCK_(?!TEST_BINARY$))|TOKEN|SECRET|PASSWORD/;
 for (const key of Object.keys(process.env)) {
   if (CREDENTIAL_VARS.test(key)) delete process.env[key];
 }

@@ -3,6 +3,7 @@ import type { LoadedConfig } from "../config/load.ts";
 import type { DiscoveredHooks } from "../hooks/discover.ts";
 import type { DockerMounts } from "./docker-mounts.ts";
 import type { RunningChild } from "./exec.ts";
+import type { JailPool } from "./jail/pool.ts";
 import type { ConcurrencyLimit, KeyedMutex } from "./limits.ts";
 
 /** What every connection shares: the current config snapshot, limits, the audit log, running children. */
@@ -17,6 +18,8 @@ export interface DaemonContext {
   socketOf(agent: string): string;
   /** The agent's hooks, looked up for each request (a copied-in hook applies at once), with refused files. */
   hooksOf(agent: string): DiscoveredHooks;
+  /** Holders of the tools' jails; undefined where jails cannot be built (jailed agents are then refused). */
+  readonly jails: JailPool | undefined;
   /** True once shutdown began: new requests are refused. */
   stopping(): boolean;
 }

@@ -35,24 +35,65 @@ export const KILL_GRACE_MS = 2000;
 /** After the child exits, how long its leftover background processes may hold the output pipes. */
 const DRAIN_AFTER_EXIT_MS = 5000;
 
+/** The writing end of the child's stdin pipe. */
+export interface StdinSink {
+  write(data: Uint8Array): unknown;
+  flush(): unknown;
+  end(): unknown;
+}
+
+/**
+ * A started program as the supervisor sees it, wherever it runs: on the host (spawnChild) or in a jail
+ * (jail/client.ts). Signals go to its whole process group.
+ */
+export interface ChildHandle {
+  readonly pid: number;
+  signalGroup(signal: NodeJS.Signals): void;
+  readonly exited: Promise<{ readonly exitCode: number | null; readonly signal: string | undefined }>;
+  readonly stdout: ReadableStream<Uint8Array> | undefined;
+  readonly stderr: ReadableStream<Uint8Array> | undefined;
+  readonly stdin: StdinSink | undefined;
+  /** After the run: release what the handle holds (descriptors, the jail's connection). */
+  dispose(): void;
+}
+
 /** Spawns the plan's argv directly (execve, never a shell) in its own process group. */
 export function spawnChild(plan: ExecPlan, cwd: string, stdio: ChildStdio): RunningChild {
-  const streaming = stdio.kind === "stream";
   const common = { cwd, env: { ...plan.env }, detached: true } as const;
   // detached: own process group, so signals and cleanup reach everything the tool started.
   const proc =
     stdio.kind === "stream"
       ? Bun.spawn([...plan.argv], { ...common, stdin: stdio.stdin, stdout: "pipe", stderr: "pipe" })
       : Bun.spawn([...plan.argv], { ...common, stdio: [stdio.fds[0], stdio.fds[1], stdio.fds[2]] });
-  const pid = proc.pid;
+  const stdin = typeof proc.stdin === "object" && proc.stdin !== null ? proc.stdin : undefined;
+  return supervise(
+    {
+      pid: proc.pid,
+      signalGroup: (signal) => signalGroup(proc.pid, signal),
+      exited: proc.exited.then(() => ({
+        exitCode: proc.exitCode,
+        signal: typeof proc.signalCode === "string" ? proc.signalCode : undefined,
+      })),
+      stdout: readableOf(proc.stdout),
+      stderr: readableOf(proc.stderr),
+      stdin,
+      dispose: () => undefined,
+    },
+    plan,
+    stdio,
+  );
+}
+
+/** Timeout, termination with a grace period, output pumps with backpressure, and cleanup after exit. */
+export function supervise(child: ChildHandle, plan: ExecPlan, stdio: ChildStdio): RunningChild {
   let killedBecause: string | undefined;
   let killTimer: Timer | undefined;
   const bytes = { stdout: 0, stderr: 0 };
 
   const terminate = (reason: string) => {
     killedBecause ??= reason;
-    signalGroup(pid, "SIGTERM");
-    killTimer ??= setTimeout(() => signalGroup(pid, "SIGKILL"), KILL_GRACE_MS);
+    child.signalGroup("SIGTERM");
+    killTimer ??= setTimeout(() => child.signalGroup("SIGKILL"), KILL_GRACE_MS);
   };
   const timeout =
     plan.timeoutMs === undefined
@@ -67,27 +108,28 @@ export function spawnChild(plan: ExecPlan, cwd: string, stdio: ChildStdio): Runn
       await stdio.sink.write(stream, chunk);
     }
   };
-  const pumps = streaming
-    ? Promise.all([pump("stdout", readableOf(proc.stdout)), pump("stderr", readableOf(proc.stderr))])
-    : Promise.resolve();
+  const pumps =
+    stdio.kind === "stream"
+      ? Promise.all([pump("stdout", child.stdout), pump("stderr", child.stderr)])
+      : Promise.resolve();
 
   const exited = (async (): Promise<ExitInfo> => {
-    await proc.exited;
+    const status = await child.exited;
     if (timeout) clearTimeout(timeout);
     // Background processes of the tool may keep the pipes open; they do not outlive the request.
-    const drainTimer = setTimeout(() => signalGroup(pid, "SIGKILL"), DRAIN_AFTER_EXIT_MS);
+    const drainTimer = setTimeout(() => child.signalGroup("SIGKILL"), DRAIN_AFTER_EXIT_MS);
     await pumps.catch(() => undefined);
     clearTimeout(drainTimer);
-    signalGroup(pid, "SIGKILL");
+    child.signalGroup("SIGKILL");
     if (killTimer) clearTimeout(killTimer);
-    const signal = typeof proc.signalCode === "string" ? proc.signalCode : undefined;
-    const exitCode = signal ? exitCodeForSignal(signal) : (proc.exitCode ?? 1);
-    return { exitCode, signal, killedBecause, bytesOut: bytes.stdout, bytesErr: bytes.stderr };
+    child.dispose();
+    const exitCode = status.signal ? exitCodeForSignal(status.signal) : (status.exitCode ?? 1);
+    return { exitCode, signal: status.signal, killedBecause, bytesOut: bytes.stdout, bytesErr: bytes.stderr };
   })();
 
-  const stdin = typeof proc.stdin === "object" && proc.stdin !== null ? proc.stdin : undefined;
+  const stdin = child.stdin;
   return {
-    pid,
+    pid: child.pid,
     async writeStdin(data) {
       if (!stdin) return;
       try {
@@ -105,7 +147,7 @@ export function spawnChild(plan: ExecPlan, cwd: string, stdio: ChildStdio): Runn
       }
     },
     signal(signal) {
-      signalGroup(pid, signal);
+      child.signalGroup(signal);
     },
     terminate,
     exited,

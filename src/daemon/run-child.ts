@@ -1,12 +1,23 @@
 import type { ExecPlan } from "../policy/plan.ts";
 import type { DaemonContext } from "./context.ts";
-import { type ExitInfo, type OutputSink, type RunningChild, spawnChild } from "./exec.ts";
+import { type ChildStdio, type ExitInfo, type OutputSink, type RunningChild, spawnChild } from "./exec.ts";
+import type { PinnedFile } from "./guards.ts";
+import { startJailed } from "./jail/client.ts";
+import type { Holder } from "./jail/pool.ts";
 import type { Reply } from "./reply.ts";
 
 export interface RunChildInput {
   readonly ctx: DaemonContext;
   readonly plan: ExecPlan;
   readonly cwd: string;
+  /** Where set, the run happens in this jail, with this environment and these files pinned. */
+  readonly jail:
+    | {
+        readonly holder: Holder;
+        readonly env: Readonly<Record<string, string>>;
+        readonly pinned: readonly PinnedFile[];
+      }
+    | undefined;
   readonly reply: Reply;
   readonly stdio:
     | { kind: "fds"; fds: readonly [number, number, number] }
@@ -25,6 +36,7 @@ export async function runChild({
   ctx,
   plan,
   cwd,
+  jail,
   reply,
   stdio,
   v2,
@@ -32,13 +44,18 @@ export async function runChild({
 }: RunChildInput): Promise<ChildRun> {
   const io = reply.io;
   let child: RunningChild;
+  const childStdio: ChildStdio =
+    stdio.kind === "fds" ? stdio : { kind: "stream", sink: stdio.sink, stdin: v2 ? "pipe" : "ignore" };
   try {
-    child =
-      stdio.kind === "fds"
-        ? spawnChild(plan, cwd, stdio)
-        : spawnChild(plan, cwd, { kind: "stream", sink: stdio.sink, stdin: v2 ? "pipe" : "ignore" });
+    child = jail
+      ? await startJailed(jail.holder, plan, jail.env, cwd, childStdio, jail.pinned)
+      : spawnChild(plan, cwd, childStdio);
   } catch (error) {
-    return { kind: "spawn-failed", message: `cannot run ${plan.bin}: ${(error as Error).message}` };
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      kind: "spawn-failed",
+      message: message.startsWith("cannot run") ? message : `cannot run ${plan.bin}: ${message}`,
+    };
   }
   onSpawn(child);
   ctx.running.add(child);

@@ -15,6 +15,9 @@ import type { DaemonContext } from "./context.ts";
 import { DockerMounts } from "./docker-mounts.ts";
 import type { RunningChild } from "./exec.ts";
 import { readFirstLine } from "./handshake.ts";
+import { jailEnabled } from "./jail/choose.ts";
+import { JailPool } from "./jail/pool.ts";
+import { jailProblems, openJailPool } from "./jail/setup.ts";
 import { ConcurrencyLimit, KeyedMutex } from "./limits.ts";
 import { runSession, type SessionIo } from "./session.ts";
 import {
@@ -54,6 +57,7 @@ export class Daemon {
   private readonly audit: AuditLog | undefined;
   private readonly context: DaemonContext;
   private readonly access: SocketAccess;
+  private readonly jails: ReturnType<typeof openJailPool>;
   private isStopping = false;
 
   constructor(
@@ -68,7 +72,10 @@ export class Daemon {
       maxFiles: logSettings?.max_files ?? 5,
     });
     this.access = socketAccess(config.daemon?.daemon.allowed_uids ?? [], process.getuid?.() ?? 0);
+    this.jails = openJailPool(process.env, log);
+    const jails = this.jails instanceof JailPool ? this.jails : undefined;
     this.context = {
+      jails,
       config: () => this.current,
       audit: (record) => this.record(record),
       limit: new ConcurrencyLimit(config.daemon?.daemon.max_concurrent ?? 64),
@@ -90,6 +97,7 @@ export class Daemon {
 
   /** Opens every agent's socket; on failure the ones already opened are closed again. */
   start(): string[] {
+    this.checkJails(this.current);
     this.reportHookProblems(this.current);
     prepareSocketDir(this.current.paths.socketsDir, this.access);
     try {
@@ -112,12 +120,25 @@ export class Daemon {
     const after = new Set(next.agents.map((a) => a.name));
     const added = [...after].filter((a) => !before.has(a));
     const removed = [...before].filter((a) => !after.has(a));
+    this.checkJails(next);
     this.current = next;
     this.reportHookProblems(next);
     for (const name of removed) this.close(name);
     for (const name of added) this.open(name);
     this.record({ event: "reload", outcome: "ok", added, removed });
     return { added, removed };
+  }
+
+  /** Refuses a configuration whose jailed agents this machine cannot jail; says which agents opted out. */
+  private checkJails(config: LoadedConfig): void {
+    const problems = jailProblems(config, this.jails);
+    if (problems.length > 0) throw new Error(problems.join("\n"));
+    for (const agent of config.agents) {
+      if (!jailEnabled(agent)) {
+        this.log(`airlock: agent ${agent.name}: [exec] jail = "off": its tools run on the host unconfined`);
+        this.record({ event: "jail-off", agent: agent.name, file: `${agent.dir}/airlock.toml` });
+      }
+    }
   }
 
   /** Says at (re)load which hooks are refused; each request checks again and fails closed. */
@@ -146,6 +167,7 @@ export class Daemon {
       await Promise.allSettled(running.map((c) => c.exited));
       clearTimeout(timer);
     }
+    if (this.jails instanceof JailPool) this.jails.stopAll();
     this.record({ event: "daemon-stop", pid: process.pid });
   }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { redactArgs } from "../audit/log.ts";
 import { findAgent } from "../config/load.ts";
+import { homeDir } from "../config/paths.ts";
 import type { HookContext, HookRequest, HookRun } from "../hooks/types.ts";
 import { closeFd } from "../platform/fd-passing.ts";
 import type { PeerCredentials } from "../platform/peer-credentials.ts";
@@ -11,8 +12,11 @@ import { type Admitted, applyPreExecHooks, decideRequest } from "./admission.ts"
 import { containerOfPeer } from "./container.ts";
 import type { DaemonContext } from "./context.ts";
 import { resolveCwd } from "./cwd.ts";
-import { runGuard } from "./guards.ts";
+import { type PinnedFile, runGuard } from "./guards.ts";
 import { DEFAULT_COLLECT_LIMIT, finishWithPostHooks, OutputCollector } from "./hook-phase.ts";
+import { chooseJail, writableFor } from "./jail/choose.ts";
+import type { Holder } from "./jail/pool.ts";
+import { commandWritesConfig, jailedEnv, unpinnedConfig } from "./jail/run-plan.ts";
 import { Reply, type SessionIo } from "./reply.ts";
 import { runChild } from "./run-child.ts";
 import { chooseStdio } from "./stdio-choice.ts";
@@ -50,6 +54,7 @@ export async function runSession(
     cwd: params.cwd,
     container,
     protocol: params.protocol,
+    jail: undefined as unknown,
   };
   let fdsOwned = fds;
   const closeFds = () => {
@@ -161,9 +166,11 @@ export async function runSession(
   if (!module) return fail(RPC_ERROR.internal, "no module", { kind: "error" }, "error");
   const plan = planExec(command, module, agent.policy, ctx.env, config.daemon?.limits);
   if ("error" in plan) return fail(RPC_ERROR.internal, plan.error, { kind: "error" }, "error");
+  const writable = writableFor(agent, cwd.hostCwd, homeDir(ctx.env as NodeJS.ProcessEnv));
+  let pinned: readonly PinnedFile[] = [];
   if (plan.guard) {
     const guarded = await runGuard(plan.guard, plan, command.args, cwd.hostCwd, {
-      roots: agent.roots.length > 0 ? agent.roots : [cwd.hostCwd],
+      roots: agent.roots.length > 0 ? agent.roots : writable,
     });
     if (!guarded.ok) {
       return fail(
@@ -173,7 +180,31 @@ export async function runSession(
         "denied",
       );
     }
+    pinned = guarded.pinned ?? [];
   }
+  const jail = chooseJail(config, agent, module, plan.bin, writable, ctx.env);
+  if (jail.kind === "refused") {
+    const message = `cannot jail ${command.command}: ${jail.reason}`;
+    return fail(
+      RPC_ERROR.invalidRequest,
+      message,
+      { layer: "request", rule: "jail", kind: "denied" },
+      "denied",
+    );
+  }
+  let holder: Holder | undefined;
+  if (jail.kind === "on") {
+    if (!ctx.jails) {
+      const message = `${command.command} must run jailed and this daemon cannot build jails`;
+      return fail(RPC_ERROR.internal, message, { kind: "error" }, "error");
+    }
+    try {
+      holder = await ctx.jails.holderFor(jail.layout);
+    } catch (error) {
+      return fail(RPC_ERROR.internal, messageOf(error), { kind: "error" }, "error");
+    }
+  }
+  base.jail = jail.kind === "on" ? { writable: jail.layout.writable, pinned: pinned.length } : "off";
 
   // Post-exec hooks must see the output before the client does: no descriptor passing then.
   const collecting = hooks.post.length > 0;
@@ -205,6 +236,14 @@ export async function runSession(
       ctx,
       plan,
       cwd: cwd.hostCwd,
+      jail:
+        holder && jail.kind === "on"
+          ? {
+              holder,
+              env: jailedEnv(plan.env, jail.layout.env),
+              pinned: commandWritesConfig(command) ? unpinnedConfig(pinned) : pinned,
+            }
+          : undefined,
       reply,
       stdio:
         stdio === "fds"
@@ -279,4 +318,8 @@ export async function runSession(
 
 function elapsed(started: number): number {
   return Math.round(performance.now() - started);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -6,7 +6,8 @@ import { join } from "node:path";
  * The compiled binary under test; `npm test` builds it first. AIRLOCK_TEST_BINARY points at another build
  * (`bun scripts/build.ts --outfile F`), so parallel work does not overwrite the binary a test is running.
  */
-export const AIRLOCK = process.env.AIRLOCK_TEST_BINARY ?? join(import.meta.dir, "..", "..", "dist", "airlock");
+export const AIRLOCK =
+  process.env.AIRLOCK_TEST_BINARY ?? join(import.meta.dir, "..", "..", "dist", "airlock");
 
 if (!existsSync(AIRLOCK)) throw new Error(`${AIRLOCK} is missing: run \`npm run build\` (npm test does)`);
 

@@ -33,7 +33,7 @@ describe("the audit log", () => {
     const socket = daemon.socket("alpha");
     await rpc(socket, execLine("git", ["--version"]));
     await rpc(socket, execLine("env", []));
-    await rpc(socket, execLine("git", ["-c", "core.pager=x", "log"]));
+    await rpc(socket, execLine("git", ["-c", "alias.log=!x", "log"]));
     await rpc(socket, execLine("terraform", ["plan"]));
     await rpc(socket, execLine("ls", []));
     await rpc(socket, execLine("sleep", ["5"]));
@@ -106,7 +106,7 @@ describe("the audit log", () => {
   test("airlock log prints the records of one agent, as a table or as NDJSON", async () => {
     await using daemon = await startDaemon({ agents: { a1: {}, a2: {} } });
     await rpc(daemon.socket("a1"), execLine("git", ["--version"]));
-    await rpc(daemon.socket("a2"), execLine("git", ["-c", "x=y", "status"]));
+    await rpc(daemon.socket("a2"), execLine("git", ["-c", "alias.x=y", "status"]));
     await daemon.stop();
     const json = await runAirlock(["log", "--file", daemon.logFile, "--agent", "a2", "--json"]);
     const lines = json.stdout

@@ -21,8 +21,8 @@ async function examplesTree() {
 const configFlags = (tree: TempTree) => ["--config", tree.at("config"), "--agents", tree.at("agents.toml")];
 
 describe("airlock test", () => {
-  test("denies git -c core.sshCommand=x fetch as JSON naming the layer and rule, exit 1", async () => {
-    const r = await runAirlock(["test", "--json", "--", "git", "-c", "core.sshCommand=x", "fetch"]);
+  test("denies git -c alias.x=!sh fetch as JSON naming the layer and rule, exit 1", async () => {
+    const r = await runAirlock(["test", "--json", "--", "git", "-c", "alias.x=!sh", "fetch"]);
     expect(r.exitCode).toBe(1);
     const report = JSON.parse(r.stdout);
     expect(report).toMatchObject({ decision: "deny", layer: "module", rule: "deny.patterns[0]" });

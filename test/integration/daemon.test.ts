@@ -33,7 +33,7 @@ describe("airlock 0.4 clients (protocol v1)", () => {
       `${JSON.stringify({ jsonrpc: "2.0", id: 7, method: "check", params: { command: "git", args: ["status"] } })}\n`,
     );
     expect(ok.final).toEqual({ jsonrpc: "2.0", id: 7, result: { decision: "allowed" } });
-    const denied = await rpc(daemon.socket("alpha"), execLine("git", ["-c", "core.pager=x", "log"]));
+    const denied = await rpc(daemon.socket("alpha"), execLine("git", ["-c", "alias.log=!touch x", "log"]));
     expect(denied.final).toMatchObject({ id: 1, error: { code: -32600 } });
     expect(errorOf(denied).data).toBeUndefined();
   });
@@ -125,12 +125,12 @@ describe.each(MODES)("the shim, stdio mode %s", (mode) => {
 
   test("a denied request prints the reason prefixed airlock: and exits 126; unknown exits 127", async () => {
     await using daemon = await startDaemon();
-    const denied = await runShim("git", ["-c", "core.fsmonitor=touch x", "status"], {
+    const denied = await runShim("git", ["-c", "alias.status=!touch x", "status"], {
       socket: daemon.socket("alpha"),
       mode,
     });
     expect(denied.exitCode).toBe(126);
-    expect(denied.stderr).toStartWith("airlock: git -c sets config");
+    expect(denied.stderr).toStartWith("airlock: git -c alias.* renames a subcommand");
     const unknown = await runShim("terraform", ["plan"], { socket: daemon.socket("alpha"), mode });
     expect(unknown.exitCode).toBe(127);
     expect(unknown.stderr).toBe("airlock: unknown command: terraform\n");

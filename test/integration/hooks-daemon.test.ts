@@ -58,7 +58,7 @@ describe("pre-exec hooks through the daemon", () => {
       "alpha",
       "pre-exec",
       "smuggle",
-      `#!/bin/sh\ncat >/dev/null\nprintf '%s' '{"jsonrpc":"2.0","id":1,"method":"exec","params":{"command":"git","args":["-c","core.pager=touch /tmp/x","log"]}}'\n`,
+      `#!/bin/sh\ncat >/dev/null\nprintf '%s' '{"jsonrpc":"2.0","id":1,"method":"exec","params":{"command":"git","args":["-c","alias.log=!touch /tmp/x","log"]}}'\n`,
     );
     const r = await rpc(daemon.socket("alpha"), execLine("git", ["status"]));
     expect(JSON.stringify(r.final)).toContain("after the pre-exec hook's rewrite");

@@ -63,6 +63,33 @@ export const AgentFile = v.strictObject({
     }),
     {},
   ),
+  exec: v.optional(
+    v.strictObject({
+      jail: v.pipe(
+        v.optional(v.picklist(["on", "off"]), "on"),
+        v.description(
+          "off: this agent's tools run on the host unconfined (logged at start and in every audit record)",
+        ),
+      ),
+    }),
+    {},
+  ),
+  jail: v.pipe(
+    v.optional(
+      v.record(
+        CommandName,
+        v.strictObject({
+          add: v.pipe(v.optional(StringList, []), v.description("more credential paths for this command")),
+          remove: v.pipe(
+            v.optional(StringList, []),
+            v.description("credential paths of the module this agent's jail leaves out"),
+          ),
+        }),
+      ),
+      {},
+    ),
+    v.description("per command: credential paths added to or removed from the module's [jail]"),
+  ),
   hooks: v.optional(
     v.strictObject({
       timeout_s: v.optional(PositiveNumber, 10),

@@ -87,6 +87,45 @@ export const ParseSpec = v.strictObject({
 });
 export type ParseSpec = v.InferOutput<typeof ParseSpec>;
 
+/** Absolute paths, or `~/…` for the daemon user's home. */
+const HostPath = v.pipe(
+  v.string(),
+  v.regex(/^(\/|~\/)/, "must be an absolute path or start with ~/"),
+  v.check((p) => !p.split("/").includes(".."), "must not contain '..'"),
+);
+
+/** What the tool sees when the daemon runs it: the agent's roots plus this, and nothing else of the host. */
+export const JailSpec = v.strictObject({
+  credentials: v.pipe(
+    v.optional(v.array(HostPath), []),
+    v.description(
+      "the tool's own credential files and directories, bound read-only into the jail's otherwise empty $HOME",
+    ),
+  ),
+  paths: v.pipe(
+    v.optional(v.array(HostPath), []),
+    v.description("other host paths the tool needs to run (its program files), bound read-only"),
+  ),
+  ssh: v.pipe(
+    v.optional(v.picklist(["agent", "keys"]), "keys"),
+    v.description(
+      "agent: where the daemon has an ssh-agent (SSH_AUTH_SOCK), bind its socket and of ~/.ssh only config and known_hosts, never a key; keys: bind ~/.ssh as listed",
+    ),
+  ),
+  follow_symlinks: v.pipe(
+    v.optional(v.boolean(), false),
+    v.description(
+      "false: symlinks inside the workspace are not followed (a link to ~/.aws reads nothing); true: followed, inside the jail",
+    ),
+  ),
+  files: v.pipe(
+    v.optional(v.record(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9._-]*$/)), v.string()), {}),
+    v.description("files the jail provides, read-only, at /run/airlock/files/<name>"),
+  ),
+  env: v.pipe(v.optional(EnvMap, {}), v.description("set only when the tool runs jailed; beats [env] set")),
+});
+export type JailSpec = v.InferOutput<typeof JailSpec>;
+
 export const ModuleFile = v.pipe(
   v.strictObject({
     command: v.strictObject({
@@ -118,6 +157,12 @@ export const ModuleFile = v.pipe(
         append: v.pipe(v.optional(StringList, []), v.description("added after the request's args")),
       }),
       {},
+    ),
+    jail: v.pipe(
+      v.optional(JailSpec),
+      v.description(
+        "what the jail holds besides the workspace; a module without [jail] gets the built-in's of the same name, else an empty one",
+      ),
     ),
     exec: v.optional(
       v.strictObject({

@@ -1,0 +1,171 @@
+// The daemon's side of one jailed run: the program's stdio descriptors go to the holder with the request
+// (the client's own in fd mode, pipes the daemon reads and writes in streaming mode), the validated files
+// are written where the holder binds them from, and signals travel as lines on the same connection.
+import { randomUUID } from "node:crypto";
+import { mkdirSync, openSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Socket } from "bun";
+import { bunSocketFd, closeFd, sendWithFds } from "../../platform/fd-passing.ts";
+import { errno, fdIo, SyscallError } from "../../platform/libc.ts";
+import type { ExecPlan } from "../../policy/plan.ts";
+import { LineSplitter } from "../../protocol/lines.ts";
+import { type ChildHandle, type ChildStdio, type RunningChild, supervise } from "../exec.ts";
+import type { PinnedFile } from "../guards.ts";
+import type { Holder } from "./pool.ts";
+import { type HolderEvent, PINNED_DIR, type PinnedBind, type RunRequest } from "./protocol.ts";
+
+const START_TIMEOUT_MS = 10_000;
+const O_CLOEXEC = 0o2000000;
+
+interface Link {
+  onEvent?: (event: HolderEvent) => void;
+  onClose?: () => void;
+  splitter: LineSplitter;
+}
+
+export class JailRunError extends Error {
+  override name = "JailRunError";
+}
+
+/** Starts `plan` in `holder`'s jail with `env` and `pinned` files; resolves once the program runs. */
+export async function startJailed(
+  holder: Holder,
+  plan: ExecPlan,
+  env: Readonly<Record<string, string>>,
+  cwd: string,
+  stdio: ChildStdio,
+  pinned: readonly PinnedFile[],
+): Promise<RunningChild> {
+  const runId = randomUUID();
+  const binds = writePinned(holder.pinnedDir, runId, pinned);
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  let socket: Socket<Link> | undefined;
+  const release = () => {
+    for (const fd of ours.splice(0)) closeFd(fd);
+    socket?.end();
+    rmSync(join(holder.pinnedDir, runId), { recursive: true, force: true });
+  };
+  try {
+    const streams = stdio.kind === "stream" ? openPipes(stdio.stdin, ours, theirs) : undefined;
+    const childFds = stdio.kind === "fds" ? stdio.fds : theirs;
+    const events: HolderEvent[] = [];
+    let wake: (() => void) | undefined;
+    let closed = false;
+    socket = await Bun.connect<Link>({
+      unix: holder.controlSocket,
+      data: { splitter: new LineSplitter() },
+      socket: {
+        data(s, chunk) {
+          for (const line of s.data.splitter.push(chunk).lines) {
+            const event = JSON.parse(new TextDecoder().decode(line)) as HolderEvent;
+            if (s.data.onEvent) s.data.onEvent(event);
+            else events.push(event);
+            wake?.();
+          }
+        },
+        close(s) {
+          closed = true;
+          s.data.onClose?.();
+          wake?.();
+        },
+        error(s) {
+          closed = true;
+          s.data.onClose?.();
+          wake?.();
+        },
+      },
+    });
+    const request: RunRequest = { argv: plan.argv, env, cwd, pinned: binds };
+    sendWithFds(bunSocketFd(socket), new TextEncoder().encode(`${JSON.stringify(request)}\n`), childFds);
+    for (const fd of theirs.splice(0)) closeFd(fd);
+
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    while (events.length === 0 && !closed && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 100);
+      });
+    }
+    const first = events.shift();
+    if (first === undefined || !("started" in first)) {
+      const why = first && "refused" in first ? first.refused : "the jail did not start the program";
+      throw new JailRunError(`cannot run ${plan.bin} in the jail: ${why}`);
+    }
+    const link = socket;
+    const exited = new Promise<{ exitCode: number | null; signal: string | undefined }>((resolve) => {
+      const take = (event: HolderEvent) => {
+        if ("exited" in event)
+          resolve({ exitCode: event.exited.code, signal: event.exited.signal ?? undefined });
+      };
+      for (const event of events.splice(0)) take(event);
+      link.data.onEvent = take;
+      // The holder went away mid-run (it ended the run's processes with it).
+      link.data.onClose = () => resolve({ exitCode: null, signal: "SIGKILL" });
+      if (closed) resolve({ exitCode: null, signal: "SIGKILL" });
+    });
+    const handle: ChildHandle = {
+      pid: first.started,
+      signalGroup: (signal) => {
+        if (!closed) link.write(`${JSON.stringify({ signal })}\n`);
+      },
+      exited,
+      stdout: streams?.stdout,
+      stderr: streams?.stderr,
+      stdin: streams?.stdin,
+      dispose: release,
+    };
+    return supervise(handle, plan, stdio);
+  } catch (error) {
+    for (const fd of theirs.splice(0)) closeFd(fd);
+    release();
+    throw error;
+  }
+}
+
+function writePinned(pinnedDir: string, runId: string, pinned: readonly PinnedFile[]): PinnedBind[] {
+  if (pinned.length === 0) return [];
+  const dir = join(pinnedDir, runId);
+  mkdirSync(dir, { mode: 0o700 });
+  return pinned.map((file, index) => {
+    writeFileSync(join(dir, String(index)), file.bytes, { mode: 0o444 });
+    return { source: `${PINNED_DIR}/${runId}/${index}`, target: file.path };
+  });
+}
+
+function pipe(): [number, number] {
+  const ends = new Int32Array(2);
+  if (fdIo().pipe2(ends, O_CLOEXEC) !== 0)
+    throw new SyscallError("pipe2", errno(), "making a pipe for a jailed run");
+  return [ends[0] ?? -1, ends[1] ?? -1];
+}
+
+/** The child's stdin, stdout and stderr as pipes: the child's ends in `theirs`, ours in `ours`. */
+function openPipes(stdin: "pipe" | "ignore", ours: number[], theirs: number[]) {
+  let input: ChildHandle["stdin"];
+  if (stdin === "pipe") {
+    const [read, write] = pipe();
+    theirs.push(read);
+    ours.push(write);
+    const sink = Bun.file(write).writer();
+    let ended = false;
+    input = {
+      write: (data) => sink.write(data),
+      flush: () => sink.flush(),
+      end: () => {
+        if (ended) return;
+        ended = true;
+        sink.end();
+        // The sink does not own the descriptor: closing it is what the child sees as end of input.
+        const index = ours.indexOf(write);
+        if (index !== -1) ours.splice(index, 1);
+        closeFd(write);
+      },
+    };
+  } else theirs.push(openSync("/dev/null", "r"));
+  const [outRead, outWrite] = pipe();
+  const [errRead, errWrite] = pipe();
+  theirs.push(outWrite, errWrite);
+  ours.push(outRead, errRead);
+  return { stdin: input, stdout: Bun.file(outRead).stream(), stderr: Bun.file(errRead).stream() };
+}

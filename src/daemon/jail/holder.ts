@@ -1,0 +1,189 @@
+// Inside the jail: a long-lived process (one per agent, command and layout) that bwrap starts holding
+// every capability of the jail's user namespace. It keeps them for itself and starts each tool with none:
+// for every run it gives its main thread a private copy of the jail's mount namespace, binds the files
+// the guard validated read-only over the originals there, hides its own control and pinned directories,
+// spawns the tool (which inherits that namespace), and steps back into the jail's namespace. A run costs a
+// spawn and a few mounts, not a new sandbox.
+import { accessSync, closeSync, existsSync, constants as fsConstants, openSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Socket } from "bun";
+import { bunSocketFd, closeFd } from "../../platform/fd-passing.ts";
+import {
+  bindMount,
+  detachMount,
+  enterMounts,
+  forbidSymlinkFollowing,
+  unshareMounts,
+  withholdCapabilitiesFromChildren,
+} from "../../platform/jail-syscalls.ts";
+import { peerCredentials } from "../../platform/peer-credentials.ts";
+import { LineSplitter } from "../../protocol/lines.ts";
+import { readFirstLine } from "../handshake.ts";
+import { signalNumber } from "../signals.ts";
+import {
+  CONTROL_DIR,
+  CONTROL_SOCKET,
+  type HolderConfig,
+  type HolderEvent,
+  PINNED_DIR,
+  parseRunRequest,
+  READY_LINE,
+  type RunRequest,
+} from "./protocol.ts";
+
+interface Connection {
+  onLine?: (line: string) => void;
+  onClose?: () => void;
+  splitter: LineSplitter;
+}
+
+export async function runHolder(configJson: string): Promise<number> {
+  const config = JSON.parse(configJson) as HolderConfig;
+  withholdCapabilitiesFromChildren();
+  for (const dir of config.noSymlinkDirs) forbidSymlinkFollowing(dir);
+  const jailMounts = openSync("/proc/thread-self/ns/mnt", "r");
+  process.umask(0o077);
+  Bun.listen<Connection>({
+    unix: CONTROL_SOCKET,
+    data: { splitter: new LineSplitter() },
+    socket: {
+      open(socket) {
+        // Before anything can await: Bun must not read, or the kernel drops the descriptors sent along.
+        socket.pause();
+        socket.data = { splitter: new LineSplitter() };
+        void serve(socket, jailMounts);
+      },
+      data(socket, chunk) {
+        for (const line of socket.data.splitter.push(chunk).lines) {
+          socket.data.onLine?.(new TextDecoder().decode(line));
+        }
+      },
+      close(socket) {
+        socket.data.onClose?.();
+      },
+      error(socket) {
+        socket.data.onClose?.();
+      },
+    },
+  });
+  process.stdout.write(`${READY_LINE}\n`);
+  // Serves until the daemon goes (bwrap's --die-with-parent ends the whole jail).
+  await new Promise(() => undefined);
+  return 0;
+}
+
+async function serve(socket: Socket<Connection>, jailMounts: number): Promise<void> {
+  const send = (event: HolderEvent) => socket.write(`${JSON.stringify(event)}\n`);
+  // Only the daemon, outside this jail's pid namespace (pid 0 here), may start runs; a tool in the jail
+  // that found the socket is refused.
+  const peer = peerCredentials(bunSocketFd(socket));
+  if (peer.pid !== 0) {
+    socket.end();
+    return;
+  }
+  const first = await readFirstLine(bunSocketFd(socket));
+  if (!first.ok) {
+    socket.end();
+    return;
+  }
+  const request = parseRunRequest(new TextDecoder().decode(first.line));
+  if (request === undefined || first.fds.length !== 3) {
+    for (const fd of first.fds) closeFd(fd);
+    send({ refused: "malformed run request" });
+    socket.end();
+    return;
+  }
+  let child: ReturnType<typeof Bun.spawn>;
+  try {
+    child = launch(request, [first.fds[0] ?? -1, first.fds[1] ?? -1, first.fds[2] ?? -1], jailMounts);
+  } catch (error) {
+    send({ refused: error instanceof Error ? error.message : String(error) });
+    socket.end();
+    return;
+  } finally {
+    for (const fd of first.fds) closeFd(fd);
+  }
+  const pid = child.pid;
+  const killGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // the group is gone already
+    }
+  };
+  socket.data.onLine = (line) => {
+    const signal = parseSignal(line);
+    if (signal !== undefined) killGroup(signal);
+  };
+  // The daemon closes the connection once it is done with the run: whatever the tool left behind goes.
+  socket.data.onClose = () => killGroup("SIGKILL");
+  send({ started: pid });
+  socket.resume();
+  await child.exited;
+  send({
+    exited: {
+      code: child.exitCode,
+      signal: typeof child.signalCode === "string" ? child.signalCode : null,
+    },
+  });
+}
+
+function parseSignal(line: string): NodeJS.Signals | undefined {
+  try {
+    const value: unknown = JSON.parse(line);
+    const signal = typeof value === "object" && value !== null ? Reflect.get(value, "signal") : undefined;
+    return typeof signal === "string" && signalNumber(signal) !== undefined
+      ? (signal as NodeJS.Signals)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Spawns the run in a mount namespace of its own. The main thread alone changes namespace (Linux keeps
+ * it per thread) and Bun spawns from the calling thread, so the child starts in the run's namespace.
+ */
+function launch(
+  request: RunRequest,
+  fds: readonly [number, number, number],
+  jailMounts: number,
+): ReturnType<typeof Bun.spawn> {
+  unshareMounts();
+  try {
+    for (const pin of request.pinned) pinFile(pin.source, pin.target);
+    detachMount(CONTROL_DIR);
+    detachMount(PINNED_DIR);
+    return Bun.spawn([...request.argv], {
+      cwd: request.cwd,
+      env: { ...request.env },
+      stdio: [fds[0], fds[1], fds[2]],
+      detached: true,
+    });
+  } finally {
+    try {
+      enterMounts(jailMounts);
+    } catch (error) {
+      // Serving the next run from this namespace would leak this run's mounts into it: stop instead.
+      process.stderr.write(`airlock jail: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(70);
+    }
+  }
+}
+
+/** Binds the validated bytes over the file the tool will read, and checks the result is read-only. */
+function pinFile(source: string, target: string): void {
+  if (!existsSync(target)) {
+    // Pinned empty: a config that did not exist at the check must not appear before the tool reads it.
+    if (!existsSync(dirname(target))) return;
+    closeSync(openSync(target, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY, 0o644));
+  }
+  bindMount(source, target);
+  let writable = true;
+  try {
+    accessSync(target, fsConstants.W_OK);
+  } catch {
+    writable = false;
+  }
+  if (writable) throw new Error(`${target} is still writable after pinning it`);
+}

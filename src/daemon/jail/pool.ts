@@ -1,0 +1,174 @@
+// The daemon's jail holders: one per distinct layout (agent, command, writable directories,
+// credentials), started with bwrap on first use and kept while the daemon serves, so a run pays for a
+// spawn and not for a new sandbox. A holder that dies is started again on the next run.
+import { createHash } from "node:crypto";
+import { lstatSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { JAIL_FILES, type JailLayout, jailBwrapArgs } from "../../policy/jail.ts";
+import {
+  CONTROL_DIR,
+  HOLDER_BINARY,
+  HOLDER_FLAG,
+  type HolderConfig,
+  PINNED_DIR,
+  READY_LINE,
+} from "./protocol.ts";
+
+const READY_TIMEOUT_MS = 10_000;
+
+export interface Holder {
+  readonly key: string;
+  /** Host path of the holder's control socket. */
+  readonly controlSocket: string;
+  /** Host directory the validated files of each run are written to. */
+  readonly pinnedDir: string;
+}
+
+export class JailStartError extends Error {
+  override name = "JailStartError";
+}
+
+export interface JailPoolOptions {
+  readonly bwrap: string;
+  /** This executable: bound into each jail as the holder. */
+  readonly binary: string;
+  /** A 0700 directory of the daemon's own for the holders' sockets and files. */
+  readonly runtimeDir: string;
+  readonly log: (line: string) => void;
+}
+
+interface Running {
+  readonly holder: Promise<Holder>;
+  readonly proc: ReturnType<typeof Bun.spawn> | undefined;
+}
+
+export class JailPool {
+  private readonly holders = new Map<string, { ready: Promise<Holder>; stop: () => void }>();
+
+  constructor(private readonly options: JailPoolOptions) {
+    ensurePrivateDir(options.runtimeDir);
+  }
+
+  /** The holder for `layout`, started if none runs. */
+  holderFor(layout: JailLayout): Promise<Holder> {
+    const key = layoutKey(layout);
+    const existing = this.holders.get(key);
+    if (existing) return existing.ready;
+    const started = this.start(key, layout);
+    this.holders.set(key, { ready: started.holder, stop: () => started.proc?.kill("SIGKILL") });
+    started.holder.catch(() => this.holders.delete(key));
+    return started.holder;
+  }
+
+  stopAll(): void {
+    for (const { stop } of this.holders.values()) stop();
+    this.holders.clear();
+  }
+
+  private start(key: string, layout: JailLayout): Running {
+    const dir = join(this.options.runtimeDir, key);
+    rmSync(dir, { recursive: true, force: true });
+    for (const sub of ["", "control", "pinned", "files"]) mkdirSync(join(dir, sub), { mode: 0o700 });
+    for (const [name, content] of Object.entries(layout.files)) {
+      writeFileSync(join(dir, "files", name), content, { mode: 0o444 });
+    }
+    const config: HolderConfig = { noSymlinkDirs: layout.followSymlinks ? [] : layout.writable };
+    const argv = [
+      this.options.bwrap,
+      "--unshare-user",
+      "--unshare-pid",
+      "--unshare-ipc",
+      "--unshare-uts",
+      "--unshare-cgroup-try",
+      "--die-with-parent",
+      "--new-session",
+      // For the holder only: it keeps them to make each run's mounts, and starts every tool without them.
+      "--cap-add",
+      "ALL",
+      ...jailBwrapArgs(layout),
+      "--ro-bind",
+      join(dir, "files"),
+      JAIL_FILES,
+      "--bind",
+      join(dir, "control"),
+      CONTROL_DIR,
+      "--ro-bind",
+      join(dir, "pinned"),
+      PINNED_DIR,
+      "--ro-bind",
+      this.options.binary,
+      HOLDER_BINARY,
+      "--chdir",
+      "/",
+      "--",
+      HOLDER_BINARY,
+      HOLDER_FLAG,
+      JSON.stringify(config),
+    ];
+    let proc: ReturnType<typeof Bun.spawn> | undefined;
+    try {
+      proc = Bun.spawn(argv, {
+        env: { PATH: "/usr/bin:/bin" },
+        stdin: "ignore",
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+    } catch (error) {
+      return { holder: Promise.reject(new JailStartError(`cannot start bwrap: ${String(error)}`)), proc };
+    }
+    const child = proc;
+    const holder = waitReady(child, layout).then((): Holder => {
+      void child.exited.then((code) => {
+        const current = this.holders.get(key);
+        if (current) this.holders.delete(key);
+        this.options.log(`airlock: the jail of '${layout.command}' (${key}) ended (exit ${code})`);
+      });
+      return {
+        key,
+        controlSocket: join(dir, "control", "holder.sock"),
+        pinnedDir: join(dir, "pinned"),
+      };
+    });
+    return { holder, proc };
+  }
+}
+
+/** Resolves when the holder prints its ready line; rejects with what bwrap or the holder said otherwise. */
+async function waitReady(proc: ReturnType<typeof Bun.spawn>, layout: JailLayout): Promise<void> {
+  const stdout = proc.stdout instanceof ReadableStream ? proc.stdout : undefined;
+  const stderr = proc.stderr instanceof ReadableStream ? proc.stderr : undefined;
+  const errText = stderr ? new Response(stderr).text() : Promise.resolve("");
+  const timer = setTimeout(() => proc.kill("SIGKILL"), READY_TIMEOUT_MS);
+  try {
+    let seen = "";
+    if (stdout) {
+      for await (const chunk of stdout as ReadableStream<Uint8Array>) {
+        seen += new TextDecoder().decode(chunk);
+        if (seen.includes(`${READY_LINE}\n`)) return;
+      }
+    }
+    await proc.exited;
+    const said = (await errText).trim().split("\n").slice(-3).join("; ");
+    throw new JailStartError(
+      `the jail of '${layout.command}' did not start (exit ${proc.exitCode}${said ? `: ${said}` : ""})`,
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function layoutKey(layout: JailLayout): string {
+  return createHash("sha256").update(JSON.stringify(layout)).digest("hex").slice(0, 16);
+}
+
+/** Creates `dir` 0700, or accepts it only when it is a directory of ours that nobody else can write. */
+export function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const stat = lstatSync(dir);
+  const uid = process.getuid?.() ?? 0;
+  if (!stat.isDirectory() || stat.uid !== uid || (stat.mode & 0o077) !== 0) {
+    throw new JailStartError(
+      `${dir} must be a directory owned by uid ${uid} with mode 0700 (it holds the jails' control sockets)`,
+    );
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The daemon ↔ jail holder messages: one unix connection per run, newline-delimited JSON. The daemon sends
+ * a RunRequest with the program's three stdio descriptors attached (SCM_RIGHTS), then Signal lines; the
+ * holder answers Started or Refused, then Exited. When the daemon closes the connection the holder kills
+ * what is left of the run's process group.
+ */
+import { JAIL_RUN } from "../../policy/jail.ts";
+
+export const HOLDER_FLAG = "__jail-holder";
+export const CONTROL_DIR = `${JAIL_RUN}/control`;
+export const CONTROL_SOCKET = `${CONTROL_DIR}/holder.sock`;
+export const PINNED_DIR = `${JAIL_RUN}/pinned`;
+export const HOLDER_BINARY = `${JAIL_RUN}/airlock`;
+export const READY_LINE = "ready";
+
+/** A file the guard validated: its bytes (at `source`, inside the jail) are bound over `target`. */
+export interface PinnedBind {
+  readonly source: string;
+  readonly target: string;
+}
+
+export interface RunRequest {
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd: string;
+  readonly pinned: readonly PinnedBind[];
+}
+
+export type HolderEvent =
+  | { readonly started: number }
+  | { readonly refused: string }
+  | { readonly exited: { readonly code: number | null; readonly signal: string | null } };
+
+export interface SignalLine {
+  readonly signal: NodeJS.Signals;
+}
+
+/** What the holder is started with (argv after the flag, as JSON). */
+export interface HolderConfig {
+  /** Writable directories that get nosymfollow unless the module follows symlinks. */
+  readonly noSymlinkDirs: readonly string[];
+}
+
+const isStringArray = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((item) => typeof item === "string");
+
+/** Parses a RunRequest; undefined when the line is not one (the holder then refuses the run). */
+export function parseRunRequest(line: string): RunRequest | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== "object" || value === null) return undefined;
+  const { argv, env, cwd, pinned } = value as Record<string, unknown>;
+  if (!isStringArray(argv) || argv.length === 0 || typeof cwd !== "string") return undefined;
+  if (typeof env !== "object" || env === null) return undefined;
+  if (!Object.values(env).every((v) => typeof v === "string")) return undefined;
+  if (!Array.isArray(pinned)) return undefined;
+  const binds: PinnedBind[] = [];
+  for (const item of pinned) {
+    if (typeof item !== "object" || item === null) return undefined;
+    const { source, target } = item as Record<string, unknown>;
+    if (typeof source !== "string" || typeof target !== "string") return undefined;
+    if (!source.startsWith(`${PINNED_DIR}/`) || !target.startsWith("/")) return undefined;
+    binds.push({ source, target });
+  }
+  return { argv, env: env as Record<string, string>, cwd, pinned: binds };
+}

@@ -1,0 +1,71 @@
+// The per-run details of a jailed run that are not the layout: its environment, and which validated
+// files are bound over their originals.
+import { basename } from "node:path";
+import type { ExecRequest } from "../../policy/types.ts";
+import type { PinnedFile } from "../guards.ts";
+
+/** The plan's environment with the jail's settings over it; a host TMPDIR does not exist in the jail. */
+export function jailedEnv(
+  env: Readonly<Record<string, string>>,
+  jailEnv: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const out: Record<string, string> = { ...env, ...jailEnv };
+  if (out.TMPDIR !== undefined) out.TMPDIR = "/tmp";
+  return out;
+}
+
+/**
+ * git subcommands that may write the repository's config (a new remote, a branch's upstream, `git config
+ * user.name`). git writes config by renaming a lock file over it, which a read-only bind forbids; for
+ * these the repository's own config files are not pinned (the guard checked them; the jail confines them).
+ */
+const CONFIG_WRITERS = new Set([
+  "config",
+  "remote",
+  "branch",
+  "checkout",
+  "switch",
+  "submodule",
+  "worktree",
+  "init",
+  "clone",
+  "sparse-checkout",
+  "lfs",
+]);
+/** These write config only to record an upstream; otherwise their config stays pinned (they send credentials). */
+const UPSTREAM_WRITERS = new Set(["push", "fetch", "pull"]);
+const GIT_VALUE_OPTIONS = new Set([
+  "-C",
+  "-c",
+  "--git-dir",
+  "--work-tree",
+  "--namespace",
+  "--super-prefix",
+  "--config-env",
+  "--attr-source",
+]);
+
+export function commandWritesConfig(request: ExecRequest): boolean {
+  if (request.command !== "git") return false;
+  const { args } = request;
+  let index = 0;
+  while (index < args.length) {
+    const arg = args[index] ?? "";
+    if (GIT_VALUE_OPTIONS.has(arg)) index += 2;
+    else if (arg.startsWith("-")) index += 1;
+    else break;
+  }
+  const subcommand = args[index];
+  if (subcommand === undefined) return false;
+  if (CONFIG_WRITERS.has(subcommand)) return true;
+  const rest = args.slice(index + 1);
+  return UPSTREAM_WRITERS.has(subcommand) && rest.some((a) => a === "-u" || a.startsWith("--set-upstream"));
+}
+
+/** Drops the files a config-writing run must be able to replace: `config` and `config.worktree`. */
+export function unpinnedConfig(pinned: readonly PinnedFile[]): PinnedFile[] {
+  return pinned.filter((file) => {
+    const name = basename(file.path);
+    return name !== "config" && name !== "config.worktree";
+  });
+}

@@ -1,0 +1,125 @@
+/**
+ * Linux system calls of the jail holder (src/daemon/jail/holder.ts), each checked: a failure throws a
+ * SyscallError saying what was being done. The holder runs inside bwrap's user namespace holding every
+ * capability there; these calls are how it keeps them for itself and gives none to the tools it starts.
+ */
+import { dlopen, type Library } from "bun:ffi";
+import { readFileSync } from "node:fs";
+import { cString, errno, SyscallError } from "./libc.ts";
+
+const SYMBOLS = {
+  unshare: { args: ["i32"], returns: "i32" },
+  setns: { args: ["i32", "i32"], returns: "i32" },
+  mount: { args: ["buffer", "buffer", "buffer", "u64", "buffer"], returns: "i32" },
+  umount2: { args: ["buffer", "i32"], returns: "i32" },
+  // prctl and syscall are variadic; their register-passed integer arguments are the same in either ABI.
+  prctl: { args: ["i32", "u64", "u64", "u64", "u64"], returns: "i32" },
+  capget: { args: ["buffer", "buffer"], returns: "i32" },
+  capset: { args: ["buffer", "buffer"], returns: "i32" },
+  syscall: { args: ["i64", "i32", "buffer", "u32", "buffer", "u64"], returns: "i64" },
+} as const;
+
+let loaded: Library<typeof SYMBOLS>["symbols"] | undefined;
+
+function sys(): Library<typeof SYMBOLS>["symbols"] {
+  if (process.platform !== "linux") throw new Error("the jail holder runs on Linux only");
+  loaded ??= dlopen("libc.so.6", SYMBOLS).symbols;
+  return loaded;
+}
+
+const CLONE_NEWNS = 0x20000;
+const MS_BIND = 4096;
+const MS_REC = 16384;
+const MS_PRIVATE = 1 << 18;
+const MNT_DETACH = 2;
+const PR_SET_SECUREBITS = 28;
+const PR_CAPBSET_DROP = 24;
+const PR_CAP_AMBIENT = 47;
+const PR_CAP_AMBIENT_CLEAR_ALL = 4;
+const PR_SET_NO_NEW_PRIVS = 38;
+const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
+// x86_64 and aarch64 share the newer system call numbers.
+const SYS_MOUNT_SETATTR = 442;
+const AT_FDCWD = -100;
+const AT_RECURSIVE = 0x8000;
+const MOUNT_ATTR_NOSYMFOLLOW = 0x00200000;
+
+/**
+ * securebits: uid 0 gains nothing by exec (NOROOT), no set-uid fix-ups, no ambient raise, no keep-caps;
+ * each locked.
+ * With the bounding, ambient and inheritable sets empty as well, a program this thread starts holds no
+ * capability, while this thread keeps its own effective set to make mounts.
+ */
+const JAILED_SECUREBITS = (1 << 0) | (1 << 1) | (1 << 2) | (1 << 3) | (1 << 5) | (1 << 6) | (1 << 7);
+
+function check(result: number | bigint, call: string, context: string): void {
+  if (Number(result) !== 0) throw new SyscallError(call, errno(), context);
+}
+
+/** Makes every program this thread starts capability-less and unable to gain privileges by exec. */
+export function withholdCapabilitiesFromChildren(): void {
+  const s = sys();
+  check(s.prctl(PR_SET_SECUREBITS, JAILED_SECUREBITS, 0, 0, 0), "prctl", "locking the securebits");
+  const last = Number(readFileSync("/proc/sys/kernel/cap_last_cap", "utf8").trim());
+  for (let cap = 0; cap <= last; cap++) {
+    check(
+      s.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0),
+      "prctl",
+      `dropping capability ${cap} from the bounding set`,
+    );
+  }
+  check(s.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "prctl", "clearing the ambient set");
+  const header = new Uint32Array([LINUX_CAPABILITY_VERSION_3, 0]);
+  const data = new Uint32Array(6);
+  check(s.capget(header, data), "capget", "reading the capability sets");
+  // { effective, permitted, inheritable } twice (low and high 32 bits): keep the first two, clear the third.
+  data[2] = 0;
+  data[5] = 0;
+  check(s.capset(header, data), "capset", "clearing the inheritable set");
+  check(s.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl", "setting no_new_privs");
+}
+
+/** Gives the calling thread a mount namespace of its own, a private copy of the current one. */
+export function unshareMounts(): void {
+  const s = sys();
+  check(s.unshare(CLONE_NEWNS), "unshare", "making a mount namespace for the run");
+  // A private copy: nothing mounted for this run may propagate back to the holder's namespace.
+  check(
+    s.mount(cString("none"), cString("/"), cString(""), MS_REC | MS_PRIVATE, cString("")),
+    "mount",
+    "making the run's mounts private",
+  );
+}
+
+/** Returns the calling thread to the mount namespace open on `fd`. */
+export function enterMounts(fd: number): void {
+  check(sys().setns(fd, CLONE_NEWNS), "setns", "returning to the holder's mount namespace");
+}
+
+/** Binds `source` over `target`; a bind keeps its source mount's flags (read-only stays read-only). */
+export function bindMount(source: string, target: string): void {
+  check(
+    sys().mount(cString(source), cString(target), cString("none"), MS_BIND, cString("")),
+    "mount",
+    `binding ${source} over ${target}`,
+  );
+}
+
+export function detachMount(target: string): void {
+  check(sys().umount2(cString(target), MNT_DETACH), "umount2", `unmounting ${target}`);
+}
+
+/** Symlinks under `target` are no longer followed by path lookups (readlink still reads them). */
+export function forbidSymlinkFollowing(target: string): void {
+  // struct mount_attr { u64 attr_set, attr_clr, propagation, userns_fd }
+  const attr = new BigUint64Array([BigInt(MOUNT_ATTR_NOSYMFOLLOW), 0n, 0n, 0n]);
+  const result = sys().syscall(
+    SYS_MOUNT_SETATTR,
+    AT_FDCWD,
+    cString(target),
+    AT_RECURSIVE,
+    new Uint8Array(attr.buffer),
+    attr.byteLength,
+  );
+  check(result, "mount_setattr", `making ${target} nosymfollow`);
+}
