@@ -14,7 +14,7 @@ import type { DaemonContext } from "./context.ts";
 import { resolveCwd } from "./cwd.ts";
 import { type PinnedFile, runGuard } from "./guards.ts";
 import { DEFAULT_COLLECT_LIMIT, finishWithPostHooks, OutputCollector } from "./hook-phase.ts";
-import { chooseJail, writableFor } from "./jail/choose.ts";
+import { chooseJail, jailableCwd, jailEnabled, writableFor } from "./jail/choose.ts";
 import type { Holder } from "./jail/pool.ts";
 import { commandWritesConfig, jailedEnv, unpinnedConfig } from "./jail/run-plan.ts";
 import { Reply, type SessionIo } from "./reply.ts";
@@ -166,11 +166,22 @@ export async function runSession(
   if (!module) return fail(RPC_ERROR.internal, "no module", { kind: "error" }, "error");
   const plan = planExec(command, module, agent.policy, ctx.env, config.daemon?.limits);
   if ("error" in plan) return fail(RPC_ERROR.internal, plan.error, { kind: "error" }, "error");
-  const writable = writableFor(agent, cwd.hostCwd, homeDir(ctx.env as NodeJS.ProcessEnv));
+  const runCwd = jailEnabled(agent) ? jailableCwd(cwd.hostCwd) : cwd.hostCwd;
+  if (runCwd === undefined) {
+    const message =
+      "the client's working directory is visible only inside its own mount namespace, which the tool's jail cannot show; run the client where its workspace is a host directory (a volume)";
+    return fail(
+      RPC_ERROR.invalidRequest,
+      message,
+      { layer: "request", rule: "jail", kind: "denied" },
+      "denied",
+    );
+  }
+  const writable = writableFor(agent, runCwd, homeDir(ctx.env as NodeJS.ProcessEnv));
   let pinned: readonly PinnedFile[] = [];
   if (plan.guard) {
-    const guarded = await runGuard(plan.guard, plan, command.args, cwd.hostCwd, {
-      roots: agent.roots.length > 0 ? agent.roots : writable,
+    const guarded = await runGuard(plan.guard, plan, command.args, runCwd, {
+      roots: agent.roots.length > 0 ? agent.roots : writable.length > 0 ? writable : [runCwd],
     });
     if (!guarded.ok) {
       return fail(
@@ -235,7 +246,7 @@ export async function runSession(
     const ran = await runChild({
       ctx,
       plan,
-      cwd: cwd.hostCwd,
+      cwd: runCwd,
       jail:
         holder && jail.kind === "on"
           ? {

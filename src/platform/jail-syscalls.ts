@@ -41,7 +41,6 @@ const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
 // x86_64 and aarch64 share the newer system call numbers.
 const SYS_MOUNT_SETATTR = 442;
 const AT_FDCWD = -100;
-const AT_RECURSIVE = 0x8000;
 const MOUNT_ATTR_NOSYMFOLLOW = 0x00200000;
 
 /**
@@ -109,7 +108,10 @@ export function detachMount(target: string): void {
   check(sys().umount2(cString(target), MNT_DETACH), "umount2", `unmounting ${target}`);
 }
 
-/** Symlinks under `target` are no longer followed by path lookups (readlink still reads them). */
+/**
+ * Symlinks on the mount at `target` are no longer followed by path lookups (readlink still reads them).
+ * One mount at a time: AT_RECURSIVE is refused in an unprivileged user namespace.
+ */
 export function forbidSymlinkFollowing(target: string): void {
   // struct mount_attr { u64 attr_set, attr_clr, propagation, userns_fd }
   const attr = new BigUint64Array([BigInt(MOUNT_ATTR_NOSYMFOLLOW), 0n, 0n, 0n]);
@@ -117,7 +119,7 @@ export function forbidSymlinkFollowing(target: string): void {
     SYS_MOUNT_SETATTR,
     AT_FDCWD,
     cString(target),
-    AT_RECURSIVE,
+    0,
     new Uint8Array(attr.buffer),
     attr.byteLength,
   );

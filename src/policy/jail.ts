@@ -247,7 +247,7 @@ export function jailBwrapArgs(layout: JailLayout): string[] {
         args.push("--dir", mount.target);
         break;
       case "dev":
-        args.push("--dev", mount.target);
+        args.push(...deviceArgs(mount.target));
         break;
       case "proc":
         args.push("--proc", mount.target);
@@ -255,4 +255,24 @@ export function jailBwrapArgs(layout: JailLayout): string[] {
     }
   }
   return args;
+}
+
+/**
+ * A minimal /dev of the host's harmless nodes and the /proc links. Not bwrap's --dev: with it, the
+ * holder may not mark the writable directories nosymfollow in an unprivileged user namespace (EPERM).
+ * /dev/tty leads nowhere: the jail is a new session without a controlling terminal.
+ */
+function deviceArgs(dev: string): string[] {
+  const nodes = ["null", "zero", "full", "random", "urandom", "tty"].flatMap((name) => [
+    "--dev-bind",
+    `/dev/${name}`,
+    `${dev}/${name}`,
+  ]);
+  const links = [
+    ["/proc/self/fd", "fd"],
+    ["/proc/self/fd/0", "stdin"],
+    ["/proc/self/fd/1", "stdout"],
+    ["/proc/self/fd/2", "stderr"],
+  ].flatMap(([target, name]) => ["--symlink", target ?? "", `${dev}/${name}`]);
+  return [...nodes, ...links, "--tmpfs", `${dev}/shm`];
 }

@@ -47,14 +47,30 @@ describe("the peer's real directory", () => {
     expect(stdoutOf(messages)).toBe("");
   });
 
-  test("a client in its own mount namespace is served in its private directory", async () => {
-    await using daemon = await startProgramDaemon("ls", "/bin/ls");
-    await using work = await tempTree({ "ns/.keep": "" });
+  const privateNamespace = (dir: string) => {
     // Inside: a tmpfs over ns/ holding a file only that namespace can see.
-    const script = `mount -t tmpfs none ${work.at("ns")} && cd ${work.at("ns")} && touch only-in-namespace && exec "$@"`;
-    const prefix = ["unshare", "-Urm", "/bin/sh", "-c", script, "sh"];
+    const script = `mount -t tmpfs none ${dir} && cd ${dir} && touch only-in-namespace && exec "$@"`;
+    return ["unshare", "-Urm", "/bin/sh", "-c", script, "sh"];
+  };
+
+  test("a client in its own mount namespace is served in its private directory by an unjailed agent", async () => {
+    await using daemon = await startDaemon({
+      enable: ["ls"],
+      agents: { alpha: { overrides: { ls: programModule("/bin/ls") }, extra: '[exec]\njail = "off"\n' } },
+    });
+    await using work = await tempTree({ "ns/.keep": "" });
+    const prefix = privateNamespace(work.at("ns"));
     const messages = await clientIn(daemon.socket("alpha"), work.path, work.at("ns"), "ls", prefix);
     expect(stdoutOf(messages)).toContain("only-in-namespace");
+  });
+
+  test("a jailed tool is refused a directory that exists only in the client's mount namespace", async () => {
+    await using daemon = await startProgramDaemon("ls", "/bin/ls");
+    await using work = await tempTree({ "ns/.keep": "" });
+    const prefix = privateNamespace(work.at("ns"));
+    const messages = await clientIn(daemon.socket("alpha"), work.path, work.at("ns"), "ls", prefix);
+    expect(JSON.stringify(messages.at(-1))).toContain("visible only inside its own mount namespace");
+    expect(stdoutOf(messages)).toBe("");
   });
 });
 

@@ -309,11 +309,16 @@ describe("load and lifecycle", () => {
 
   test("concurrent = false runs one at a time (flock -n never finds the lock taken)", async () => {
     await using lock = await tempTree({ lock: "" });
-    await using daemon = await startProgramDaemon(
-      "flock",
-      "/usr/bin/flock",
-      "\n[exec]\nconcurrent = false\n",
-    );
+    // The lock file lives outside the workspace: unjailed, so the runs share it.
+    await using daemon = await startDaemon({
+      enable: ["flock"],
+      agents: {
+        alpha: {
+          overrides: { flock: programModule("/usr/bin/flock", "\n[exec]\nconcurrent = false\n") },
+          extra: '[exec]\njail = "off"\n',
+        },
+      },
+    });
     const runs = await Promise.all(
       Array.from({ length: 4 }, () =>
         rpc(daemon.socket("alpha"), execLine("flock", ["-n", lock.at("lock"), "sleep", "0.3"])),
@@ -350,14 +355,19 @@ describe("load and lifecycle", () => {
 });
 
 describe("a real terminal", () => {
-  test("in fd mode the child sees the shim's TTY", async () => {
-    await using daemon = await startProgramDaemon("tty", "/usr/bin/tty");
-    const link = shimNamed("tty");
-    const r = Bun.spawnSync(["script", "-qec", link, "/dev/null"], {
+  // In the jail the terminal has no name (the jail's /dev holds no host pty), but it is the shim's TTY.
+  test("in fd mode the child's stdin and stdout are the shim's TTY", async () => {
+    await using daemon = await startProgramDaemon("test", "/usr/bin/test");
+    const link = shimNamed("test");
+    const both = Bun.spawnSync(["script", "-qec", `${link} -t 0 -a -t 1`, "/dev/null"], {
       env: { ...process.env, ...shimEnv(daemon.socket("alpha"), "fds") },
     });
-    expect(r.stdout.toString()).toContain("/dev/pts/");
-    expect(r.exitCode).toBe(0);
+    expect(both.exitCode).toBe(0);
+    const piped = Bun.spawnSync([link, "-t", "0"], {
+      stdin: new TextEncoder().encode("x"),
+      env: { ...process.env, ...shimEnv(daemon.socket("alpha"), "fds") },
+    });
+    expect(piped.exitCode).toBe(1);
   });
 });
 
@@ -389,7 +399,9 @@ describe("as PID 1 in a container", () => {
     await using tree = await tempTree({
       "config/config.toml": `[commands]\nenable = ["setsid"]\n[log]\npath = "$TREE/airlock.log"\n`,
       "agents.toml": `[alpha]\npath = "$TREE/agent"\n`,
-      "agent/airlock.toml": 'commands = ["setsid"]\n',
+      // Unjailed: in a jail the jail's own init collects the orphans; the daemon's reaper serves agents
+      // that opted out of the jail.
+      "agent/airlock.toml": 'commands = ["setsid"]\n[exec]\njail = "off"\n',
       "agent/commands/setsid.toml": programModule("/usr/bin/setsid"),
     });
     // A new pid namespace makes the daemon PID 1, as in a container without an init.

@@ -10,7 +10,8 @@ async function withFakeTerraform() {
   const bin = await tempTree({
     terraform: {
       mode: 0o755,
-      text: '#!/bin/sh\necho "$@" >> "$(dirname "$0")/calls"\necho "fake terraform $*"\n',
+      // Records into the workspace, the one place a jailed tool may write.
+      text: '#!/bin/sh\necho "$@" >> .terraform-calls\necho "fake terraform $*"\n',
     },
   });
   const daemon = await startDaemon({
@@ -35,7 +36,7 @@ describe("terraform through the daemon (recording fake)", () => {
     const r = await terraform(daemon.socket("alpha"), work.path, ["plan"]);
     expect(r.exitCode).toBe(126);
     expect(r.stderr).toContain('main.tf:1 uses data "external"');
-    expect(existsSync(bin.at("calls"))).toBe(false);
+    expect(existsSync(work.at(".terraform-calls"))).toBe(false);
   });
 
   test("an ordinary plan runs with the args as given; apply -auto-approve and state pull are denied", async () => {
@@ -50,6 +51,6 @@ describe("terraform through the daemon (recording fake)", () => {
       126,
     );
     expect((await terraform(daemon.socket("alpha"), work.path, ["state", "pull"])).exitCode).toBe(126);
-    expect(readFileSync(bin.at("calls"), "utf8")).toBe("plan -out=tfplan\n");
+    expect(readFileSync(work.at(".terraform-calls"), "utf8")).toBe("plan -out=tfplan\n");
   });
 });

@@ -1,6 +1,6 @@
 // Per request: is this run jailed, what may it write, and what does its jail hold. The facts are read
 // here (a few lstat calls); the layout itself is decided by the pure planner in policy/jail.ts.
-import { existsSync, lstatSync, readlinkSync, realpathSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Agent, LoadedConfig } from "../../config/load.ts";
 import { homeDir } from "../../config/paths.ts";
@@ -122,4 +122,93 @@ export function repositoryTop(cwd: string): string {
     if (existsSync(join(dir, ".git"))) return dir;
     if (dir === "/" || dirname(dir) === dir) return cwd;
   }
+}
+
+/**
+ * The client's working directory as a host path a jail can bind. The daemon reaches a client in another
+ * mount namespace (a container, a sandbox) through /proc/<pid>/cwd; the same directory usually has a
+ * host path too (a volume is a bind of a host directory): found through the two mount tables by device
+ * and root, and checked to be the very same directory (device and inode). airlock's own dynamic sandbox
+ * view mirrors the host path it is mounted over. Undefined: the directory exists only in the client's
+ * namespace, and a jail cannot show it.
+ */
+export function jailableCwd(hostCwd: string): string | undefined {
+  const match = /^\/proc\/(\d+)\/cwd$/.exec(hostCwd);
+  if (match === null) return hostCwd;
+  const pid = match[1] ?? "";
+  try {
+    const target = statSync(hostCwd);
+    const peerPath = readlinkSync(hostCwd);
+    const peerMount = coveringMount(parseMountInfo(`/proc/${pid}/mountinfo`), peerPath);
+    if (peerMount === undefined) return undefined;
+    const inMount = peerPath.slice(peerMount.point === "/" ? 0 : peerMount.point.length);
+    const candidates =
+      peerMount.type === "fuse.airlock"
+        ? [peerPath]
+        : parseMountInfo("/proc/self/mountinfo")
+            .filter((m) => m.device === peerMount.device)
+            .map((m) => {
+              const within = joinRoot(peerMount.root, inMount);
+              if (!isWithinPath(within, m.root)) return undefined;
+              const rest = m.root === "/" ? within : within.slice(m.root.length);
+              return m.point === "/" ? rest || "/" : `${m.point}${rest}`;
+            })
+            .filter((p): p is string => p !== undefined);
+    for (const candidate of candidates) {
+      try {
+        const seen = statSync(candidate);
+        if (
+          peerMount.type === "fuse.airlock"
+            ? seen.isDirectory()
+            : seen.dev === target.dev && seen.ino === target.ino
+        )
+          return candidate;
+      } catch {
+        // not this one
+      }
+    }
+  } catch {
+    // the client went away, or its tables are unreadable: nothing to bind
+  }
+  return undefined;
+}
+
+interface MountEntry {
+  readonly device: string;
+  readonly root: string;
+  readonly point: string;
+  readonly type: string;
+}
+
+function parseMountInfo(file: string): MountEntry[] {
+  const unescape = (field: string) =>
+    field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => {
+      const fields = line.split(" ");
+      const dash = fields.indexOf("-");
+      return {
+        device: fields[2] ?? "",
+        root: unescape(fields[3] ?? ""),
+        point: unescape(fields[4] ?? ""),
+        type: fields[dash + 1] ?? "",
+      };
+    });
+}
+
+/** The mount that holds `path`: the last one listed whose mount point is `path` or above it. */
+function coveringMount(mounts: readonly MountEntry[], path: string): MountEntry | undefined {
+  let best: MountEntry | undefined;
+  for (const mount of mounts) {
+    // Listed in mount order: at the same point, a later mount is on top.
+    if (isWithinPath(path, mount.point) && mount.point.length >= (best?.point.length ?? 0)) best = mount;
+  }
+  return best;
+}
+
+function joinRoot(root: string, rest: string): string {
+  if (root === "/") return rest === "" ? "/" : rest;
+  return `${root}${rest}`;
 }

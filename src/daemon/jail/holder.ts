@@ -4,7 +4,7 @@
 // the guard validated read-only over the originals there, hides its own control and pinned directories,
 // spawns the tool (which inherits that namespace), and steps back into the jail's namespace. A run costs a
 // spawn and a few mounts, not a new sandbox.
-import { accessSync, closeSync, existsSync, constants as fsConstants, openSync } from "node:fs";
+import { accessSync, closeSync, existsSync, constants as fsConstants, openSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Socket } from "bun";
 import { bunSocketFd, closeFd } from "../../platform/fd-passing.ts";
@@ -39,8 +39,8 @@ interface Connection {
 
 export async function runHolder(configJson: string): Promise<number> {
   const config = JSON.parse(configJson) as HolderConfig;
+  for (const mount of mountsUnder(config.noSymlinkDirs)) forbidSymlinkFollowing(mount);
   withholdCapabilitiesFromChildren();
-  for (const dir of config.noSymlinkDirs) forbidSymlinkFollowing(dir);
   const jailMounts = openSync("/proc/thread-self/ns/mnt", "r");
   process.umask(0o077);
   Bun.listen<Connection>({
@@ -126,6 +126,20 @@ async function serve(socket: Socket<Connection>, jailMounts: number): Promise<vo
       signal: typeof child.signalCode === "string" ? child.signalCode : null,
     },
   });
+}
+
+/** The mount points at or below `dirs`, from /proc/self/mountinfo (octal escapes decoded). */
+function mountsUnder(dirs: readonly string[]): string[] {
+  const points = readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .map((line) => line.split(" ")[4])
+    .filter((field): field is string => field !== undefined)
+    .map((field) =>
+      field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8))),
+    );
+  return [
+    ...new Set(points.filter((point) => dirs.some((dir) => point === dir || point.startsWith(`${dir}/`)))),
+  ];
 }
 
 function parseSignal(line: string): NodeJS.Signals | undefined {

@@ -2,7 +2,7 @@
 // credentials), started with bwrap on first use and kept while the daemon serves, so a run pays for a
 // spawn and not for a new sandbox. A holder that dies is started again on the next run.
 import { createHash } from "node:crypto";
-import { lstatSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { JAIL_FILES, type JailLayout, jailBwrapArgs } from "../../policy/jail.ts";
 import {
@@ -45,8 +45,15 @@ interface Running {
 export class JailPool {
   private readonly holders = new Map<string, { ready: Promise<Holder>; stop: () => void }>();
 
+  /** This daemon's own directory under the runtime dir: daemons of one user never share holders. */
+  private readonly dir: string;
+
   constructor(private readonly options: JailPoolOptions) {
     ensurePrivateDir(options.runtimeDir);
+    removeStale(options.runtimeDir);
+    this.dir = join(options.runtimeDir, String(process.pid));
+    rmSync(this.dir, { recursive: true, force: true });
+    ensurePrivateDir(this.dir);
   }
 
   /** The holder for `layout`, started if none runs. */
@@ -63,10 +70,11 @@ export class JailPool {
   stopAll(): void {
     for (const { stop } of this.holders.values()) stop();
     this.holders.clear();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 
   private start(key: string, layout: JailLayout): Running {
-    const dir = join(this.options.runtimeDir, key);
+    const dir = join(this.dir, key);
     rmSync(dir, { recursive: true, force: true });
     for (const sub of ["", "control", "pinned", "files"]) mkdirSync(join(dir, sub), { mode: 0o700 });
     for (const [name, content] of Object.entries(layout.files)) {
@@ -148,12 +156,30 @@ async function waitReady(proc: ReturnType<typeof Bun.spawn>, layout: JailLayout)
       }
     }
     await proc.exited;
-    const said = (await errText).trim().split("\n").slice(-3).join("; ");
+    const said = (await errText)
+      .split("\n")
+      .map((line) => line.trim())
+      .filter((line) => line !== "" && !line.startsWith("at "))
+      .slice(0, 3)
+      .join("; ");
     throw new JailStartError(
       `the jail of '${layout.command}' did not start (exit ${proc.exitCode}${said ? `: ${said}` : ""})`,
     );
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** Directories of daemons that are gone (killed without cleaning up). */
+function removeStale(runtimeDir: string): void {
+  for (const name of readdirSync(runtimeDir)) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      process.kill(Number(name), 0);
+    } catch (error) {
+      if ((error as { code?: string }).code === "ESRCH")
+        rmSync(join(runtimeDir, name), { recursive: true, force: true });
+    }
   }
 }
 
