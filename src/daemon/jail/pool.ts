@@ -1,8 +1,16 @@
 // The daemon's jail holders: one per distinct layout (agent, command, writable directories,
 // credentials), started with bwrap on first use and kept while the daemon serves, so a run pays for a
 // spawn and not for a new sandbox. A holder that dies is started again on the next run.
-import { createHash } from "node:crypto";
-import { lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createHash, randomUUID } from "node:crypto";
+import {
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { JAIL_FILES, type JailLayout, jailBwrapArgs } from "../../policy/jail.ts";
 import {
@@ -51,9 +59,9 @@ export class JailPool {
   constructor(private readonly options: JailPoolOptions) {
     ensurePrivateDir(options.runtimeDir);
     removeStale(options.runtimeDir);
-    this.dir = join(options.runtimeDir, String(process.pid));
-    rmSync(this.dir, { recursive: true, force: true });
+    this.dir = join(options.runtimeDir, `${process.pid}-${randomUUID().slice(0, 8)}`);
     ensurePrivateDir(this.dir);
+    writeFileSync(join(this.dir, "pid-namespace"), pidNamespace());
   }
 
   /** The holder for `layout`, started if none runs. */
@@ -170,17 +178,27 @@ async function waitReady(proc: ReturnType<typeof Bun.spawn>, layout: JailLayout)
   }
 }
 
-/** Directories of daemons that are gone (killed without cleaning up). */
+/**
+ * Directories of daemons that are gone (killed without cleaning up). Only those of this pid namespace can
+ * be judged: a pid from another one (a daemon in a container sharing /tmp) says nothing here.
+ */
 function removeStale(runtimeDir: string): void {
+  const ours = pidNamespace();
   for (const name of readdirSync(runtimeDir)) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    const pid = /^(\d+)-[0-9a-f]{8}$/.exec(name)?.[1];
+    if (pid === undefined) continue;
     try {
-      process.kill(Number(name), 0);
+      if (readFileSync(join(runtimeDir, name, "pid-namespace"), "utf8") !== ours) continue;
+      process.kill(Number(pid), 0);
     } catch (error) {
       if ((error as { code?: string }).code === "ESRCH")
         rmSync(join(runtimeDir, name), { recursive: true, force: true });
     }
   }
+}
+
+function pidNamespace(): string {
+  return readlinkSync("/proc/self/ns/pid");
 }
 
 function layoutKey(layout: JailLayout): string {
