@@ -1,10 +1,12 @@
 import { defineCommand } from "citty";
 import { BUILTINS } from "../config/builtins.ts";
-import { findAgent, moduleFor } from "../config/load.ts";
+import { type Agent, findAgent, moduleFor } from "../config/load.ts";
 import { loadBuiltin, resolveBinOnPath } from "../config/modules.ts";
+import { reportJail } from "../daemon/jail/choose.ts";
 import { loadFromFlags, pathFlags } from "./context.ts";
 import { EXIT } from "./exit-codes.ts";
 import { agentsFlag, configFlag, jsonFlag } from "./flags.ts";
+import { printJailReport } from "./jail-report.ts";
 import { printJson, printLine, UsageError } from "./output.ts";
 
 export default defineCommand({
@@ -27,10 +29,11 @@ export default defineCommand({
   async run({ args }) {
     const command = args.command;
     let module = loadBuiltin(command, resolveBinOnPath());
+    let agent: Agent | undefined;
     if (args.agent) {
       if (!args.agents) throw new UsageError("--agent needs --agents FILE");
       const config = loadFromFlags(pathFlags(args), false);
-      const agent = findAgent(config, args.agent);
+      agent = findAgent(config, args.agent);
       if (!agent) throw new UsageError(`no agent '${args.agent}' in ${args.agents}`);
       module = moduleFor(config, agent, command);
     }
@@ -40,6 +43,8 @@ export default defineCommand({
     const toml =
       module.source === "builtin" ? (BUILTINS[command]?.toml ?? "") : await Bun.file(module.file).text();
     const security = module.source === "builtin" ? BUILTINS[command]?.security : undefined;
+    const builtinJail = loadBuiltin(command, resolveBinOnPath())?.module.jail;
+    const jail = reportJail(module, builtinJail, agent, process.env);
     if (args.json) {
       printJson({
         command,
@@ -48,6 +53,7 @@ export default defineCommand({
         bin: module.binPath,
         module: module.module,
         toml,
+        jail,
         security,
       });
       return EXIT.ok;
@@ -56,6 +62,7 @@ export default defineCommand({
       module.source === "builtin" ? "built-in module" : "agent override (replaces the built-in wholesale)";
     printLine(`# ${command}: ${origin}, ${module.file}`);
     printLine(`# bin: ${module.binPath ?? `${module.module.command.bin} (not found on PATH)`}`);
+    printJailReport(jail, "# ");
     printLine();
     printLine(toml.trimEnd());
     printLine();

@@ -1,12 +1,14 @@
 import { defineCommand } from "citty";
 import { findAgent, type LoadedConfig, moduleFor } from "../config/load.ts";
 import { loadBuiltin, resolveBinOnPath } from "../config/modules.ts";
+import { type JailReport, reportJail } from "../daemon/jail/choose.ts";
 import { explain, type Step } from "../policy/decide.ts";
 import { planExec } from "../policy/plan.ts";
 import type { Decision, EffectiveModule } from "../policy/types.ts";
 import { loadFromFlags, pathFlags } from "./context.ts";
 import { EXIT } from "./exit-codes.ts";
 import { jsonFlag, locationFlags } from "./flags.ts";
+import { printJailReport } from "./jail-report.ts";
 import { maskEnv } from "./mask.ts";
 import { printJson, printLine, UsageError } from "./output.ts";
 import { splitArgs } from "./split-args.ts";
@@ -98,6 +100,10 @@ export default defineCommand({
                 concurrent: plan.concurrent,
                 timeout_s: plan.timeoutMs === undefined ? undefined : plan.timeoutMs / 1000,
               },
+      jail:
+        decision.allowed && module
+          ? reportJail(module, loadBuiltin(command, resolveBinOnPath())?.module.jail, agent, process.env)
+          : undefined,
     };
     if (json) printJson(report);
     else printHuman(decision, steps, report);
@@ -108,7 +114,7 @@ export default defineCommand({
 function printHuman(
   decision: Decision,
   steps: readonly Step[],
-  report: { plan?: unknown; module?: { file: string } },
+  report: { plan?: unknown; module?: { file: string }; jail?: JailReport | undefined },
 ) {
   const names = {
     request: "request",
@@ -137,4 +143,5 @@ function printHuman(
   printLine(`  argv: ${plan.argv.map((a) => JSON.stringify(a)).join(" ")}`);
   printLine("  env:");
   for (const [key, value] of Object.entries(plan.env)) printLine(`    ${key}=${value}`);
+  if (report.jail) printJailReport(report.jail, "  ");
 }

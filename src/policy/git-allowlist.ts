@@ -238,6 +238,14 @@ export function judgeKey(key: string, value: string | undefined): KeyVerdict {
   const parts = splitKey(key);
   if (!parts) return { kind: "refused", why: "is not a key git would read as section.name" };
   const { section, subsection, name } = parts;
+  // `fetch --all` and `remote update` start `git fetch <name>` with no `--`: a name starting with `-` is an
+  // option of that fetch (`--upload-pack=./x.sh` ran the script, git 2.39).
+  if (subsection?.startsWith("-")) {
+    return {
+      kind: "refused",
+      why: "names a remote, branch or submodule with a leading '-', which git passes on as an option",
+    };
+  }
   const canonical = `${section}.${subsection === undefined ? "" : `${subsection}.`}${name}`;
   if (canonical === "core.worktree") {
     return value ? { kind: "worktree", path: value } : { kind: "refused", why: "is an empty work tree" };

@@ -49,6 +49,59 @@ export function writableFor(agent: Agent, cwd: string, home: string): string[] {
   return candidates.filter((dir) => !isWithinPath(home, dir));
 }
 
+/** The jail as `airlock show` and `airlock test` print it: what a run of this command would see. */
+export interface JailReport {
+  readonly enabled: boolean;
+  readonly why?: string;
+  /** The agent's roots; empty: the repository around each request's directory (never a dir holding $HOME). */
+  readonly writable: readonly string[];
+  readonly credentials: readonly { readonly path: string; readonly state: string }[];
+  readonly ssh: "agent" | "keys";
+  readonly follow_symlinks: boolean;
+  readonly env: Readonly<Record<string, string>>;
+  readonly error?: string;
+}
+
+export function reportJail(
+  module: EffectiveModule,
+  builtinJail: JailSpec | undefined,
+  agent: Agent | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): JailReport {
+  const spec = module.module.jail ?? builtinJail ?? EMPTY_JAIL;
+  const base = { ssh: spec.ssh, follow_symlinks: spec.follow_symlinks, env: spec.env };
+  if (agent && !jailEnabled(agent)) {
+    return {
+      ...base,
+      enabled: false,
+      why: `[exec] jail = "off" in ${agent.dir}/airlock.toml`,
+      writable: [],
+      credentials: [],
+    };
+  }
+  const adjust = agent?.settings.jail[module.command];
+  const home = homeDir(env as NodeJS.ProcessEnv);
+  const bin = realOrSelf(module.binPath ?? module.module.command.bin);
+  const writable = agent ? agent.roots.map(realOrSelf) : [];
+  const facts = gatherFacts(jailFactPaths(spec, adjust, home, bin, env.SSH_AUTH_SOCK));
+  try {
+    const layout = planJail({
+      command: module.command,
+      spec,
+      adjust,
+      home,
+      writable,
+      bin,
+      sshAuthSock: env.SSH_AUTH_SOCK,
+      facts,
+    });
+    return { ...base, enabled: true, writable, credentials: layout.credentials };
+  } catch (error) {
+    if (!(error instanceof JailPlanError)) throw error;
+    return { ...base, enabled: true, writable, credentials: [], error: error.message };
+  }
+}
+
 export function chooseJail(
   config: LoadedConfig,
   agent: Agent,

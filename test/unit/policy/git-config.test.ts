@@ -76,6 +76,21 @@ describe("the allowlist refuses keys that run programs, read host files, or redi
     if (!verdict.ok) expect(verdict.entry.key).toBe(key);
   });
 
+  test("refuses a remote, branch or submodule whose name starts with '-' (fetch --all passes it on as an option)", () => {
+    for (const key of [
+      "remote.--upload-pack=./x.sh.url",
+      "remote.-u.fetch",
+      "branch.--exec=x.remote",
+      "submodule.-x.url",
+    ]) {
+      expect(judgeKey(key, "https://example.com/r.git")).toMatchObject({
+        kind: "refused",
+        why: expect.stringContaining("leading '-'"),
+      });
+    }
+    expect(judgeKey("remote.origin-2.url", "https://example.com/r.git").kind).toBe("url");
+  });
+
   test("the reason says what the key does for the keys agents meet most", () => {
     expect(judgeKey("alias.st", "!sh")).toMatchObject({
       kind: "refused",
