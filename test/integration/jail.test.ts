@@ -1,0 +1,456 @@
+// Every tool the daemon runs is jailed: it sees the host's system directories, the agent's writable
+// directories, a private /tmp, and a $HOME holding only its module's [jail] credentials. Whatever the
+// agent writes into its workspace (a hook, a symlink, a .git file, an alternates file) must not reach
+// anything else on the host, nor run with a capability, nor reach the daemon.
+import { afterAll, describe, expect, test } from "bun:test";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runShim } from "../helpers/binary.ts";
+import { programModule, type RunningDaemon, startDaemon } from "../helpers/daemon.ts";
+import { type TempTree, tempTree } from "../helpers/temp-tree.ts";
+
+const HOME = process.env.HOME ?? "";
+const IDENTITY = ["-c", "user.name=t", "-c", "user.email=t@t"];
+const AWS_SECRET = "aws-secret-in-the-daemon-home-8c1f";
+const GIT_SECRET = "https://user:ghp_git_credential_secret_5d2e@example.invalid";
+const OTHER_SECRET = "other-repository-secret-77ab";
+const DAEMON_SECRET = "daemon-environment-secret-41c9";
+const BUILTIN_GIT = readFileSync(join(import.meta.dir, "..", "..", "builtins", "git", "module.toml"), "utf8");
+
+// The daemon's home (the test's, from preload) holds credentials of several tools.
+mkdirSync(join(HOME, ".aws"), { recursive: true });
+writeFileSync(join(HOME, ".aws", "credentials"), `[default]\naws_secret_access_key = ${AWS_SECRET}\n`);
+writeFileSync(join(HOME, ".git-credentials"), `${GIT_SECRET}\n`);
+
+/** A file in the host's own /tmp, outside every root. */
+const hostTmp = mkdtempSync(join(tmpdir(), "airlock-jail-host-tmp-"));
+afterAll(() => rmSync(hostTmp, { recursive: true, force: true }));
+
+/** Runs the real git directly (the test's own setup, not through airlock). */
+function git(cwd: string, ...args: string[]): string {
+  const r = Bun.spawnSync(["git", ...IDENTITY, "-c", "protocol.file.allow=always", ...args], { cwd });
+  if (r.exitCode !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr.toString()}`);
+  return r.stdout.toString();
+}
+
+/** The object id git would give `text` as a blob, computed without writing it anywhere. */
+function blobId(text: string): string {
+  const r = Bun.spawnSync(["git", "hash-object", "--stdin"], { stdin: new TextEncoder().encode(text) });
+  return r.stdout.toString().trim();
+}
+
+/** A tree with `ws/` (the agent's only root), a committed repository `ws/work`, and `outside/`. */
+async function workspace(): Promise<TempTree> {
+  const tree = await tempTree({ "ws/work/file.txt": "one\n", "outside/.keep": "" });
+  git(tree.at("ws/work"), "init", "-q", "-b", "main");
+  git(tree.at("ws/work"), "add", ".");
+  git(tree.at("ws/work"), "commit", "-qm", "init");
+  return tree;
+}
+
+/** `outside/other`: a repository outside the roots whose commit message and blob are secrets. */
+function otherRepository(tree: TempTree): string {
+  const other = tree.at("outside/other");
+  mkdirSync(other);
+  git(other, "init", "-q");
+  writeFileSync(join(other, "secret.txt"), `${OTHER_SECRET}\n`);
+  git(other, "add", ".");
+  git(other, "commit", "-qm", `message ${OTHER_SECRET}`);
+  return other;
+}
+
+interface Agent {
+  readonly enable?: readonly string[];
+  readonly overrides?: Record<string, string>;
+  /** More of the agent's airlock.toml, after its [workspace]. */
+  readonly extra?: string;
+  readonly env?: Record<string, string>;
+}
+
+/** A daemon whose agent alpha has `ws/` of the tree as its only root. */
+function daemonFor(tree: TempTree, agent: Agent = {}): Promise<RunningDaemon> {
+  return startDaemon({
+    enable: agent.enable ?? ["git"],
+    env: agent.env,
+    agents: {
+      alpha: {
+        extra: `[workspace]\nroots = ["${tree.at("ws")}"]\n${agent.extra ?? ""}`,
+        overrides: agent.overrides,
+      },
+    },
+  });
+}
+
+const JAIL_OFF = '[exec]\njail = "off"\n';
+
+/** The built-in git module without its repository guard: what is left is the jail. */
+const GIT_WITHOUT_GUARD = BUILTIN_GIT.replace(/^guard = "git-config"\n/m, "");
+
+/** A program module (cat, ls, sh, ...) whose jail holds `credentials`, and `more` of [jail]. */
+function jailedProgram(bin: string, credentials: readonly string[], more = ""): string {
+  return programModule(bin, `\n[jail]\ncredentials = ${JSON.stringify(credentials)}\n${more}`);
+}
+
+/** Runs `args` through the shim for `command` as agent alpha. */
+function run(daemon: RunningDaemon, command: string, args: readonly string[], cwd: string) {
+  return runShim(command, args, { socket: daemon.socket("alpha"), cwd });
+}
+
+test("the built-in git module without its guard line is still the git module", () => {
+  expect(BUILTIN_GIT).toContain('guard = "git-config"');
+  expect(GIT_WITHOUT_GUARD).not.toContain("guard =");
+  expect(GIT_WITHOUT_GUARD).toContain("hooksPath = /dev/null");
+});
+
+describe("a hook the agent writes never runs", () => {
+  /** ws/work/evil.git: a bare repository whose pre-receive hook touches ws/marker (writable in the jail). */
+  function evilTarget(tree: TempTree): string {
+    git(tree.at("ws/work"), "init", "-q", "--bare", "evil.git");
+    const hook = tree.at("ws/work/evil.git/hooks/pre-receive");
+    writeFileSync(hook, `#!/bin/sh\ntouch ${tree.at("ws/marker")}\n`);
+    chmodSync(hook, 0o755);
+    return tree.at("ws/marker");
+  }
+
+  test("git push to a bare repository in the workspace: the guard denies, the hook never runs", async () => {
+    await using tree = await workspace();
+    const marker = evilTarget(tree);
+    await using daemon = await daemonFor(tree);
+    const r = await run(daemon, "git", ["push", "evil.git", "HEAD:x"], tree.at("ws/work"));
+    expect(r.exitCode).toBe(126);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  test("without the guard, the jail's global config (core.hooksPath=/dev/null) still keeps the hook from running", async () => {
+    await using tree = await workspace();
+    const marker = evilTarget(tree);
+    await using daemon = await daemonFor(tree, { overrides: { git: GIT_WITHOUT_GUARD } });
+    const r = await run(daemon, "git", ["push", "evil.git", "HEAD:x"], tree.at("ws/work"));
+    expect(r.stderr).not.toContain("is a hook");
+    expect(r.exitCode).toBe(0);
+    expect(git(tree.at("ws/work/evil.git"), "rev-parse", "x")).toBe(
+      git(tree.at("ws/work"), "rev-parse", "HEAD"),
+    );
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  test("unjailed and unguarded, the same push runs the hook (the attack the two layers stop)", async () => {
+    await using tree = await workspace();
+    const marker = evilTarget(tree);
+    await using daemon = await daemonFor(tree, { overrides: { git: GIT_WITHOUT_GUARD }, extra: JAIL_OFF });
+    const r = await run(daemon, "git", ["push", "evil.git", "HEAD:x"], tree.at("ws/work"));
+    expect(r.exitCode).toBe(0);
+    expect(existsSync(marker)).toBe(true);
+  });
+});
+
+describe("files outside the workspace are absent to git", () => {
+  const AWS_BLOB = () => blobId(readFileSync(join(HOME, ".aws", "credentials"), "utf8"));
+  const GIT_BLOB = () => blobId(`${GIT_SECRET}\n`);
+
+  /** Whether the repository at `repo` holds the object `id` (read by the test's own git). */
+  function holds(repo: string, id: string): boolean {
+    return Bun.spawnSync(["git", "cat-file", "-e", id], { cwd: repo }).exitCode === 0;
+  }
+
+  test("git hash-object -w through a symlink to ~/.aws copies nothing: ~/.aws is not in the jail", async () => {
+    await using tree = await workspace();
+    symlinkSync(join(HOME, ".aws"), tree.at("ws/work/leak"));
+    await using daemon = await daemonFor(tree);
+    const r = await run(daemon, "git", ["hash-object", "-w", "leak/credentials"], tree.at("ws/work"));
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(AWS_BLOB());
+    expect(r.stdout + r.stderr).not.toContain(AWS_SECRET);
+    expect(holds(tree.at("ws/work"), AWS_BLOB())).toBe(false);
+  });
+
+  test("unjailed and unguarded, the same hash-object copies ~/.aws/credentials into the repository", async () => {
+    await using tree = await workspace();
+    symlinkSync(join(HOME, ".aws"), tree.at("ws/work/leak"));
+    await using daemon = await daemonFor(tree, { overrides: { git: GIT_WITHOUT_GUARD }, extra: JAIL_OFF });
+    const r = await run(daemon, "git", ["hash-object", "-w", "leak/credentials"], tree.at("ws/work"));
+    expect(r.stdout.trim()).toBe(AWS_BLOB());
+    expect(holds(tree.at("ws/work"), AWS_BLOB())).toBe(true);
+  });
+
+  test("a symlink to ~/.git-credentials, which the git jail does hold, is not followed (nosymfollow)", async () => {
+    await using tree = await workspace();
+    symlinkSync(join(HOME, ".git-credentials"), tree.at("ws/work/gc"));
+    await using daemon = await daemonFor(tree);
+    const r = await run(daemon, "git", ["hash-object", "-w", "gc"], tree.at("ws/work"));
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(GIT_BLOB());
+    expect(holds(tree.at("ws/work"), GIT_BLOB())).toBe(false);
+  });
+
+  test("a git module that follows symlinks in its jail reads ~/.git-credentials through the same link", async () => {
+    await using tree = await workspace();
+    symlinkSync(join(HOME, ".git-credentials"), tree.at("ws/work/gc"));
+    const following = BUILTIN_GIT.replace('ssh = "agent"\n', 'ssh = "agent"\nfollow_symlinks = true\n');
+    expect(following).toContain("follow_symlinks = true");
+    await using daemon = await daemonFor(tree, { overrides: { git: following } });
+    const r = await run(daemon, "git", ["hash-object", "-w", "gc"], tree.at("ws/work"));
+    expect(r.stdout.trim()).toBe(GIT_BLOB());
+    expect(holds(tree.at("ws/work"), GIT_BLOB())).toBe(true);
+  });
+
+  /** ws/linked: a directory whose .git file points at the repository outside the roots. */
+  function gitFileOut(tree: TempTree): string {
+    const other = otherRepository(tree);
+    mkdirSync(tree.at("ws/linked"));
+    writeFileSync(tree.at("ws/linked/.git"), `gitdir: ${join(other, ".git")}\n`);
+    return tree.at("ws/linked");
+  }
+
+  /** ws/work borrows the objects of the repository outside the roots. */
+  function alternatesOut(tree: TempTree): string {
+    const other = otherRepository(tree);
+    writeFileSync(tree.at("ws/work/.git/objects/info/alternates"), `${join(other, ".git", "objects")}\n`);
+    return tree.at("ws/work");
+  }
+
+  const SECRET_BLOB = () => blobId(`${OTHER_SECRET}\n`);
+
+  test("a .git file naming a repository outside the roots: denied by the guard, and the other repository never answers", async () => {
+    await using tree = await workspace();
+    const cwd = gitFileOut(tree);
+    await using daemon = await daemonFor(tree);
+    const r = await run(daemon, "git", ["log"], cwd);
+    expect(r.exitCode).toBe(126);
+    expect(r.stdout + r.stderr).not.toContain(OTHER_SECRET);
+  });
+
+  test("a .git file naming a repository outside the roots, without the guard: git finds no repository in the jail", async () => {
+    await using tree = await workspace();
+    const cwd = gitFileOut(tree);
+    await using daemon = await daemonFor(tree, { overrides: { git: GIT_WITHOUT_GUARD } });
+    const r = await run(daemon, "git", ["log"], cwd);
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(OTHER_SECRET);
+    expect(r.stderr).toContain("not a git repository");
+  });
+
+  test("objects/info/alternates naming another repository: denied by the guard; without it, the objects are absent in the jail", async () => {
+    await using tree = await workspace();
+    const cwd = alternatesOut(tree);
+    {
+      await using daemon = await daemonFor(tree);
+      const r = await run(daemon, "git", ["cat-file", "-p", SECRET_BLOB()], cwd);
+      expect(r.exitCode).toBe(126);
+      expect(r.stdout + r.stderr).not.toContain(OTHER_SECRET);
+    }
+    await using daemon = await daemonFor(tree, { overrides: { git: GIT_WITHOUT_GUARD } });
+    const r = await run(daemon, "git", ["cat-file", "-p", SECRET_BLOB()], cwd);
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(OTHER_SECRET);
+    const log = await run(daemon, "git", ["log", "--all"], cwd);
+    expect(log.stdout + log.stderr).not.toContain(OTHER_SECRET);
+  });
+
+  test("unjailed and unguarded, the .git file and the alternates both read the other repository", async () => {
+    await using tree = await workspace();
+    const linked = gitFileOut(tree);
+    writeFileSync(
+      tree.at("ws/work/.git/objects/info/alternates"),
+      `${tree.at("outside/other/.git/objects")}\n`,
+    );
+    await using daemon = await daemonFor(tree, { overrides: { git: GIT_WITHOUT_GUARD }, extra: JAIL_OFF });
+    const log = await run(daemon, "git", ["log"], linked);
+    expect(log.stdout).toContain(OTHER_SECRET);
+    const blob = await run(daemon, "git", ["cat-file", "-p", SECRET_BLOB()], tree.at("ws/work"));
+    expect(blob.stdout).toBe(`${OTHER_SECRET}\n`);
+  });
+});
+
+/** Programs to look around inside the jail with; cat's and ls's jail hold ~/.git-credentials only. */
+const LOOKERS: Record<string, string> = {
+  cat: jailedProgram("/bin/cat", ["~/.git-credentials"]),
+  ls: jailedProgram("/bin/ls", ["~/.git-credentials"]),
+  sh: jailedProgram("/bin/sh", ["~/.git-credentials"]),
+};
+const LOOK = { enable: ["cat", "ls", "sh"], overrides: LOOKERS };
+
+describe("the tool sees only its own credentials", () => {
+  test("cat of ~/.aws/credentials fails; cat of the declared ~/.git-credentials works", async () => {
+    await using tree = await workspace();
+    await using daemon = await daemonFor(tree, LOOK);
+    const aws = await run(daemon, "cat", [join(HOME, ".aws", "credentials")], tree.at("ws"));
+    expect(aws.exitCode).not.toBe(0);
+    expect(aws.stdout).not.toContain(AWS_SECRET);
+    expect(aws.stderr).toContain("No such file or directory");
+    const gitCredentials = await run(daemon, "cat", [join(HOME, ".git-credentials")], tree.at("ws"));
+    expect(gitCredentials.exitCode).toBe(0);
+    expect(gitCredentials.stdout).toBe(`${GIT_SECRET}\n`);
+  });
+
+  test("unjailed, the same cat reads ~/.aws/credentials", async () => {
+    await using tree = await workspace();
+    await using daemon = await daemonFor(tree, { ...LOOK, extra: JAIL_OFF });
+    const aws = await run(daemon, "cat", [join(HOME, ".aws", "credentials")], tree.at("ws"));
+    expect(aws.exitCode).toBe(0);
+    expect(aws.stdout).toContain(AWS_SECRET);
+  });
+
+  test("$HOME lists only the declared credentials", async () => {
+    await using tree = await workspace();
+    await using daemon = await daemonFor(tree, LOOK);
+    const r = await run(daemon, "ls", ["-A", HOME], tree.at("ws"));
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.split("\n").filter((l) => l !== "")).toEqual([".git-credentials"]);
+  });
+
+  test("another host directory outside the roots is absent, and the workspace is there", async () => {
+    await using tree = await workspace();
+    writeFileSync(join(hostTmp, "host-file"), "host\n");
+    await using daemon = await daemonFor(tree, LOOK);
+    const outside = await run(daemon, "ls", ["-A", tree.at("outside")], tree.at("ws"));
+    expect(outside.exitCode).not.toBe(0);
+    const hostFile = await run(daemon, "cat", [join(hostTmp, "host-file")], tree.at("ws"));
+    expect(hostFile.exitCode).not.toBe(0);
+    expect(hostFile.stdout).toBe("");
+    const inside = await run(daemon, "cat", [tree.at("ws/work/file.txt")], tree.at("ws"));
+    expect(inside.stdout).toBe("one\n");
+    const parent = await run(daemon, "ls", ["-A", tree.path], tree.at("ws"));
+    expect(parent.stdout.split("\n").filter((l) => l !== "")).toEqual(["ws"]);
+  });
+
+  test("/tmp is private: the host's /tmp files are absent and what a run writes there never reaches the host", async () => {
+    await using tree = await workspace();
+    writeFileSync(join(hostTmp, "host-file"), "host\n");
+    await using daemon = await daemonFor(tree, LOOK);
+    const name = `/tmp/airlock-jail-probe-${process.pid}-${Date.now()}`;
+    const listing = await run(daemon, "ls", ["-A", "/tmp"], tree.at("ws"));
+    expect(listing.exitCode).toBe(0);
+    expect(listing.stdout).not.toContain("airlock-jail-host-tmp-");
+    const write = await run(daemon, "sh", ["-c", `echo jailed > ${name} && cat ${name}`], tree.at("ws"));
+    expect(write.stdout).toBe("jailed\n");
+    expect(existsSync(name)).toBe(false);
+  });
+});
+
+describe("credentials are read-only", () => {
+  test("writing to ~/.git-credentials from inside fails and the host file is unchanged", async () => {
+    await using tree = await workspace();
+    await using daemon = await daemonFor(tree, LOOK);
+    const file = join(HOME, ".git-credentials");
+    const write = await run(daemon, "sh", ["-c", `echo pwned > ${file}`], tree.at("ws"));
+    expect(write.exitCode).not.toBe(0);
+    expect(write.stderr).toContain("Read-only file system");
+    const append = await run(daemon, "sh", ["-c", `echo pwned >> ${file}`], tree.at("ws"));
+    expect(append.exitCode).not.toBe(0);
+    const replace = await run(daemon, "sh", ["-c", `rm -f ${file}; echo pwned > ${file}`], tree.at("ws"));
+    expect(replace.exitCode).not.toBe(0);
+    expect(readFileSync(file, "utf8")).toBe(`${GIT_SECRET}\n`);
+  });
+});
+
+/** The `Name:\tvalue` fields of a /proc/<pid>/status. */
+function statusFields(text: string): Record<string, string> {
+  return Object.fromEntries(
+    text
+      .split("\n")
+      .map((line) => line.split(":\t"))
+      .filter((f) => f.length === 2)
+      .map(([k, v]) => [k ?? "", (v ?? "").trim()]),
+  );
+}
+
+describe("the tool holds no capability and cannot reach the daemon", () => {
+  test("/proc/self/status: no effective, permitted, bounding or ambient capability, and no_new_privs", async () => {
+    await using tree = await workspace();
+    await using daemon = await daemonFor(tree, LOOK);
+    const r = await run(daemon, "cat", ["/proc/self/status"], tree.at("ws"));
+    expect(r.exitCode).toBe(0);
+    const status = statusFields(r.stdout);
+    for (const set of ["CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"])
+      expect({ set, value: status[set] }).toEqual({ set, value: "0000000000000000" });
+    expect(status.NoNewPrivs).toBe("1");
+    // Not vacuous: the jail's holder, in the same pid namespace, holds capabilities.
+    const all = await run(daemon, "sh", ["-c", "grep -H CapEff /proc/[0-9]*/status"], tree.at("ws"));
+    expect(all.stdout).toMatch(/CapEff:\s+0*[1-9a-f][0-9a-f]*/);
+  });
+
+  test("the daemon's processes and environment are out of sight", async () => {
+    await using tree = await workspace();
+    await using daemon = await daemonFor(tree, { ...LOOK, env: { JAIL_TEST_PROBE: DAEMON_SECRET } });
+    const pid = String(daemon.proc.pid);
+    const proc = await run(daemon, "ls", ["/proc"], tree.at("ws"));
+    const pids = proc.stdout.split("\n").filter((l) => /^\d+$/.test(l));
+    expect(pids.length).toBeGreaterThan(0);
+    expect(pids.length).toBeLessThanOrEqual(4);
+    expect(pids).not.toContain(pid);
+    const environ = await run(daemon, "cat", [`/proc/${pid}/environ`], tree.at("ws"));
+    expect(environ.exitCode).not.toBe(0);
+    expect(environ.stdout).not.toContain(DAEMON_SECRET);
+    const every = await run(daemon, "sh", ["-c", "cat /proc/[0-9]*/environ; env"], tree.at("ws"));
+    expect(every.stdout).not.toContain(DAEMON_SECRET);
+  });
+
+  test("unjailed, the same cat reads the daemon's environment", async () => {
+    await using tree = await workspace();
+    await using daemon = await daemonFor(tree, {
+      ...LOOK,
+      extra: JAIL_OFF,
+      env: { JAIL_TEST_PROBE: DAEMON_SECRET },
+    });
+    const environ = await run(daemon, "cat", [`/proc/${daemon.proc.pid}/environ`], tree.at("ws"));
+    expect(environ.stdout).toContain(DAEMON_SECRET);
+  });
+
+  /** Perl (in /usr, so in every jail) sends the holder a run request with no descriptors and prints the answer. */
+  const ASK_HOLDER = [
+    "use IO::Socket::UNIX;",
+    '$s = IO::Socket::UNIX->new(Peer => $ARGV[0]) or die "connect: $!\\n";',
+    'print $s qq({"argv":["/bin/true"],"env":{},"cwd":"/","pinned":[]}\\n);',
+    'local $/; $r = <$s>; print "answer:[$r]\\n";',
+  ].join(" ");
+
+  test("the holder's control socket is gone from the run's namespace, and a tool that finds it through /proc/1/root gets no answer", async () => {
+    await using tree = await workspace();
+    await using daemon = await daemonFor(tree, LOOK);
+    const control = await run(daemon, "ls", ["-A", "/run/airlock/control"], tree.at("ws"));
+    expect(control.stdout).not.toContain("holder.sock");
+    const direct = await run(
+      daemon,
+      "sh",
+      ["-c", `perl -e '${ASK_HOLDER}' /run/airlock/control/holder.sock`],
+      tree.at("ws"),
+    );
+    expect(direct.exitCode).not.toBe(0);
+    expect(direct.stdout).not.toContain("answer");
+    // bwrap's init (pid 1 in the jail) is in the jail's own mount namespace, where the socket is.
+    const found = await run(
+      daemon,
+      "sh",
+      ["-c", `perl -e '${ASK_HOLDER}' /proc/1/root/run/airlock/control/holder.sock`],
+      tree.at("ws"),
+    );
+    expect(found.stdout + found.stderr).not.toContain("malformed");
+    expect(found.stdout + found.stderr).not.toContain("started");
+    expect(found.stdout).not.toMatch(/answer:\[.+\]/s);
+    // Not vacuous: the same bytes from outside the jail's pid namespace (the daemon's side) are answered.
+    const uid = process.getuid?.() ?? 0;
+    const sockets = [
+      ...new Bun.Glob(`${daemon.proc.pid}-*/*/control/holder.sock`).scanSync({
+        cwd: join(tmpdir(), `airlock-jail-${uid}`),
+        absolute: true,
+        onlyFiles: false,
+      }),
+    ];
+    expect(sockets.length).toBeGreaterThan(0);
+    for (const socket of sockets) {
+      const host = Bun.spawnSync(["perl", "-e", ASK_HOLDER, socket]);
+      expect(host.stdout.toString()).toContain("malformed run request");
+    }
+  });
+});
