@@ -204,7 +204,10 @@ try {
     "Sandbox launch and the read-heavy job: `bun bench/sandbox.ts`, figures in SANDBOX-RESULTS.md.",
     "",
   ];
-  writeFileSync(join(root, "bench", "RESULTS.md"), rows.join("\n"));
+  // The jail's section is written by bench/jail.ts: kept as it is.
+  const resultsFile = join(root, "bench", "RESULTS.md");
+  const jail = /<!-- jail -->[\s\S]*<!-- \/jail -->/.exec(readFileSync(resultsFile, "utf8"))?.[0];
+  writeFileSync(resultsFile, jail ? `${rows.join("\n").trimEnd()}\n\n${jail}\n` : rows.join("\n"));
   process.stdout.write(rows.join("\n"));
 } finally {
   daemon.proc.kill("SIGTERM");

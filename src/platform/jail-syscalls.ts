@@ -28,6 +28,7 @@ function sys(): Library<typeof SYMBOLS>["symbols"] {
 }
 
 const CLONE_NEWNS = 0x20000;
+const CLONE_FS = 0x200;
 const MS_BIND = 4096;
 const MS_REC = 16384;
 const MS_PRIVATE = 1 << 18;
@@ -90,8 +91,13 @@ export function unshareMounts(): void {
   );
 }
 
-/** Returns the calling thread to the mount namespace open on `fd`. */
+/**
+ * Returns the calling thread to the mount namespace open on `fd`. setns refuses (EINVAL) while the
+ * thread shares its root and working directory with another thread, and a thread the runtime started
+ * meanwhile does share them: take a private copy first.
+ */
 export function enterMounts(fd: number): void {
+  check(sys().unshare(CLONE_FS), "unshare", "taking a private root and working directory");
   check(sys().setns(fd, CLONE_NEWNS), "setns", "returning to the holder's mount namespace");
 }
 

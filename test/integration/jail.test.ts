@@ -43,6 +43,11 @@ function git(cwd: string, ...args: string[]): string {
   return r.stdout.toString();
 }
 
+/** A config value of the repository at `cwd`, read by the test's own git (no -c of the test's). */
+function configOf(cwd: string, key: string): string {
+  return Bun.spawnSync(["git", "config", "--get", key], { cwd }).stdout.toString();
+}
+
 /** The object id git would give `text` as a blob, computed without writing it anywhere. */
 function blobId(text: string): string {
   const r = Bun.spawnSync(["git", "hash-object", "--stdin"], { stdin: new TextEncoder().encode(text) });
@@ -452,5 +457,200 @@ describe("the tool holds no capability and cannot reach the daemon", () => {
       const host = Bun.spawnSync(["perl", "-e", ASK_HOLDER, socket]);
       expect(host.stdout.toString()).toContain("malformed run request");
     }
+  });
+});
+
+describe("everyday work inside the jail", () => {
+  test("clone, commit, coloured log, push, config writes, a new branch pushed with -u", async () => {
+    await using tree = await workspace();
+    git(tree.at("ws"), "clone", "-q", "--bare", "work", "origin.git");
+    await using daemon = await daemonFor(tree);
+    const ws = tree.at("ws");
+    const copy = tree.at("ws/copy");
+    const ok = async (args: string[], cwd: string) => {
+      const r = await run(daemon, "git", args, cwd);
+      expect({ args, exitCode: r.exitCode, stderr: r.stderr }).toMatchObject({ exitCode: 0 });
+      return r;
+    };
+    await ok(["clone", "-q", "origin.git", "copy"], ws);
+    expect(readFileSync(join(copy, "file.txt"), "utf8")).toBe("one\n");
+
+    writeFileSync(join(copy, "file.txt"), "two\n");
+    await ok(["-c", "user.name=Jailed", "-c", "user.email=j@example.com", "commit", "-qam", "two"], copy);
+    expect(git(copy, "log", "-1", "--format=%an <%ae> %s")).toBe("Jailed <j@example.com> two\n");
+
+    const log = await ok(["-c", "color.ui=always", "log", "--oneline"], copy);
+    expect(log.stdout).toContain("\u001b[");
+    expect(log.stdout).toContain("two");
+
+    await ok(["push", "-q", "origin", "HEAD"], copy);
+    expect(git(tree.at("ws/origin.git"), "log", "-1", "--format=%s", "main")).toBe("two\n");
+
+    await ok(["config", "user.name", "x"], copy);
+    expect(configOf(copy, "user.name")).toBe("x\n");
+    await ok(["remote", "add", "other", "https://example.invalid/other.git"], copy);
+    expect(configOf(copy, "remote.other.url")).toBe("https://example.invalid/other.git\n");
+
+    await ok(["checkout", "-q", "-b", "topic"], copy);
+    writeFileSync(join(copy, "topic.txt"), "topic\n");
+    await ok(["add", "topic.txt"], copy);
+    await ok(["-c", "user.email=j@example.com", "commit", "-qm", "topic"], copy);
+    await ok(["push", "-q", "-u", "origin", "topic"], copy);
+    expect(configOf(copy, "branch.topic.remote")).toBe("origin\n");
+    expect(git(tree.at("ws/origin.git"), "log", "-1", "--format=%an %s", "topic")).toBe("x topic\n");
+    const status = await ok(["status", "-sb"], copy);
+    expect(status.stdout).toContain("## topic...origin/topic");
+  });
+});
+
+describe('[exec] jail = "off"', () => {
+  test("the tool runs unconfined, and the daemon says so at start and in the audit log", async () => {
+    await using tree = await workspace();
+    await using daemon = await daemonFor(tree, { ...LOOK, extra: JAIL_OFF });
+    const home = await run(daemon, "ls", ["-A", HOME], tree.at("ws"));
+    expect(home.stdout).toContain(".aws");
+    const outside = await run(daemon, "ls", ["-A", tree.at("outside")], tree.at("ws"));
+    expect(outside.stdout).toContain(".keep");
+    const status = await run(daemon, "cat", ["/proc/self/status"], tree.at("ws"));
+    expect(statusFields(status.stdout).NoNewPrivs).toBe("0");
+    expect(daemon.output()).toContain('airlock: agent alpha: [exec] jail = "off"');
+    await daemon.stop();
+    const records = readFileSync(daemon.logFile, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records).toContainEqual(
+      expect.objectContaining({
+        event: "jail-off",
+        agent: "alpha",
+        file: daemon.tree.at("agents/alpha/airlock.toml"),
+      }),
+    );
+    const execs = records.filter((r) => r.event === "exec" && r.command === "ls");
+    expect(execs.length).toBe(2);
+    for (const r of execs) expect(r.jail).toBe("off");
+  });
+
+  test("a jailed agent's audit records name the jail's writable directories", async () => {
+    await using tree = await workspace();
+    await using daemon = await daemonFor(tree, LOOK);
+    await run(daemon, "ls", ["-A", HOME], tree.at("ws"));
+    await daemon.stop();
+    const records = readFileSync(daemon.logFile, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records.some((r) => r.event === "jail-off")).toBe(false);
+    const exec = records.find((r) => r.event === "exec" && r.command === "ls");
+    expect(exec?.jail).toMatchObject({ writable: [tree.at("ws")] });
+  });
+});
+
+describe('ssh = "agent"', () => {
+  test("the tool reaches the daemon's ssh-agent at /run/airlock/ssh-agent.sock and never sees a key file", async () => {
+    await using tree = await workspace();
+    const ssh = join(HOME, ".ssh");
+    mkdirSync(ssh, { recursive: true });
+    writeFileSync(join(ssh, "id_ed25519"), "-----BEGIN OPENSSH PRIVATE KEY-----\ndummy-private-key-93f1\n");
+    writeFileSync(join(ssh, "known_hosts"), "example.invalid ssh-ed25519 AAAAdummy\n");
+    writeFileSync(join(ssh, "config"), "Host example.invalid\n  User git\n");
+    const agentDir = mkdtempSync(join(tmpdir(), "airlock-jail-ssh-"));
+    const sock = join(agentDir, "agent.sock");
+    const agent = Bun.spawn(["ssh-agent", "-a", sock, "-D"], { stdout: "ignore", stderr: "ignore" });
+    const watchdog = setTimeout(() => agent.kill("SIGKILL"), 30_000);
+    try {
+      for (let i = 0; i < 200 && !existsSync(sock); i++) await Bun.sleep(25);
+      expect(existsSync(sock)).toBe(true);
+      // A real key in the agent (its file stays outside every jail).
+      const key = join(agentDir, "key");
+      const keygen = Bun.spawnSync(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "jail-test", "-f", key]);
+      expect(keygen.exitCode).toBe(0);
+      const added = Bun.spawnSync(["ssh-add", "-q", key], { env: { ...process.env, SSH_AUTH_SOCK: sock } });
+      expect(added.exitCode).toBe(0);
+      const script = [
+        'echo "sock=$SSH_AUTH_SOCK"',
+        "test -S /run/airlock/ssh-agent.sock && echo agent-socket-there",
+        `ls -A ${ssh}`,
+        `cat ${join(ssh, "id_ed25519")}`,
+        "ssh-add -l",
+      ].join("; ");
+      const module = (mode: string) =>
+        jailedProgram("/bin/sh", ["~/.ssh"], `ssh = "${mode}"\n`);
+      {
+        await using daemon = await daemonFor(tree, {
+          enable: ["sh"],
+          overrides: { sh: module("agent") },
+          env: { SSH_AUTH_SOCK: sock },
+        });
+        const r = await run(daemon, "sh", ["-c", script], tree.at("ws"));
+        expect(r.stdout).toContain("sock=/run/airlock/ssh-agent.sock\n");
+        expect(r.stdout).toContain("agent-socket-there\n");
+        expect(r.stdout).toContain("known_hosts\n");
+        expect(r.stdout).toContain("config\n");
+        expect(r.stdout).not.toContain("id_ed25519");
+        expect(r.stdout).not.toContain("dummy-private-key");
+        expect(r.stdout).toContain("jail-test (ED25519)");
+      }
+      // Not vacuous: with ssh = "keys" the same jail shows ~/.ssh as it is, the key file included.
+      await using daemon = await daemonFor(tree, {
+        enable: ["sh"],
+        overrides: { sh: module("keys") },
+        env: { SSH_AUTH_SOCK: sock },
+      });
+      const keys = await run(daemon, "sh", ["-c", script], tree.at("ws"));
+      expect(keys.stdout).toContain("dummy-private-key-93f1");
+      expect(keys.stdout).not.toContain("agent-socket-there");
+    } finally {
+      clearTimeout(watchdog);
+      agent.kill("SIGKILL");
+      await agent.exited;
+      rmSync(agentDir, { recursive: true, force: true });
+      rmSync(ssh, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the guard's check and git's read see the same bytes", () => {
+  /**
+   * A host process swaps ws/work/.git/config between a harmless copy and one whose alias and fsmonitor
+   * touch ws/marker (writable in the jail) while 40 runs of `git status` / `git st` go through the shim.
+   * Returns the exit codes seen, and whether the marker appeared.
+   */
+  async function race(jail: "on" | "off"): Promise<{ codes: number[]; marker: boolean }> {
+    await using tree = await workspace();
+    const config = tree.at("ws/work/.git/config");
+    const marker = tree.at("ws/marker");
+    const good = readFileSync(config, "utf8");
+    writeFileSync(tree.at("good"), good);
+    writeFileSync(
+      tree.at("bad"),
+      `${good}[alias]\n\tst = !touch ${marker}\n[core]\n\tfsmonitor = touch ${marker}\n`,
+    );
+    await using daemon = await daemonFor(tree, jail === "off" ? { extra: JAIL_OFF } : {});
+    const swap = `for i in $(seq 4000); do cp good g.tmp && mv -f g.tmp ${config}; cp bad b.tmp && mv -f b.tmp ${config}; done`;
+    const swapper = Bun.spawn(["bash", "-c", swap], { cwd: tree.path, stdout: "ignore", stderr: "ignore" });
+    const codes: number[] = [];
+    try {
+      for (let i = 0; i < 40; i++) {
+        const r = await run(daemon, "git", [i % 2 === 0 ? "st" : "status"], tree.at("ws/work"));
+        codes.push(r.exitCode);
+        if (process.env.JAIL_RACE_DEBUG && existsSync(marker)) {
+          console.log(i, r);
+          break;
+        }
+      }
+    } finally {
+      swapper.kill("SIGKILL");
+      await swapper.exited;
+    }
+    return { codes, marker: existsSync(marker) };
+  }
+
+  test("40 runs while .git/config is swapped underneath: each is denied or reads the harmless bytes, never the swapped-in ones", async () => {
+    const { codes, marker } = await race("on");
+    expect(marker).toBe(false);
+    // Not vacuous: the swap really raced the runs, some were judged on the poisoned config and some not.
+    expect(codes).toContain(126);
+    expect(codes.some((c) => c !== 126)).toBe(true);
   });
 });

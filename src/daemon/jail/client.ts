@@ -89,7 +89,12 @@ export async function startJailed(
     }
     const first = events.shift();
     if (first === undefined || !("started" in first)) {
-      const why = first && "refused" in first ? first.refused : "the jail did not start the program";
+      const why =
+        first && "refused" in first
+          ? first.refused
+          : closed
+            ? "the jail's holder closed the connection before starting the program"
+            : "the jail's holder did not answer within 10 s";
       throw new JailRunError(`cannot run ${plan.bin} in the jail: ${why}`);
     }
     const link = socket;

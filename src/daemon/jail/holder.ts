@@ -78,11 +78,13 @@ async function serve(socket: Socket<Connection>, jailMounts: number): Promise<vo
   // that found the socket is refused.
   const peer = peerCredentials(bunSocketFd(socket));
   if (peer.pid !== 0) {
+    process.stderr.write(`airlock jail: refused a connection from pid ${peer.pid} inside the jail\n`);
     socket.end();
     return;
   }
   const first = await readFirstLine(bunSocketFd(socket));
   if (!first.ok) {
+    process.stderr.write(`airlock jail: no run request (${first.reason}: ${first.detail})\n`);
     socket.end();
     return;
   }

@@ -154,6 +154,9 @@ async function waitReady(proc: ReturnType<typeof Bun.spawn>, layout: JailLayout)
   const stdout = proc.stdout instanceof ReadableStream ? proc.stdout : undefined;
   const stderr = proc.stderr instanceof ReadableStream ? proc.stderr : undefined;
   const errText = stderr ? new Response(stderr).text() : Promise.resolve("");
+  void errText.then((text) => {
+    if (text.trim() !== "") process.stderr.write(`[holder stderr] ${text}`);
+  });
   const timer = setTimeout(() => proc.kill("SIGKILL"), READY_TIMEOUT_MS);
   try {
     let seen = "";
