@@ -3,6 +3,8 @@ import { basename, dirname, join } from "node:path";
 import { defineCommand } from "citty";
 import { type Agent, type LoadedConfig, loadConfig } from "../config/load.ts";
 import { expandHome, resolvePaths } from "../config/paths.ts";
+import { jailEnabled } from "../daemon/jail/choose.ts";
+import { jailTool } from "../daemon/jail/setup.ts";
 import { socketAccess } from "../daemon/sockets.ts";
 import { pathState, sendCheck, socketLiveness, toolVersion } from "../platform/probes.ts";
 import { pathFlags } from "./context.ts";
@@ -47,6 +49,7 @@ export default defineCommand({
       ...configChecks(config),
       ...binChecks(config),
       ...dirChecks(config),
+      ...jailChecks(config),
       ...(await agentChecks(config)),
       await sandboxRedactionCheck(),
       ...straySockets(config),
@@ -57,6 +60,45 @@ export default defineCommand({
     return ok ? EXIT.ok : EXIT.failure;
   },
 });
+
+/** Can this machine jail the tools, and what each agent's tools may write. */
+function jailChecks(config: LoadedConfig): Check[] {
+  const jailed = config.agents.filter((agent) => jailEnabled(agent));
+  const checks: Check[] = [];
+  if (jailed.length > 0) {
+    const tool = jailTool(process.env);
+    checks.push(
+      "bwrap" in tool
+        ? pass("jail", `tools run in bubblewrap jails (${tool.bwrap})`)
+        : fail(
+            "jail",
+            tool.unavailable,
+            `or set [exec] jail = "off" for ${jailed.map((a) => a.name).join(", ")} (unconfined)`,
+          ),
+    );
+  }
+  for (const agent of config.agents) {
+    const name = `jail ${agent.name}`;
+    if (!jailEnabled(agent)) {
+      checks.push(
+        pass(
+          name,
+          `OFF ([exec] jail = "off" in ${agent.dir}/airlock.toml): its tools run on the host unconfined`,
+        ),
+      );
+    } else if (agent.roots.length > 0) {
+      checks.push(pass(name, `tools may write ${agent.roots.join(", ")}`));
+    } else {
+      checks.push(
+        pass(
+          name,
+          "no [workspace] roots: each request's tool may write the repository around its directory (or the directory); set roots to narrow it",
+        ),
+      );
+    }
+  }
+  return checks;
+}
 
 function render(check: Check): string {
   const colour = process.stderr.isTTY === true && !process.env.NO_COLOR;

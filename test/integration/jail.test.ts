@@ -563,7 +563,18 @@ describe('ssh = "agent"', () => {
       expect(existsSync(sock)).toBe(true);
       // A real key in the agent (its file stays outside every jail).
       const key = join(agentDir, "key");
-      const keygen = Bun.spawnSync(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "jail-test", "-f", key]);
+      const keygen = Bun.spawnSync([
+        "ssh-keygen",
+        "-q",
+        "-t",
+        "ed25519",
+        "-N",
+        "",
+        "-C",
+        "jail-test",
+        "-f",
+        key,
+      ]);
       expect(keygen.exitCode).toBe(0);
       const added = Bun.spawnSync(["ssh-add", "-q", key], { env: { ...process.env, SSH_AUTH_SOCK: sock } });
       expect(added.exitCode).toBe(0);
@@ -574,8 +585,7 @@ describe('ssh = "agent"', () => {
         `cat ${join(ssh, "id_ed25519")}`,
         "ssh-add -l",
       ].join("; ");
-      const module = (mode: string) =>
-        jailedProgram("/bin/sh", ["~/.ssh"], `ssh = "${mode}"\n`);
+      const module = (mode: string) => jailedProgram("/bin/sh", ["~/.ssh"], `ssh = "${mode}"\n`);
       {
         await using daemon = await daemonFor(tree, {
           enable: ["sh"],
@@ -616,7 +626,7 @@ describe("the guard's check and git's read see the same bytes", () => {
    * touch ws/marker (writable in the jail) while 40 runs of `git status` / `git st` go through the shim.
    * Returns the exit codes seen, and whether the marker appeared.
    */
-  async function race(jail: "on" | "off"): Promise<{ codes: number[]; marker: boolean }> {
+  async function race(): Promise<{ codes: number[]; won: string | undefined }> {
     await using tree = await workspace();
     const config = tree.at("ws/work/.git/config");
     const marker = tree.at("ws/marker");
@@ -626,29 +636,33 @@ describe("the guard's check and git's read see the same bytes", () => {
       tree.at("bad"),
       `${good}[alias]\n\tst = !touch ${marker}\n[core]\n\tfsmonitor = touch ${marker}\n`,
     );
-    await using daemon = await daemonFor(tree, jail === "off" ? { extra: JAIL_OFF } : {});
+    await using daemon = await daemonFor(tree);
     const swap = `for i in $(seq 4000); do cp good g.tmp && mv -f g.tmp ${config}; cp bad b.tmp && mv -f b.tmp ${config}; done`;
     const swapper = Bun.spawn(["bash", "-c", swap], { cwd: tree.path, stdout: "ignore", stderr: "ignore" });
     const codes: number[] = [];
+    let won: string | undefined;
     try {
-      for (let i = 0; i < 40; i++) {
-        const r = await run(daemon, "git", [i % 2 === 0 ? "st" : "status"], tree.at("ws/work"));
+      for (let i = 0; i < 40 && won === undefined; i++) {
+        const args = [i % 2 === 0 ? "st" : "status"];
+        const r = await run(daemon, "git", args, tree.at("ws/work"));
         codes.push(r.exitCode);
-        if (process.env.JAIL_RACE_DEBUG && existsSync(marker)) {
-          console.log(i, r);
-          break;
-        }
+        if (existsSync(marker))
+          won = `run ${i + 1}, git ${args.join(" ")}: exit ${r.exitCode}, stdout ${JSON.stringify(r.stdout)}, stderr ${JSON.stringify(r.stderr)}`;
       }
     } finally {
       swapper.kill("SIGKILL");
       await swapper.exited;
     }
-    return { codes, marker: existsSync(marker) };
+    return { codes, won };
   }
 
+  // KNOWN FAILURE (a jail bug, not the test's): the pin is a bind mount over .git/config in the run's mount
+  // namespace; a rename over that path from outside the namespace (the agent's own shell, here the host's
+  // mv) detaches the bind mount there (Linux >= 3.18 lazily unmounts mounts on a dentry that is renamed
+  // over or unlinked in another namespace), and git reads the swapped-in bytes: `git st` runs the alias.
   test("40 runs while .git/config is swapped underneath: each is denied or reads the harmless bytes, never the swapped-in ones", async () => {
-    const { codes, marker } = await race("on");
-    expect(marker).toBe(false);
+    const { codes, won } = await race();
+    expect({ markerTouchedBy: won }).toEqual({ markerTouchedBy: undefined });
     // Not vacuous: the swap really raced the runs, some were judged on the poisoned config and some not.
     expect(codes).toContain(126);
     expect(codes.some((c) => c !== 126)).toBe(true);

@@ -13,6 +13,25 @@ export function openJailPool(
   env: Readonly<Record<string, string | undefined>>,
   log: (line: string) => void,
 ): JailPool | { unavailable: string } {
+  const tool = jailTool(env);
+  if ("unavailable" in tool) return tool;
+  const runtime = env.XDG_RUNTIME_DIR;
+  const base =
+    runtime !== undefined && isAbsolute(runtime) && existsSync(runtime)
+      ? join(runtime, "airlock-jail")
+      : join(tmpdir(), `airlock-jail-${process.getuid?.() ?? 0}`);
+  try {
+    return new JailPool({ bwrap: tool.bwrap, binary: process.execPath, runtimeDir: base, log });
+  } catch (error) {
+    if (error instanceof JailStartError) return { unavailable: error.message };
+    throw error;
+  }
+}
+
+/** Whether bwrap is there and can make the namespaces a jail needs (one throwaway run). */
+export function jailTool(
+  env: Readonly<Record<string, string | undefined>>,
+): { bwrap: string } | { unavailable: string } {
   if (process.platform !== "linux") {
     return { unavailable: "tool jails are built with bubblewrap, on Linux only (macOS: not yet)" };
   }
@@ -32,17 +51,7 @@ export function openJailPool(
       unavailable: `bwrap cannot make a user namespace here (${said}); enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces > 0)`,
     };
   }
-  const runtime = env.XDG_RUNTIME_DIR;
-  const base =
-    runtime !== undefined && isAbsolute(runtime) && existsSync(runtime)
-      ? join(runtime, "airlock-jail")
-      : join(tmpdir(), `airlock-jail-${process.getuid?.() ?? 0}`);
-  try {
-    return new JailPool({ bwrap, binary: process.execPath, runtimeDir: base, log });
-  } catch (error) {
-    if (error instanceof JailStartError) return { unavailable: error.message };
-    throw error;
-  }
+  return { bwrap };
 }
 
 /** Agents that need a jail the machine cannot build: a startup error naming each and the way out. */
