@@ -668,3 +668,38 @@ describe("the guard's check and git's read see the same bytes", () => {
     expect(codes.some((c) => c !== 126)).toBe(true);
   });
 });
+
+describe("what the jail holds follows the agent's settings", () => {
+  test("without [workspace] roots, the repository around the working directory is writable and its siblings are absent", async () => {
+    await using tree = await workspace();
+    git(tree.at("ws"), "init", "-q", "sibling");
+    await using daemon = await startDaemon({
+      enable: ["ls", "sh"],
+      agents: { alpha: { overrides: LOOKERS } },
+    });
+    const cwd = tree.at("ws/work");
+    const write = await run(daemon, "sh", ["-c", "echo jailed > written.txt"], cwd);
+    expect(write.exitCode).toBe(0);
+    expect(readFileSync(tree.at("ws/work/written.txt"), "utf8")).toBe("jailed\n");
+    const sibling = await run(daemon, "ls", ["-A", tree.at("ws/sibling")], cwd);
+    expect(sibling.exitCode).not.toBe(0);
+    const above = await run(daemon, "ls", ["-A", tree.at("ws")], cwd);
+    expect(above.stdout.split("\n").filter((l) => l !== "")).toEqual(["work"]);
+  });
+
+  test("[jail.<command>] remove leaves a credential of the module out; add brings another in", async () => {
+    await using tree = await workspace();
+    await using daemon = await daemonFor(tree, {
+      ...LOOK,
+      extra: '[jail.cat]\nremove = ["~/.git-credentials"]\nadd = ["~/.aws/credentials"]\n',
+    });
+    const removed = await run(daemon, "cat", [join(HOME, ".git-credentials")], tree.at("ws"));
+    expect(removed.exitCode).not.toBe(0);
+    expect(removed.stdout).not.toContain(GIT_SECRET);
+    const addedFile = await run(daemon, "cat", [join(HOME, ".aws", "credentials")], tree.at("ws"));
+    expect(addedFile.stdout).toContain(AWS_SECRET);
+    // Another command of the same agent keeps the module's own list.
+    const ls = await run(daemon, "ls", ["-A", HOME], tree.at("ws"));
+    expect(ls.stdout.split("\n").filter((l) => l !== "")).toEqual([".git-credentials"]);
+  });
+});
