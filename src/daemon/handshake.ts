@@ -16,7 +16,12 @@ export const HANDSHAKE_TIMEOUT_MS = 10_000;
  * so there is no readiness callback: poll with a short back-off, bounded by a deadline.
  * On failure every descriptor received is already closed.
  */
-export async function readFirstLine(fd: number, timeoutMs = HANDSHAKE_TIMEOUT_MS): Promise<FirstLine> {
+export async function readFirstLine(
+  fd: number,
+  timeoutMs = HANDSHAKE_TIMEOUT_MS,
+  /** How long one blocking wait may take: the jail holder, whose only peer sends at once, waits longer. */
+  blockingWaitMs = FIRST_WAIT_MS,
+): Promise<FirstLine> {
   const deadline = Date.now() + timeoutMs;
   const chunks: Uint8Array[] = [];
   const fds: number[] = [];
@@ -51,7 +56,7 @@ export async function readFirstLine(fd: number, timeoutMs = HANDSHAKE_TIMEOUT_MS
     if (Date.now() > deadline) return fail("timeout", `no request within ${timeoutMs}ms`);
     if (attempt === 0) {
       try {
-        waitReadable(fd, FIRST_WAIT_MS);
+        waitReadable(fd, blockingWaitMs);
       } catch (error) {
         return fail("error", (error as Error).message);
       }

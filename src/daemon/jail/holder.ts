@@ -82,7 +82,9 @@ async function serve(socket: Socket<Connection>, jailMounts: number): Promise<vo
     socket.end();
     return;
   }
-  const first = await readFirstLine(bunSocketFd(socket));
+  // The daemon sends its request right after connecting: a blocking wait of up to 100 ms answers at once,
+  // where the polling back-off would add a millisecond or two to every run.
+  const first = await readFirstLine(bunSocketFd(socket), 10_000, 100);
   if (!first.ok) {
     process.stderr.write(`airlock jail: no run request (${first.reason}: ${first.detail})\n`);
     socket.end();
