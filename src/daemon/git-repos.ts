@@ -47,6 +47,8 @@ export class RepoWalk {
   private moduleDirs = 0;
   /** The top of the repository the command runs in (work tree, else git dir): git runs there. */
   readonly tops: string[] = [];
+  /** The common git directory of the repository the command runs in (where its `config` is). */
+  mainCommonDir: string | undefined;
 
   constructor(
     private readonly roots: readonly string[],
@@ -120,6 +122,7 @@ export class RepoWalk {
       const text = new TextDecoder().decode(this.pin(commonFile, 4096)).trim();
       common = this.inside(under(gitDir, text), commonFile);
     }
+    if (visit.nesting === 0 && !visit.target) this.mainCommonDir ??= common;
     const refs = await this.config(join(common, "config"), true);
     const worktreeRefs =
       refs.worktreeConfig || fileKind(join(gitDir, "config.worktree")) !== "absent"

@@ -18,7 +18,12 @@ export interface PinnedFile {
 }
 
 export type GuardResult =
-  | { ok: true; pinned?: readonly PinnedFile[] }
+  | {
+      ok: true;
+      pinned?: readonly PinnedFile[];
+      /** git: the common directory of the repository the command runs in, whose `config` is pinned. */
+      commonDir?: string;
+    }
   | { ok: false; rule: string; reason: string };
 
 /** What the guard may rely on besides the request: where the agent may write. */
@@ -112,7 +117,11 @@ async function gitRepositoryGuard(
   for (const candidate of transportCandidates(invocation))
     await walk.target(candidate, `the argument '${candidate}'`, [here, ...walk.tops], false, 1);
 
-  return { ok: true, pinned: [...walk.pinned].map(([path, bytes]) => ({ path, bytes })) };
+  return {
+    ok: true,
+    pinned: [...walk.pinned].map(([path, bytes]) => ({ path, bytes })),
+    commonDir: walk.mainCommonDir,
+  };
 }
 
 function terraformGuard(args: readonly string[], cwd: string): GuardResult {

@@ -1,9 +1,9 @@
 import type { ExecPlan } from "../policy/plan.ts";
 import type { DaemonContext } from "./context.ts";
 import { type ChildStdio, type ExitInfo, type OutputSink, type RunningChild, spawnChild } from "./exec.ts";
-import type { PinnedFile } from "./guards.ts";
 import { startJailed } from "./jail/client.ts";
 import type { Holder } from "./jail/pool.ts";
+import type { RunPins } from "./jail/run-plan.ts";
 import type { Reply } from "./reply.ts";
 
 export interface RunChildInput {
@@ -15,7 +15,7 @@ export interface RunChildInput {
     | {
         readonly holder: Holder;
         readonly env: Readonly<Record<string, string>>;
-        readonly pinned: readonly PinnedFile[];
+        readonly pins: RunPins;
       }
     | undefined;
   readonly reply: Reply;
@@ -48,7 +48,7 @@ export async function runChild({
     stdio.kind === "fds" ? stdio : { kind: "stream", sink: stdio.sink, stdin: v2 ? "pipe" : "ignore" };
   try {
     child = jail
-      ? await startJailed(jail.holder, plan, jail.env, cwd, childStdio, jail.pinned)
+      ? await startJailed(jail.holder, plan, jail.env, cwd, childStdio, jail.pins)
       : spawnChild(plan, cwd, childStdio);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

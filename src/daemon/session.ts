@@ -16,7 +16,7 @@ import { type PinnedFile, runGuard } from "./guards.ts";
 import { DEFAULT_COLLECT_LIMIT, finishWithPostHooks, OutputCollector } from "./hook-phase.ts";
 import { chooseJail, jailableCwd, jailEnabled, writableFor } from "./jail/choose.ts";
 import type { Holder } from "./jail/pool.ts";
-import { commandWritesConfig, jailedEnv, unpinnedConfig } from "./jail/run-plan.ts";
+import { jailedEnv, runPins } from "./jail/run-plan.ts";
 import { Reply, type SessionIo } from "./reply.ts";
 import { runChild } from "./run-child.ts";
 import { chooseStdio } from "./stdio-choice.ts";
@@ -179,6 +179,7 @@ export async function runSession(
   }
   const writable = writableFor(agent, runCwd, homeDir(ctx.env as NodeJS.ProcessEnv));
   let pinned: readonly PinnedFile[] = [];
+  let commonDir: string | undefined;
   if (plan.guard) {
     const guarded = await runGuard(plan.guard, plan, command.args, runCwd, {
       roots: agent.roots.length > 0 ? agent.roots : writable.length > 0 ? writable : [runCwd],
@@ -192,6 +193,7 @@ export async function runSession(
       );
     }
     pinned = guarded.pinned ?? [];
+    commonDir = guarded.commonDir;
   }
   const jail = chooseJail(config, agent, module, plan.bin, writable, ctx.env);
   if (jail.kind === "refused") {
@@ -249,11 +251,7 @@ export async function runSession(
       cwd: runCwd,
       jail:
         holder && jail.kind === "on"
-          ? {
-              holder,
-              env: jailedEnv(plan.env, jail.layout.env),
-              pinned: commandWritesConfig(command) ? unpinnedConfig(pinned) : pinned,
-            }
+          ? { holder, env: jailedEnv(plan.env, jail.layout.env), pins: runPins(command, pinned, commonDir) }
           : undefined,
       reply,
       stdio:

@@ -29,6 +29,11 @@ function sys(): Library<typeof SYMBOLS>["symbols"] {
 
 const CLONE_NEWNS = 0x20000;
 const CLONE_FS = 0x200;
+const MS_RDONLY = 1;
+const MS_NOSUID = 2;
+const MS_NODEV = 4;
+const MS_NOEXEC = 8;
+const MS_REMOUNT = 32;
 const MS_BIND = 4096;
 const MS_REC = 16384;
 const MS_PRIVATE = 1 << 18;
@@ -107,6 +112,30 @@ export function bindMount(source: string, target: string): void {
     sys().mount(cString(source), cString(target), cString("none"), MS_BIND, cString("")),
     "mount",
     `binding ${source} over ${target}`,
+  );
+}
+
+/** A small private tmpfs at `target` (nosuid, nodev, noexec). */
+export function mountTmpfs(target: string): void {
+  check(
+    sys().mount(
+      cString("tmpfs"),
+      cString(target),
+      cString("tmpfs"),
+      MS_NOSUID | MS_NODEV | MS_NOEXEC,
+      cString("size=1m,mode=0755"),
+    ),
+    "mount",
+    `mounting a tmpfs on ${target}`,
+  );
+}
+
+export function remountReadOnly(target: string): void {
+  const flags = MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  check(
+    sys().mount(cString("tmpfs"), cString(target), cString("tmpfs"), flags, cString("")),
+    "mount",
+    `making ${target} read-only`,
   );
 }
 

@@ -234,7 +234,7 @@ interface MountEntry {
 }
 
 function parseMountInfo(file: string): MountEntry[] {
-  const unescape = (field: string) =>
+  const decodeField = (field: string) =>
     field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
   return readFileSync(file, "utf8")
     .split("\n")
@@ -244,8 +244,8 @@ function parseMountInfo(file: string): MountEntry[] {
       const dash = fields.indexOf("-");
       return {
         device: fields[2] ?? "",
-        root: unescape(fields[3] ?? ""),
-        point: unescape(fields[4] ?? ""),
+        root: decodeField(fields[3] ?? ""),
+        point: decodeField(fields[4] ?? ""),
         type: fields[dash + 1] ?? "",
       };
     });

@@ -12,7 +12,8 @@ import { LineSplitter } from "../../protocol/lines.ts";
 import { type ChildHandle, type ChildStdio, type RunningChild, supervise } from "../exec.ts";
 import type { PinnedFile } from "../guards.ts";
 import type { Holder } from "./pool.ts";
-import { type HolderEvent, PINNED_DIR, type PinnedBind, type RunRequest } from "./protocol.ts";
+import { COMMON_DIR, type HolderEvent, PINNED_DIR, type PinnedBind, type RunRequest } from "./protocol.ts";
+import type { RunPins } from "./run-plan.ts";
 
 const START_TIMEOUT_MS = 10_000;
 const O_CLOEXEC = 0o2000000;
@@ -34,10 +35,13 @@ export async function startJailed(
   env: Readonly<Record<string, string>>,
   cwd: string,
   stdio: ChildStdio,
-  pinned: readonly PinnedFile[],
+  pins: RunPins,
 ): Promise<RunningChild> {
   const runId = randomUUID();
-  const binds = writePinned(holder.pinnedDir, runId, pinned);
+  const files = pins.common ? [...pins.pinned, { path: "", bytes: pins.common.config }] : pins.pinned;
+  const written = writePinned(holder.pinnedDir, runId, files);
+  const binds = pins.common ? written.slice(0, -1) : written;
+  const commonSource = pins.common ? written.at(-1)?.source : undefined;
   const ours: number[] = [];
   const theirs: number[] = [];
   let socket: Socket<Link> | undefined;
@@ -76,7 +80,15 @@ export async function startJailed(
         },
       },
     });
-    const request: RunRequest = { argv: plan.argv, env, cwd, pinned: binds };
+    const request: RunRequest = {
+      argv: plan.argv,
+      env: pins.common ? { ...env, GIT_COMMON_DIR: COMMON_DIR } : env,
+      cwd,
+      pinned: binds,
+      ...(pins.common && commonSource
+        ? { common: { source: commonSource, dir: pins.common.dir, names: pins.common.names } }
+        : {}),
+    };
     sendWithFds(bunSocketFd(socket), new TextEncoder().encode(`${JSON.stringify(request)}\n`), childFds);
     for (const fd of theirs.splice(0)) closeFd(fd);
 

@@ -4,7 +4,16 @@
 // the guard validated read-only over the originals there, hides its own control and pinned directories,
 // spawns the tool (which inherits that namespace), and steps back into the jail's namespace. A run costs a
 // spawn and a few mounts, not a new sandbox.
-import { accessSync, closeSync, existsSync, constants as fsConstants, openSync, readFileSync } from "node:fs";
+import {
+  accessSync,
+  closeSync,
+  existsSync,
+  constants as fsConstants,
+  openSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname } from "node:path";
 import type { Socket } from "bun";
 import { bunSocketFd, closeFd } from "../../platform/fd-passing.ts";
@@ -13,6 +22,8 @@ import {
   detachMount,
   enterMounts,
   forbidSymlinkFollowing,
+  mountTmpfs,
+  remountReadOnly,
   unshareMounts,
   withholdCapabilitiesFromChildren,
 } from "../../platform/jail-syscalls.ts";
@@ -21,8 +32,10 @@ import { LineSplitter } from "../../protocol/lines.ts";
 import { readFirstLine } from "../handshake.ts";
 import { signalNumber } from "../signals.ts";
 import {
+  COMMON_DIR,
   CONTROL_DIR,
   CONTROL_SOCKET,
+  type CommonDirRequest,
   type HolderConfig,
   type HolderEvent,
   PINNED_DIR,
@@ -170,6 +183,7 @@ function launch(
   unshareMounts();
   try {
     for (const pin of request.pinned) pinFile(pin.source, pin.target);
+    if (request.common) makeCommonDir(request.common);
     detachMount(CONTROL_DIR);
     detachMount(PINNED_DIR);
     return Bun.spawn([...request.argv], {
@@ -187,6 +201,19 @@ function launch(
       process.exit(70);
     }
   }
+}
+
+/**
+ * The run's GIT_COMMON_DIR: a fresh tmpfs (its mount point is the jail's, not the agent's, so no rename in
+ * the workspace can take it away, as it can a bind over .git/config), made read-only once filled.
+ */
+function makeCommonDir(common: CommonDirRequest): void {
+  mountTmpfs(COMMON_DIR);
+  writeFileSync(`${COMMON_DIR}/config`, readFileSync(common.source));
+  for (const name of common.names) {
+    if (name !== "config") symlinkSync(`${common.dir}/${name}`, `${COMMON_DIR}/${name}`);
+  }
+  remountReadOnly(COMMON_DIR);
 }
 
 /** Binds the validated bytes over the file the tool will read, and checks the result is read-only. */

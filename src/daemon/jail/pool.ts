@@ -14,6 +14,7 @@ import {
 import { join } from "node:path";
 import { JAIL_FILES, type JailLayout, jailBwrapArgs } from "../../policy/jail.ts";
 import {
+  COMMON_DIR,
   CONTROL_DIR,
   HOLDER_BINARY,
   HOLDER_FLAG,
@@ -102,6 +103,8 @@ export class JailPool {
       "--cap-add",
       "ALL",
       ...jailBwrapArgs(layout),
+      "--dir",
+      COMMON_DIR,
       "--ro-bind",
       join(dir, "files"),
       JAIL_FILES,

@@ -11,6 +11,8 @@ export const CONTROL_DIR = `${JAIL_RUN}/control`;
 export const CONTROL_SOCKET = `${CONTROL_DIR}/holder.sock`;
 export const PINNED_DIR = `${JAIL_RUN}/pinned`;
 export const HOLDER_BINARY = `${JAIL_RUN}/airlock`;
+/** Where a run's git finds the validated config of its repository (GIT_COMMON_DIR): a tmpfs of the run. */
+export const COMMON_DIR = `${JAIL_RUN}/common`;
 export const READY_LINE = "ready";
 
 /** A file the guard validated: its bytes (at `source`, inside the jail) are bound over `target`. */
@@ -19,11 +21,23 @@ export interface PinnedBind {
   readonly target: string;
 }
 
+/**
+ * The repository's common directory as the run's git sees it: a directory on the run's own tmpfs whose
+ * `config` holds the validated bytes (copied from `source`) and whose other entries are symlinks into the
+ * real one (`dir`), so objects, refs and packed-refs are read and written where they are.
+ */
+export interface CommonDirRequest {
+  readonly source: string;
+  readonly dir: string;
+  readonly names: readonly string[];
+}
+
 export interface RunRequest {
   readonly argv: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string;
   readonly pinned: readonly PinnedBind[];
+  readonly common?: CommonDirRequest;
 }
 
 export type HolderEvent =
@@ -66,5 +80,18 @@ export function parseRunRequest(line: string): RunRequest | undefined {
     if (!source.startsWith(`${PINNED_DIR}/`) || !target.startsWith("/")) return undefined;
     binds.push({ source, target });
   }
-  return { argv, env: env as Record<string, string>, cwd, pinned: binds };
+  const common = parseCommon((value as Record<string, unknown>).common);
+  if (common === null) return undefined;
+  return { argv, env: env as Record<string, string>, cwd, pinned: binds, ...(common ? { common } : {}) };
+}
+
+/** undefined: none asked for; null: malformed. */
+function parseCommon(value: unknown): CommonDirRequest | undefined | null {
+  if (value === undefined) return undefined;
+  if (typeof value !== "object" || value === null) return null;
+  const { source, dir, names } = value as Record<string, unknown>;
+  if (typeof source !== "string" || !source.startsWith(`${PINNED_DIR}/`)) return null;
+  if (typeof dir !== "string" || !dir.startsWith("/") || !isStringArray(names)) return null;
+  if (names.some((name) => name === "" || name === "." || name === ".." || name.includes("/"))) return null;
+  return { source, dir, names };
 }

@@ -1,6 +1,7 @@
 // The per-run details of a jailed run that are not the layout: its environment, and which validated
 // files are bound over their originals.
-import { basename } from "node:path";
+import { readdirSync } from "node:fs";
+import { basename, join } from "node:path";
 import type { ExecRequest } from "../../policy/types.ts";
 import type { PinnedFile } from "../guards.ts";
 
@@ -68,4 +69,60 @@ export function unpinnedConfig(pinned: readonly PinnedFile[]): PinnedFile[] {
     const name = basename(file.path);
     return name !== "config" && name !== "config.worktree";
   });
+}
+
+/** Names git may create in a common directory; linked even where absent, so git creates them there. */
+const COMMON_NAMES = [
+  "objects",
+  "refs",
+  "logs",
+  "info",
+  "hooks",
+  "remotes",
+  "branches",
+  "packed-refs",
+  "shallow",
+  "description",
+  "modules",
+  "worktrees",
+  "rr-cache",
+  "lfs",
+  "gc.pid",
+  "gc.log",
+] as const;
+
+export interface RunPins {
+  /** Files bound over their originals for the run. */
+  readonly pinned: readonly PinnedFile[];
+  /** The repository's common directory served from the run's own tmpfs, with the validated config. */
+  readonly common?: { readonly dir: string; readonly config: Uint8Array; readonly names: readonly string[] };
+}
+
+/**
+ * What a jailed run pins. A bind over `.git/config` holds against rewriting the file, not against
+ * renaming another file over it (the kernel then drops the bind in every other mount namespace), so the
+ * repository's config is served from a directory of the jail's own (GIT_COMMON_DIR) instead. Commands that
+ * write config cannot be served that way (their write would land in the jail's copy): their repository
+ * config is not pinned at all.
+ */
+export function runPins(
+  request: ExecRequest,
+  pinned: readonly PinnedFile[],
+  commonDir: string | undefined,
+): RunPins {
+  if (commandWritesConfig(request)) return { pinned: unpinnedConfig(pinned) };
+  const configPath = commonDir === undefined ? undefined : join(commonDir, "config");
+  const config = pinned.find((file) => file.path === configPath);
+  if (commonDir === undefined || config === undefined) return { pinned };
+  let present: string[];
+  try {
+    present = readdirSync(commonDir);
+  } catch {
+    return { pinned };
+  }
+  const names = [...new Set([...present, ...COMMON_NAMES])].filter((name) => name !== "config");
+  return {
+    pinned: pinned.filter((file) => file !== config),
+    common: { dir: commonDir, config: config.bytes, names },
+  };
 }
