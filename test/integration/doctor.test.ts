@@ -35,11 +35,15 @@ describe("airlock doctor", () => {
       "config dir",
       "sockets dir",
       "log dir",
+      "jail",
+      "jail alpha",
       "socket alpha",
       "daemon alpha",
       "sandbox redaction",
     ]);
     expect(named(checks, "bin git")?.detail).toMatch(/git version \d/);
+    expect(named(checks, "jail")?.detail).toContain("bubblewrap");
+    expect(named(checks, "jail alpha")?.detail).toContain("no [workspace] roots");
     // This machine has /dev/fuse: the sandbox will use the dynamic view, and doctor says so.
     expect(named(checks, "sandbox redaction")?.detail).toStartWith("dynamic");
     expect(named(checks, "daemon alpha")?.detail).toBe("check git --version: allowed");
