@@ -2,6 +2,7 @@
 // files are bound over their originals.
 import { readdirSync } from "node:fs";
 import { basename, join } from "node:path";
+import { readGitInvocation } from "../../policy/git-config.ts";
 import type { ExecRequest } from "../../policy/types.ts";
 import type { PinnedFile } from "../guards.ts";
 
@@ -35,31 +36,11 @@ const CONFIG_WRITERS = new Set([
 ]);
 /** These write config only to record an upstream; otherwise their config stays pinned (they send credentials). */
 const UPSTREAM_WRITERS = new Set(["push", "fetch", "pull"]);
-const GIT_VALUE_OPTIONS = new Set([
-  "-C",
-  "-c",
-  "--git-dir",
-  "--work-tree",
-  "--namespace",
-  "--super-prefix",
-  "--config-env",
-  "--attr-source",
-]);
-
 export function commandWritesConfig(request: ExecRequest): boolean {
   if (request.command !== "git") return false;
-  const { args } = request;
-  let index = 0;
-  while (index < args.length) {
-    const arg = args[index] ?? "";
-    if (GIT_VALUE_OPTIONS.has(arg)) index += 2;
-    else if (arg.startsWith("-")) index += 1;
-    else break;
-  }
-  const subcommand = args[index];
+  const { subcommand, rest } = readGitInvocation(request.args);
   if (subcommand === undefined) return false;
   if (CONFIG_WRITERS.has(subcommand)) return true;
-  const rest = args.slice(index + 1);
   return UPSTREAM_WRITERS.has(subcommand) && rest.some((a) => a === "-u" || a.startsWith("--set-upstream"));
 }
 

@@ -1,0 +1,201 @@
+import { describe, expect, test } from "bun:test";
+import type { JailSpec } from "../../../src/config/schema/module.ts";
+import { parseRunRequest } from "../../../src/daemon/jail/protocol.ts";
+import { commandWritesConfig, runPins } from "../../../src/daemon/jail/run-plan.ts";
+import {
+  type JailFacts,
+  type JailInput,
+  type JailPathFact,
+  JailPlanError,
+  jailBwrapArgs,
+  planJail,
+} from "../../../src/policy/jail.ts";
+
+const HOME = "/home/me";
+const spec = (over: Partial<JailSpec> = {}): JailSpec => ({
+  credentials: [],
+  paths: [],
+  ssh: "keys",
+  follow_symlinks: false,
+  files: {},
+  env: {},
+  ...over,
+});
+const dir = (real: string): JailPathFact => ({ kind: "dir", real });
+const file = (real: string): JailPathFact => ({ kind: "file", real });
+
+function input(over: Partial<JailInput> = {}): JailInput {
+  const facts: JailFacts = new Map<string, JailPathFact>([
+    ["/usr", dir("/usr")],
+    ["/etc", dir("/etc")],
+    ["/bin", { kind: "symlink", real: "/usr/bin", link: "usr/bin" }],
+    ["/usr/bin/git", file("/usr/bin/git")],
+    ["/usr/bin", dir("/usr/bin")],
+    [`${HOME}/.gitconfig`, file(`${HOME}/.gitconfig`)],
+    [`${HOME}/.ssh`, dir(`${HOME}/.ssh`)],
+    [`${HOME}/.ssh/known_hosts`, file(`${HOME}/.ssh/known_hosts`)],
+    ["/run/user/1000/agent.sock", { kind: "socket", real: "/run/user/1000/agent.sock" }],
+  ]);
+  return {
+    command: "git",
+    spec: spec({ credentials: ["~/.gitconfig", "~/.ssh", "~/.aws"] }),
+    adjust: undefined,
+    home: HOME,
+    writable: ["/srv/work"],
+    bin: "/usr/bin/git",
+    sshAuthSock: undefined,
+    facts,
+    ...over,
+  };
+}
+
+describe("the jail's layout", () => {
+  test("$HOME is an empty tmpfs holding only the declared credentials that exist, read-only", () => {
+    const layout = planJail(input());
+    const home = layout.mounts.findIndex((m) => m.kind === "tmpfs" && m.target === HOME);
+    expect(home).toBeGreaterThan(-1);
+    const credentialMounts = layout.mounts.filter((m) => m.target.startsWith(`${HOME}/`));
+    expect(credentialMounts).toEqual([
+      { kind: "ro", source: `${HOME}/.gitconfig`, target: `${HOME}/.gitconfig` },
+      { kind: "ro", source: `${HOME}/.ssh`, target: `${HOME}/.ssh` },
+    ]);
+    expect(layout.credentials).toContainEqual({ path: `${HOME}/.aws`, state: "missing" });
+  });
+
+  test("system directories are read-only, a merged-/usr link stays a link, and the workspace is writable last", () => {
+    const layout = planJail(input());
+    expect(layout.mounts).toContainEqual({ kind: "ro", source: "/usr", target: "/usr" });
+    expect(layout.mounts).toContainEqual({ kind: "symlink", link: "usr/bin", target: "/bin" });
+    expect(layout.mounts.at(-1)).toEqual({ kind: "rw", source: "/srv/work", target: "/srv/work" });
+    expect(layout.mounts.some((m) => m.kind === "ro" && m.target === "/")).toBe(false);
+  });
+
+  test('ssh = "agent" with a live agent socket binds the socket and only ~/.ssh\'s public files', () => {
+    const layout = planJail(
+      input({
+        spec: spec({ credentials: ["~/.ssh"], ssh: "agent" }),
+        sshAuthSock: "/run/user/1000/agent.sock",
+      }),
+    );
+    expect(layout.env.SSH_AUTH_SOCK).toBe("/run/airlock/ssh-agent.sock");
+    expect(layout.mounts).toContainEqual({
+      kind: "rw",
+      source: "/run/user/1000/agent.sock",
+      target: "/run/airlock/ssh-agent.sock",
+    });
+    expect(layout.mounts.some((m) => m.target === `${HOME}/.ssh`)).toBe(false);
+    expect(layout.credentials).toEqual([
+      { path: `${HOME}/.ssh`, state: "kept in the ssh-agent" },
+      { path: `${HOME}/.ssh/known_hosts`, state: "bound" },
+    ]);
+  });
+
+  test('ssh = "agent" without an agent socket falls back to the listed key files', () => {
+    const layout = planJail(input({ spec: spec({ credentials: ["~/.ssh"], ssh: "agent" }) }));
+    expect(layout.mounts).toContainEqual({ kind: "ro", source: `${HOME}/.ssh`, target: `${HOME}/.ssh` });
+    expect(layout.env.SSH_AUTH_SOCK).toBeUndefined();
+  });
+
+  test("an agent's remove and add change the credentials of this command", () => {
+    const layout = planJail(input({ adjust: { add: ["~/.config/gh"], remove: ["~/.ssh"] } }));
+    expect(layout.credentials).toContainEqual({ path: `${HOME}/.ssh`, state: "removed by the agent" });
+    expect(layout.credentials).toContainEqual({ path: `${HOME}/.config/gh`, state: "missing" });
+    expect(layout.mounts.some((m) => m.target === `${HOME}/.ssh`)).toBe(false);
+  });
+
+  test("refuses a writable directory that holds the daemon's home", () => {
+    expect(() => planJail(input({ writable: ["/home"] }))).toThrow(JailPlanError);
+    expect(() => planJail(input({ writable: [HOME] }))).toThrow("contains the daemon's home");
+  });
+
+  test("refuses a credential inside a writable directory, or a writable directory inside a credential", () => {
+    expect(() => planJail(input({ writable: [`${HOME}/.ssh/work`] }))).toThrow("overlap");
+    const facts = new Map(input().facts);
+    facts.set("/srv/work/.netrc", file("/srv/work/.netrc"));
+    expect(() => planJail(input({ facts, spec: spec({ credentials: ["/srv/work/.netrc"] }) }))).toThrow(
+      "overlap",
+    );
+  });
+
+  test("a program outside the system dirs brings its directory, but never one that holds $HOME", () => {
+    const facts = new Map(input().facts);
+    facts.set("/opt/tool/bin/aws", file("/opt/tool/bin/aws"));
+    facts.set("/opt/tool/bin", dir("/opt/tool/bin"));
+    const layout = planJail(input({ facts, bin: "/opt/tool/bin/aws" }));
+    expect(layout.mounts).toContainEqual({ kind: "ro", source: "/opt/tool/bin", target: "/opt/tool/bin" });
+    facts.set(`${HOME}/aws`, file(`${HOME}/aws`));
+    facts.set(HOME, dir(HOME));
+    expect(() => planJail(input({ facts, bin: `${HOME}/aws` }))).toThrow("contains the daemon's home");
+  });
+
+  test("bwrap gets a minimal /dev, never --dev and never the host's root", () => {
+    const args = jailBwrapArgs(planJail(input()));
+    expect(args).not.toContain("--dev");
+    expect(args.join(" ")).toContain("--dev-bind /dev/null /dev/null");
+    expect(args.join(" ")).not.toContain("--bind / /");
+    expect(args.join(" ")).not.toContain("--ro-bind / /");
+  });
+});
+
+describe("a jailed run's pins", () => {
+  const git = (...args: string[]) => ({ command: "git", args });
+
+  test("git subcommands that write config are told apart from those that only read it", () => {
+    for (const args of [
+      ["config", "user.name", "x"],
+      ["remote", "add", "o", "u"],
+      ["-C", "sub", "branch", "-u", "o/m"],
+      ["checkout", "-b", "x"],
+      ["push", "-u", "origin", "x"],
+      ["fetch", "--set-upstream", "o"],
+    ])
+      expect(commandWritesConfig(git(...args))).toBe(true);
+    for (const args of [
+      ["status"],
+      ["push", "origin", "x"],
+      ["-c", "color.ui=always", "log"],
+      ["log", "config"],
+    ])
+      expect(commandWritesConfig(git(...args))).toBe(false);
+    expect(commandWritesConfig({ command: "aws", args: ["config"] })).toBe(false);
+  });
+
+  test("a reading command gets its repository's config from the run's own common dir, not a bind", () => {
+    const config = { path: "/srv/work/.git/config", bytes: new TextEncoder().encode("[core]\n") };
+    const gitFile = { path: "/srv/work/sub/.git", bytes: new TextEncoder().encode("gitdir: x\n") };
+    const pins = runPins(git("status"), [config, gitFile], "/does/not/exist");
+    expect(pins.common).toBeUndefined();
+    expect(pins.pinned).toEqual([config, gitFile]);
+  });
+
+  test("a writing command has its repository config left unpinned, other files still pinned", () => {
+    const config = { path: "/srv/work/.git/config", bytes: new Uint8Array() };
+    const gitFile = { path: "/srv/work/sub/.git", bytes: new Uint8Array() };
+    expect(runPins(git("remote", "add", "o", "u"), [config, gitFile], "/srv/work/.git")).toEqual({
+      pinned: [gitFile],
+    });
+  });
+});
+
+describe("the holder's run requests", () => {
+  const base = { argv: ["/usr/bin/git", "status"], env: {}, cwd: "/srv/work", pinned: [] };
+
+  test("accepts a request whose pinned files come from the pinned directory", () => {
+    const line = JSON.stringify({
+      ...base,
+      pinned: [{ source: "/run/airlock/pinned/r/0", target: "/srv/work/.git/config" }],
+    });
+    expect(parseRunRequest(line)?.pinned).toHaveLength(1);
+  });
+
+  test("refuses pinned sources elsewhere, and common-dir names that leave the directory", () => {
+    const elsewhere = { ...base, pinned: [{ source: "/etc/shadow", target: "/srv/work/x" }] };
+    expect(parseRunRequest(JSON.stringify(elsewhere))).toBeUndefined();
+    for (const name of ["..", "a/b", ""]) {
+      const common = { source: "/run/airlock/pinned/r/0", dir: "/srv/work/.git", names: [name] };
+      expect(parseRunRequest(JSON.stringify({ ...base, common }))).toBeUndefined();
+    }
+    expect(parseRunRequest("not json")).toBeUndefined();
+    expect(parseRunRequest(JSON.stringify({ ...base, argv: [] }))).toBeUndefined();
+  });
+});
