@@ -251,7 +251,7 @@ export async function runSession(
       cwd: runCwd,
       jail:
         holder && jail.kind === "on"
-          ? { holder, env: jailedEnv(plan.env, jail.layout.env), pins: runPins(command, pinned, commonDir) }
+          ? { holder, env: jailedEnv(plan.env, jail.layout), pins: runPins(command, pinned, commonDir) }
           : undefined,
       reply,
       stdio:

@@ -3,8 +3,8 @@
  * SyscallError saying what was being done. The holder runs inside bwrap's user namespace holding every
  * capability there; these calls are how it keeps them for itself and gives none to the tools it starts.
  */
-import { dlopen, type Library } from "bun:ffi";
-import { readFileSync } from "node:fs";
+import { dlopen, type Library, ptr } from "bun:ffi";
+import { closeSync, readFileSync } from "node:fs";
 import { cString, errno, SyscallError } from "./libc.ts";
 
 const SYMBOLS = {
@@ -46,6 +46,12 @@ const PR_SET_NO_NEW_PRIVS = 38;
 const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
 // x86_64 and aarch64 share the newer system call numbers.
 const SYS_MOUNT_SETATTR = 442;
+const SYS_LANDLOCK_CREATE_RULESET = 444;
+const SYS_LANDLOCK_RESTRICT_SELF = 446;
+const LANDLOCK_CREATE_RULESET_VERSION = 1;
+const LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET = 1;
+/** The Landlock ABI that brought scopes (Linux 6.12). */
+const LANDLOCK_SCOPES_ABI = 6;
 const AT_FDCWD = -100;
 const MOUNT_ATTR_NOSYMFOLLOW = 0x00200000;
 
@@ -107,24 +113,25 @@ export function enterMounts(fd: number): void {
 }
 
 /** Binds `source` over `target`; a bind keeps its source mount's flags (read-only stays read-only). */
-export function bindMount(source: string, target: string): void {
+export function bindMount(source: string, target: string, recursive = false): void {
   check(
-    sys().mount(cString(source), cString(target), cString("none"), MS_BIND, cString("")),
+    sys().mount(
+      cString(source),
+      cString(target),
+      cString("none"),
+      MS_BIND | (recursive ? MS_REC : 0),
+      cString(""),
+    ),
     "mount",
     `binding ${source} over ${target}`,
   );
 }
 
-/** A small private tmpfs at `target` (nosuid, nodev, noexec). */
-export function mountTmpfs(target: string): void {
+/** A private tmpfs at `target` (nosuid, nodev; noexec unless `exec`). */
+export function mountTmpfs(target: string, options: string, exec = false): void {
+  const flags = MS_NOSUID | MS_NODEV | (exec ? 0 : MS_NOEXEC);
   check(
-    sys().mount(
-      cString("tmpfs"),
-      cString(target),
-      cString("tmpfs"),
-      MS_NOSUID | MS_NODEV | MS_NOEXEC,
-      cString("size=1m,mode=0755"),
-    ),
+    sys().mount(cString("tmpfs"), cString(target), cString("tmpfs"), flags, cString(options)),
     "mount",
     `mounting a tmpfs on ${target}`,
   );
@@ -159,4 +166,44 @@ export function forbidSymlinkFollowing(target: string): void {
     attr.byteLength,
   );
   check(result, "mount_setattr", `making ${target} nosymfollow`);
+}
+
+/**
+ * Landlock scope (Linux 6.12+): the calling thread and what it starts can no longer connect to abstract
+ * unix sockets made outside that domain. The jail shares the host's network namespace, and with it every
+ * abstract socket of the host (an X11 display, session buses). Returns false where the kernel has no
+ * scopes; the caller says so.
+ */
+export function scopeAbstractSockets(): boolean {
+  const { createRuleset, restrictSelf } = landlock();
+  const abi = Number(
+    createRuleset.syscall(SYS_LANDLOCK_CREATE_RULESET, null, 0, LANDLOCK_CREATE_RULESET_VERSION),
+  );
+  if (abi < LANDLOCK_SCOPES_ABI) return false;
+  // struct landlock_ruleset_attr { u64 handled_access_fs, handled_access_net, scoped }
+  const attr = new BigUint64Array([0n, 0n, BigInt(LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET)]);
+  const ruleset = Number(createRuleset.syscall(SYS_LANDLOCK_CREATE_RULESET, ptr(attr), attr.byteLength, 0));
+  if (ruleset < 0)
+    throw new SyscallError("landlock_create_ruleset", errno(), "scoping abstract unix sockets");
+  try {
+    check(
+      restrictSelf.syscall(SYS_LANDLOCK_RESTRICT_SELF, ruleset, 0),
+      "landlock_restrict_self",
+      "scoping abstract unix sockets",
+    );
+  } finally {
+    closeSync(ruleset);
+  }
+  return true;
+}
+
+// syscall(2) is variadic: each argument shape is its own binding.
+const CREATE_RULESET = { syscall: { args: ["i64", "ptr", "u64", "u32"], returns: "i64" } } as const;
+const RESTRICT_SELF = { syscall: { args: ["i64", "i32", "u32"], returns: "i64" } } as const;
+
+function landlock() {
+  return {
+    createRuleset: dlopen("libc.so.6", CREATE_RULESET).symbols,
+    restrictSelf: dlopen("libc.so.6", RESTRICT_SELF).symbols,
+  };
 }

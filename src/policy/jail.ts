@@ -61,7 +61,7 @@ export interface JailInput {
 export type JailMount =
   | { readonly kind: "ro" | "rw"; readonly source: string; readonly target: string }
   | { readonly kind: "symlink"; readonly link: string; readonly target: string }
-  | { readonly kind: "tmpfs" | "dir" | "dev" | "proc"; readonly target: string };
+  | { readonly kind: "tmpfs" | "dir" | "dev" | "proc" | "remount-ro"; readonly target: string };
 
 export type CredentialState = "bound" | "missing" | "removed by the agent" | "kept in the ssh-agent";
 
@@ -155,6 +155,9 @@ export function planJail(input: JailInput): JailLayout {
     env.SSH_AUTH_SOCK = JAIL_SSH_AGENT;
   }
   for (const dir of input.writable) mounts.push({ kind: "rw", source: dir, target: dir });
+  // Last, once the writable directories have their mount points in it: nothing a run writes in $HOME
+  // outlives it, or lands where a later run would look for programs.
+  mounts.push({ kind: "remount-ro", target: home });
 
   return {
     command: input.command,
@@ -246,11 +249,14 @@ export function jailBwrapArgs(layout: JailLayout): string[] {
       case "dir":
         args.push("--dir", mount.target);
         break;
+      case "remount-ro":
+        args.push("--remount-ro", mount.target);
+        break;
       case "dev":
         args.push(...deviceArgs(mount.target));
         break;
       case "proc":
-        args.push("--proc", mount.target);
+        args.push(...procArgs(mount.target));
         break;
     }
   }
@@ -275,4 +281,30 @@ function deviceArgs(dev: string): string[] {
     ["/proc/self/fd/2", "stderr"],
   ].flatMap(([target, name]) => ["--symlink", target ?? "", `${dev}/${name}`]);
   return [...nodes, ...links, "--tmpfs", `${dev}/shm`];
+}
+
+/**
+ * The jail's own /proc, with the kernel's global settings read-only. A daemon running as root runs its
+ * tools as the host's uid 0 (without capabilities), and the owner of /proc/sys may write it by file mode:
+ * `kernel.core_pattern` alone would run a program on the host as root.
+ */
+function procArgs(proc: string): string[] {
+  const readOnly = ["sys", "sysrq-trigger", "fs", "bus", "irq", "acpi", "scsi"].flatMap((name) => [
+    "--ro-bind-try",
+    `/proc/${name}`,
+    `${proc}/${name}`,
+  ]);
+  return ["--proc", proc, ...readOnly];
+}
+
+/**
+ * The PATH a jailed tool gets: the daemon's, without any entry in $HOME or a writable directory (a program
+ * the agent wrote there would be found first) and without relative entries.
+ */
+export function jailedPath(path: string, layout: JailLayout): string {
+  const unsafe = [layout.home, ...layout.writable];
+  return path
+    .split(":")
+    .filter((entry) => entry.startsWith("/") && !unsafe.some((dir) => isWithinPath(entry, dir)))
+    .join(":");
 }

@@ -340,6 +340,52 @@ describe("the tool sees only its own credentials", () => {
     const write = await run(daemon, "sh", ["-c", `echo jailed > ${name} && cat ${name}`], tree.at("ws"));
     expect(write.stdout).toBe("jailed\n");
     expect(existsSync(name)).toBe(false);
+    // Each run starts with a /tmp of its own: the next run does not find what this one left.
+    const later = await run(
+      daemon,
+      "sh",
+      ["-c", `test -e ${name} && echo still-there || echo gone`],
+      tree.at("ws"),
+    );
+    expect(later.stdout).toBe("gone\n");
+  });
+
+  test("$HOME is read-only: a program written there cannot wait for a later run", async () => {
+    await using tree = await workspace();
+    await using daemon = await daemonFor(tree, LOOK);
+    const planted = await run(
+      daemon,
+      "sh",
+      ["-c", `mkdir -p ${HOME}/.cargo/bin && echo planted > ${HOME}/.cargo/bin/git-x; echo rc=$?`],
+      tree.at("ws"),
+    );
+    expect(planted.stdout).not.toContain("rc=0");
+    expect(planted.stderr).toContain("Read-only file system");
+  });
+
+  test("the kernel's settings are read-only: /proc/sys/kernel/core_pattern cannot be written", async () => {
+    await using tree = await workspace();
+    await using daemon = await daemonFor(tree, LOOK);
+    const before = readFileSync("/proc/sys/kernel/core_pattern", "utf8");
+    const r = await run(
+      daemon,
+      "sh",
+      ["-c", "echo '|/bin/true' > /proc/sys/kernel/core_pattern; echo rc=$?"],
+      tree.at("ws"),
+    );
+    expect(r.stdout).toBe("rc=2\n");
+    expect(r.stderr).toContain("Read-only file system");
+    expect(readFileSync("/proc/sys/kernel/core_pattern", "utf8")).toBe(before);
+  });
+
+  test("the tool's PATH has no directory of $HOME or the workspace", async () => {
+    await using tree = await workspace();
+    await using daemon = await daemonFor(tree, {
+      ...LOOK,
+      env: { PATH: `${HOME}/.cargo/bin:${tree.at("ws")}/bin:/usr/bin:/bin` },
+    });
+    const r = await run(daemon, "sh", ["-c", 'echo "$PATH"'], tree.at("ws"));
+    expect(r.stdout).toBe("/usr/bin:/bin\n");
   });
 });
 

@@ -9,6 +9,7 @@ import {
   closeSync,
   existsSync,
   constants as fsConstants,
+  mkdirSync,
   openSync,
   readFileSync,
   symlinkSync,
@@ -24,6 +25,7 @@ import {
   forbidSymlinkFollowing,
   mountTmpfs,
   remountReadOnly,
+  scopeAbstractSockets,
   unshareMounts,
   withholdCapabilitiesFromChildren,
 } from "../../platform/jail-syscalls.ts";
@@ -44,6 +46,8 @@ import {
   type RunRequest,
 } from "./protocol.ts";
 
+const O_PATH = 0o10000000;
+
 interface Connection {
   onLine?: (line: string) => void;
   onClose?: () => void;
@@ -54,6 +58,11 @@ export async function runHolder(configJson: string): Promise<number> {
   const config = JSON.parse(configJson) as HolderConfig;
   for (const mount of mountsUnder(config.noSymlinkDirs)) forbidSymlinkFollowing(mount);
   withholdCapabilitiesFromChildren();
+  if (!scopeAbstractSockets()) {
+    process.stderr.write(
+      "airlock jail: this kernel has no Landlock scopes (6.12+): abstract unix sockets of the host stay reachable\n",
+    );
+  }
   const jailMounts = openSync("/proc/thread-self/ns/mnt", "r");
   process.umask(0o077);
   Bun.listen<Connection>({
@@ -186,6 +195,7 @@ function launch(
     if (request.common) makeCommonDir(request.common);
     detachMount(CONTROL_DIR);
     detachMount(PINNED_DIR);
+    freshTmp();
     return Bun.spawn([...request.argv], {
       cwd: request.cwd,
       env: { ...request.env },
@@ -204,11 +214,34 @@ function launch(
 }
 
 /**
+ * A /tmp and /var/tmp of this run's own: nothing one run leaves there is there for the next. What the
+ * jail mounted below them (a workspace in /tmp, a $HOME there) is held open, covered, and bound back.
+ */
+function freshTmp(): void {
+  for (const tmp of ["/tmp", "/var/tmp"]) {
+    const points = mountsUnder([tmp]).filter((point) => point !== tmp);
+    const tops = points.filter(
+      (point) => !points.some((other) => other !== point && point.startsWith(`${other}/`)),
+    );
+    const held = tops.map((dir) => ({ dir, fd: openSync(dir, O_PATH | fsConstants.O_DIRECTORY) }));
+    try {
+      mountTmpfs(tmp, "mode=1777", true);
+      for (const { dir, fd } of held) {
+        mkdirSync(dir, { recursive: true });
+        bindMount(`/proc/self/fd/${fd}`, dir, true);
+      }
+    } finally {
+      for (const { fd } of held) closeSync(fd);
+    }
+  }
+}
+
+/**
  * The run's GIT_COMMON_DIR: a fresh tmpfs (its mount point is the jail's, not the agent's, so no rename in
  * the workspace can take it away, as it can a bind over .git/config), made read-only once filled.
  */
 function makeCommonDir(common: CommonDirRequest): void {
-  mountTmpfs(COMMON_DIR);
+  mountTmpfs(COMMON_DIR, "size=1m,mode=0755");
   writeFileSync(`${COMMON_DIR}/config`, readFileSync(common.source));
   for (const name of common.names) {
     if (name !== "config") symlinkSync(`${common.dir}/${name}`, `${COMMON_DIR}/${name}`);

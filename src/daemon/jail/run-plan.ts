@@ -3,16 +3,15 @@
 import { readdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import { readGitInvocation } from "../../policy/git-config.ts";
+import { type JailLayout, jailedPath } from "../../policy/jail.ts";
 import type { ExecRequest } from "../../policy/types.ts";
 import type { PinnedFile } from "../guards.ts";
 
 /** The plan's environment with the jail's settings over it; a host TMPDIR does not exist in the jail. */
-export function jailedEnv(
-  env: Readonly<Record<string, string>>,
-  jailEnv: Readonly<Record<string, string>>,
-): Record<string, string> {
-  const out: Record<string, string> = { ...env, ...jailEnv };
+export function jailedEnv(env: Readonly<Record<string, string>>, layout: JailLayout): Record<string, string> {
+  const out: Record<string, string> = { ...env, ...layout.env };
   if (out.TMPDIR !== undefined) out.TMPDIR = "/tmp";
+  out.PATH = jailedPath(out.PATH ?? "/usr/local/bin:/usr/bin:/bin", layout);
   return out;
 }
 

@@ -8,6 +8,7 @@ import {
   type JailPathFact,
   JailPlanError,
   jailBwrapArgs,
+  jailedPath,
   planJail,
 } from "../../../src/policy/jail.ts";
 
@@ -66,7 +67,9 @@ describe("the jail's layout", () => {
     const layout = planJail(input());
     expect(layout.mounts).toContainEqual({ kind: "ro", source: "/usr", target: "/usr" });
     expect(layout.mounts).toContainEqual({ kind: "symlink", link: "usr/bin", target: "/bin" });
-    expect(layout.mounts.at(-1)).toEqual({ kind: "rw", source: "/srv/work", target: "/srv/work" });
+    expect(layout.mounts.at(-2)).toEqual({ kind: "rw", source: "/srv/work", target: "/srv/work" });
+    // $HOME is made read-only last, once the writable directories have their mount points.
+    expect(layout.mounts.at(-1)).toEqual({ kind: "remount-ro", target: HOME });
     expect(layout.mounts.some((m) => m.kind === "ro" && m.target === "/")).toBe(false);
   });
 
@@ -128,8 +131,14 @@ describe("the jail's layout", () => {
     expect(() => planJail(input({ facts, bin: `${HOME}/aws` }))).toThrow("contains the daemon's home");
   });
 
-  test("bwrap gets a minimal /dev, never --dev and never the host's root", () => {
+  test("the jail's PATH has no entry in $HOME or a writable directory, and no relative one", () => {
+    const layout = planJail(input());
+    expect(jailedPath(`${HOME}/.cargo/bin:/usr/bin:.:/srv/work/bin:/bin:bin`, layout)).toBe("/usr/bin:/bin");
+  });
+
+  test("bwrap gets a minimal /dev, never --dev and never the host's root; /proc/sys is read-only", () => {
     const args = jailBwrapArgs(planJail(input()));
+    expect(args.join(" ")).toContain("--ro-bind-try /proc/sys /proc/sys");
     expect(args).not.toContain("--dev");
     expect(args.join(" ")).toContain("--dev-bind /dev/null /dev/null");
     expect(args.join(" ")).not.toContain("--bind / /");
