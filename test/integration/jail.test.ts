@@ -749,3 +749,43 @@ describe("what the jail holds follows the agent's settings", () => {
     expect(ls.stdout.split("\n").filter((l) => l !== "")).toEqual([".git-credentials"]);
   });
 });
+
+describe("the host's abstract unix sockets", () => {
+  test("a jailed tool cannot connect to one (Landlock scope), while an unjailed one can", async () => {
+    // The system's python (a pyenv shim in $HOME would not be in the jail).
+    const python = "/usr/bin/python3";
+    if (!existsSync(python)) throw new Error(`${python} is needed for this test (.ci/run installs it)`);
+    const name = `airlock-jail-abstract-${process.pid}-${Date.now()}`;
+    let connections = 0;
+    const listener = Bun.listen({
+      unix: `\0${name}`,
+      socket: {
+        open(socket) {
+          connections++;
+          socket.end();
+        },
+        data() {},
+      },
+    });
+    try {
+      const connect = `import socket\ns = socket.socket(socket.AF_UNIX)\ntry:\n  s.connect("\\0${name}")\n  print("connected")\nexcept OSError as e:\n  print("refused", e.errno)\n`;
+      await using tree = await workspace();
+      await using jailed = await daemonFor(tree, {
+        enable: ["python3"],
+        overrides: { python3: jailedProgram(python, []) },
+      });
+      const inside = await run(jailed, "python3", ["-c", connect], tree.at("ws"));
+      expect(inside.stdout).toBe("refused 1\n");
+      expect(connections).toBe(0);
+      await using unjailed = await daemonFor(tree, {
+        enable: ["python3"],
+        overrides: { python3: jailedProgram(python, []) },
+        extra: '[exec]\njail = "off"\n',
+      });
+      const outside = await run(unjailed, "python3", ["-c", connect], tree.at("ws"));
+      expect(outside.stdout).toBe("connected\n");
+    } finally {
+      listener.stop(true);
+    }
+  });
+});
