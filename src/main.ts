@@ -12,6 +12,10 @@ async function main(): Promise<number> {
       const { runHolder } = await import("./daemon/jail/holder.ts");
       return runHolder(process.argv[3] ?? "{}");
     }
+    if (process.argv[2] === "__git-credential") {
+      const { runCredentialClient } = await import("./daemon/jail/credential-client.ts");
+      return runCredentialClient(process.argv[3] ?? "");
+    }
     const { runCli } = await import("./cli/index.ts");
     return runCli(process.argv.slice(2));
   }

@@ -72,7 +72,7 @@ export class Daemon {
       maxFiles: logSettings?.max_files ?? 5,
     });
     this.access = socketAccess(config.daemon?.daemon.allowed_uids ?? [], process.getuid?.() ?? 0);
-    this.jails = openJailPool(process.env, log);
+    this.jails = openJailPool(process.env, log, (record) => this.record(record));
     const jails = this.jails instanceof JailPool ? this.jails : undefined;
     this.context = {
       jails,

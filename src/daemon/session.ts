@@ -14,7 +14,7 @@ import type { DaemonContext } from "./context.ts";
 import { resolveCwd } from "./cwd.ts";
 import { type PinnedFile, runGuard } from "./guards.ts";
 import { DEFAULT_COLLECT_LIMIT, finishWithPostHooks, OutputCollector } from "./hook-phase.ts";
-import { chooseJail, jailableCwd, jailEnabled, writableFor } from "./jail/choose.ts";
+import { chooseJail, jailableCwd, jailEnabled, jailSpecOf, writableFor } from "./jail/choose.ts";
 import type { Holder } from "./jail/pool.ts";
 import { jailedEnv, runPins } from "./jail/run-plan.ts";
 import { Reply, type SessionIo } from "./reply.ts";
@@ -195,7 +195,12 @@ export async function runSession(
     pinned = guarded.pinned ?? [];
     commonDir = guarded.commonDir;
   }
-  const jail = chooseJail(config, agent, module, plan.bin, writable, ctx.env);
+  // A module that keeps ssh keys in an agent gets the daemon's own where the daemon has none.
+  const wantsAgent = jailEnabled(agent) && jailSpecOf(module, config).ssh === "agent";
+  const ownAgent =
+    wantsAgent && ctx.env.SSH_AUTH_SOCK === undefined ? await ctx.jails?.ownSshAgent() : undefined;
+  const jailEnv = ownAgent === undefined ? ctx.env : { ...ctx.env, SSH_AUTH_SOCK: ownAgent };
+  const jail = chooseJail(config, agent, module, plan.bin, writable, jailEnv);
   if (jail.kind === "refused") {
     const message = `cannot jail ${command.command}: ${jail.reason}`;
     return fail(
@@ -212,7 +217,7 @@ export async function runSession(
       return fail(RPC_ERROR.internal, message, { kind: "error" }, "error");
     }
     try {
-      holder = await ctx.jails.holderFor(jail.layout);
+      holder = await ctx.jails.holderFor(agentName, jail.layout);
     } catch (error) {
       return fail(RPC_ERROR.internal, messageOf(error), { kind: "error" }, "error");
     }

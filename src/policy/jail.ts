@@ -34,6 +34,8 @@ export const SYSTEM_PATHS = [
 export const JAIL_RUN = "/run/airlock";
 export const JAIL_FILES = `${JAIL_RUN}/files`;
 export const JAIL_SSH_AGENT = `${JAIL_RUN}/ssh-agent.sock`;
+/** The daemon's git credential broker, as the jail sees it. */
+export const JAIL_CREDENTIAL_SOCKET = `${JAIL_RUN}/credential/broker.sock`;
 
 /** The ~/.ssh files an ssh client needs when keys stay in the agent. */
 const SSH_PUBLIC_FILES = ["config", "known_hosts", "known_hosts2"] as const;
@@ -72,6 +74,8 @@ export interface JailLayout {
   readonly credentials: readonly { readonly path: string; readonly state: CredentialState }[];
   readonly writable: readonly string[];
   readonly followSymlinks: boolean;
+  /** The daemon answers git's credential requests (the holder's directory gets a broker socket). */
+  readonly gitCredentialBroker: boolean;
   readonly files: Readonly<Record<string, string>>;
   /** Set over the plan's environment for jailed runs. */
   readonly env: Readonly<Record<string, string>>;
@@ -166,6 +170,7 @@ export function planJail(input: JailInput): JailLayout {
     credentials: credentials.map(({ path, state }) => ({ path, state })),
     writable: input.writable,
     followSymlinks: spec.follow_symlinks,
+    gitCredentialBroker: spec.git_credentials === "broker",
     files: spec.files,
     env,
   };

@@ -31,6 +31,10 @@ const BUILTIN_GIT = readFileSync(join(import.meta.dir, "..", "..", "builtins", "
 mkdirSync(join(HOME, ".aws"), { recursive: true });
 writeFileSync(join(HOME, ".aws", "credentials"), `[default]\naws_secret_access_key = ${AWS_SECRET}\n`);
 writeFileSync(join(HOME, ".git-credentials"), `${GIT_SECRET}\n`);
+// A token in the git config itself (a url rewrite): the git jail holds ~/.gitconfig.
+const CONFIG_SECRET = "gitconfig-secret-9e1f";
+const GITCONFIG = `[url "https://x-access-token:${CONFIG_SECRET}@example.invalid/"]\n\tinsteadOf = https://example.invalid/\n`;
+writeFileSync(join(HOME, ".gitconfig"), GITCONFIG);
 
 /** A file in the host's own /tmp, outside every root. */
 const hostTmp = mkdtempSync(join(tmpdir(), "airlock-jail-host-tmp-"));
@@ -162,6 +166,7 @@ describe("a hook the agent writes never runs", () => {
 describe("files outside the workspace are absent to git", () => {
   const AWS_BLOB = () => blobId(readFileSync(join(HOME, ".aws", "credentials"), "utf8"));
   const GIT_BLOB = () => blobId(`${GIT_SECRET}\n`);
+  const CONFIG_BLOB = () => blobId(GITCONFIG);
 
   /** Whether the repository at `repo` holds the object `id` (read by the test's own git). */
   function holds(repo: string, id: string): boolean {
@@ -188,25 +193,39 @@ describe("files outside the workspace are absent to git", () => {
     expect(holds(tree.at("ws/work"), AWS_BLOB())).toBe(true);
   });
 
-  test("a symlink to ~/.git-credentials, which the git jail does hold, is not followed (nosymfollow)", async () => {
+  test("a symlink to ~/.gitconfig, which the git jail does hold, is not followed (nosymfollow)", async () => {
     await using tree = await workspace();
-    symlinkSync(join(HOME, ".git-credentials"), tree.at("ws/work/gc"));
+    symlinkSync(join(HOME, ".gitconfig"), tree.at("ws/work/gc"));
     await using daemon = await daemonFor(tree);
     const r = await run(daemon, "git", ["hash-object", "-w", "gc"], tree.at("ws/work"));
     expect(r.exitCode).not.toBe(0);
-    expect(r.stdout + r.stderr).not.toContain(GIT_BLOB());
-    expect(holds(tree.at("ws/work"), GIT_BLOB())).toBe(false);
+    expect(r.stdout + r.stderr).not.toContain(CONFIG_BLOB());
+    expect(holds(tree.at("ws/work"), CONFIG_BLOB())).toBe(false);
   });
 
-  test("a git module that follows symlinks in its jail reads ~/.git-credentials through the same link", async () => {
+  test("a git module that follows symlinks in its jail reads ~/.gitconfig through the same link", async () => {
     await using tree = await workspace();
-    symlinkSync(join(HOME, ".git-credentials"), tree.at("ws/work/gc"));
+    symlinkSync(join(HOME, ".gitconfig"), tree.at("ws/work/gc"));
     const following = BUILTIN_GIT.replace('ssh = "agent"\n', 'ssh = "agent"\nfollow_symlinks = true\n');
     expect(following).toContain("follow_symlinks = true");
     await using daemon = await daemonFor(tree, { overrides: { git: following } });
     const r = await run(daemon, "git", ["hash-object", "-w", "gc"], tree.at("ws/work"));
-    expect(r.stdout.trim()).toBe(GIT_BLOB());
-    expect(holds(tree.at("ws/work"), GIT_BLOB())).toBe(true);
+    expect(r.stdout.trim()).toBe(CONFIG_BLOB());
+    expect(holds(tree.at("ws/work"), CONFIG_BLOB())).toBe(true);
+  });
+
+  test("the git jail holds no token file: ~/.git-credentials is absent even to a file-reading subcommand", async () => {
+    await using tree = await workspace();
+    await using daemon = await daemonFor(tree);
+    const r = await run(
+      daemon,
+      "git",
+      ["interpret-trailers", join(HOME, ".git-credentials")],
+      tree.at("ws/work"),
+    );
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stdout).not.toContain(GIT_SECRET);
+    expect(r.stderr).toContain("No such file or directory");
   });
 
   /** ws/linked: a directory whose .git file points at the repository outside the roots. */

@@ -112,6 +112,12 @@ export const JailSpec = v.strictObject({
       "agent: where the daemon has an ssh-agent (SSH_AUTH_SOCK), bind its socket and of ~/.ssh only config and known_hosts, never a key; keys: bind ~/.ssh as listed",
     ),
   ),
+  git_credentials: v.pipe(
+    v.optional(v.picklist(["broker", "none"]), "none"),
+    v.description(
+      "broker: git's credential requests are answered by the daemon outside the jail (the host's `git credential fill`), so no token file enters the jail; store and erase are refused",
+    ),
+  ),
   follow_symlinks: v.pipe(
     v.optional(v.boolean(), false),
     v.description(

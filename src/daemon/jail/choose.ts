@@ -20,6 +20,7 @@ const EMPTY_JAIL: JailSpec = {
   credentials: [],
   paths: [],
   ssh: "keys",
+  git_credentials: "none",
   follow_symlinks: false,
   files: {},
   env: {},

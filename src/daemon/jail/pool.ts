@@ -11,8 +11,11 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { join } from "node:path";
-import { JAIL_FILES, type JailLayout, jailBwrapArgs } from "../../policy/jail.ts";
+import { dirname, join } from "node:path";
+import type { AuditRecord } from "../../audit/log.ts";
+import { JAIL_CREDENTIAL_SOCKET, JAIL_FILES, type JailLayout, jailBwrapArgs } from "../../policy/jail.ts";
+import { listenBroker } from "./credential-broker.ts";
+import { type OwnSshAgent, startOwnSshAgent } from "./own-ssh-agent.ts";
 import {
   COMMON_DIR,
   CONTROL_DIR,
@@ -44,11 +47,16 @@ export interface JailPoolOptions {
   /** A 0700 directory of the daemon's own for the holders' sockets and files. */
   readonly runtimeDir: string;
   readonly log: (line: string) => void;
+  /** An audit record (the credential broker's requests). */
+  readonly record: (record: AuditRecord) => void;
+  /** The daemon's environment: the broker runs the host's git with it. */
+  readonly env: Readonly<Record<string, string | undefined>>;
 }
 
 interface Running {
   readonly holder: Promise<Holder>;
   readonly proc: ReturnType<typeof Bun.spawn> | undefined;
+  readonly broker?: { stop(): void } | undefined;
 }
 
 export class JailPool {
@@ -56,6 +64,7 @@ export class JailPool {
 
   /** This daemon's own directory under the runtime dir: daemons of one user never share holders. */
   private readonly dir: string;
+  private sshAgent: Promise<OwnSshAgent | undefined> | undefined;
 
   constructor(private readonly options: JailPoolOptions) {
     ensurePrivateDir(options.runtimeDir);
@@ -65,27 +74,64 @@ export class JailPool {
     writeFileSync(join(this.dir, "pid-namespace"), pidNamespace());
   }
 
-  /** The holder for `layout`, started if none runs. */
-  holderFor(layout: JailLayout): Promise<Holder> {
-    const key = layoutKey(layout);
+  /** The holder of `agent`'s jail with `layout`, started if none runs. */
+  holderFor(agent: string, layout: JailLayout): Promise<Holder> {
+    const key = layoutKey(agent, layout);
     const existing = this.holders.get(key);
     if (existing) return existing.ready;
-    const started = this.start(key, layout);
-    this.holders.set(key, { ready: started.holder, stop: () => started.proc?.kill("SIGKILL") });
+    const started = this.start(key, agent, layout);
+    this.holders.set(key, {
+      ready: started.holder,
+      stop: () => {
+        started.proc?.kill("SIGKILL");
+        started.broker?.stop();
+      },
+    });
     started.holder.catch(() => this.holders.delete(key));
     return started.holder;
   }
 
+  /** An ssh-agent of the daemon's own, holding the host's unencrypted default keys (started once). */
+  ownSshAgent(): Promise<string | undefined> {
+    this.sshAgent ??= startOwnSshAgent(this.dir, this.options.env);
+    return this.sshAgent.then((agent) => agent?.socket);
+  }
+
   stopAll(): void {
+    void this.sshAgent?.then((agent) => agent?.stop());
     for (const { stop } of this.holders.values()) stop();
     this.holders.clear();
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private start(key: string, layout: JailLayout): Running {
+  private start(key: string, agent: string, layout: JailLayout): Running {
     const dir = join(this.dir, key);
     rmSync(dir, { recursive: true, force: true });
-    for (const sub of ["", "control", "pinned", "files"]) mkdirSync(join(dir, sub), { mode: 0o700 });
+    for (const sub of ["", "control", "pinned", "files", "credential"])
+      mkdirSync(join(dir, sub), { mode: 0o700 });
+    const git = Bun.which("git", {
+      PATH: (this.options.env.PATH ?? "")
+        .split(":")
+        .filter((d) => d.startsWith("/"))
+        .join(":"),
+    });
+    const broker =
+      layout.gitCredentialBroker && git !== null
+        ? listenBroker(join(dir, "credential", "broker.sock"), {
+            git,
+            env: this.options.env,
+            record: (query, answered) =>
+              this.options.record({
+                event: "credential",
+                agent,
+                command: layout.command,
+                operation: query.operation,
+                protocol: query.protocol,
+                host: query.host,
+                answered,
+              }),
+          })
+        : undefined;
     for (const [name, content] of Object.entries(layout.files)) {
       writeFileSync(join(dir, "files", name), content, { mode: 0o444 });
     }
@@ -108,6 +154,9 @@ export class JailPool {
       "--ro-bind",
       join(dir, "files"),
       JAIL_FILES,
+      "--ro-bind",
+      join(dir, "credential"),
+      dirname(JAIL_CREDENTIAL_SOCKET),
       "--bind",
       join(dir, "control"),
       CONTROL_DIR,
@@ -133,6 +182,7 @@ export class JailPool {
         stderr: "pipe",
       });
     } catch (error) {
+      broker?.stop();
       return { holder: Promise.reject(new JailStartError(`cannot start bwrap: ${String(error)}`)), proc };
     }
     const child = proc;
@@ -148,7 +198,7 @@ export class JailPool {
         pinnedDir: join(dir, "pinned"),
       };
     });
-    return { holder, proc };
+    return { holder, proc, broker };
   }
 }
 
@@ -207,8 +257,11 @@ function pidNamespace(): string {
   return readlinkSync("/proc/self/ns/pid");
 }
 
-function layoutKey(layout: JailLayout): string {
-  return createHash("sha256").update(JSON.stringify(layout)).digest("hex").slice(0, 16);
+function layoutKey(agent: string, layout: JailLayout): string {
+  return createHash("sha256")
+    .update(JSON.stringify([agent, layout]))
+    .digest("hex")
+    .slice(0, 16);
 }
 
 /** Creates `dir` 0700, or accepts it only when it is a directory of ours that nobody else can write. */

@@ -4,6 +4,7 @@
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
+import type { AuditRecord } from "../../audit/log.ts";
 import type { LoadedConfig } from "../../config/load.ts";
 import { jailEnabled } from "./choose.ts";
 import { JailPool, JailStartError } from "./pool.ts";
@@ -12,6 +13,7 @@ import { JailPool, JailStartError } from "./pool.ts";
 export function openJailPool(
   env: Readonly<Record<string, string | undefined>>,
   log: (line: string) => void,
+  record: (record: AuditRecord) => void,
 ): JailPool | { unavailable: string } {
   const tool = jailTool(env);
   if ("unavailable" in tool) return tool;
@@ -21,7 +23,7 @@ export function openJailPool(
       ? join(runtime, "airlock-jail")
       : join(tmpdir(), `airlock-jail-${process.getuid?.() ?? 0}`);
   try {
-    return new JailPool({ bwrap: tool.bwrap, binary: process.execPath, runtimeDir: base, log });
+    return new JailPool({ bwrap: tool.bwrap, binary: process.execPath, runtimeDir: base, log, record, env });
   } catch (error) {
     if (error instanceof JailStartError) return { unavailable: error.message };
     throw error;

@@ -17,6 +17,7 @@ const spec = (over: Partial<JailSpec> = {}): JailSpec => ({
   credentials: [],
   paths: [],
   ssh: "keys",
+  git_credentials: "none",
   follow_symlinks: false,
   files: {},
   env: {},

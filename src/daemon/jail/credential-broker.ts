@@ -1,0 +1,103 @@
+// The daemon's answer to git's credential requests from inside a jail. With `[jail] git_credentials =
+// "broker"`, no token file enters the jail: git's credential helper there is airlock itself, which asks
+// this socket, and the daemon runs the host's `git credential fill` outside the jail (with the host's own
+// helpers and stores). Only `get` is served: a jailed git cannot store or erase the host's credentials.
+import type { Socket } from "bun";
+
+const MAX_REQUEST_BYTES = 64 * 1024;
+const FILL_TIMEOUT_MS = 10_000;
+/** The attributes git sends to a helper (gitcredentials(7)); anything else is dropped. */
+const ATTRIBUTES = /^(protocol|host|path|username|url|wwwauth\[\]|capability\[\]|state\[\])=[^\n\0]*$/;
+
+export interface CredentialQuery {
+  readonly operation: string;
+  readonly protocol: string | undefined;
+  readonly host: string | undefined;
+}
+
+export interface BrokerOptions {
+  /** The git on the daemon's PATH, which runs on the host. */
+  readonly git: string;
+  /** The daemon's own environment: HOME and PATH find the host's helpers and stores. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Told of every request (never of a secret). */
+  readonly record: (query: CredentialQuery, answered: boolean) => void;
+}
+
+/** Listens on `path` (a 0600 socket in the holder's private directory) until stopped. */
+export function listenBroker(path: string, options: BrokerOptions): { stop(): void } {
+  const previous = process.umask(0o177);
+  try {
+    const server = Bun.listen<{ chunks: Uint8Array[]; size: number }>({
+      unix: path,
+      data: { chunks: [], size: 0 },
+      socket: {
+        open(socket) {
+          socket.data = { chunks: [], size: 0 };
+        },
+        data(socket, chunk) {
+          socket.data.size += chunk.byteLength;
+          if (socket.data.size > MAX_REQUEST_BYTES) {
+            socket.end();
+            return;
+          }
+          socket.data.chunks.push(new Uint8Array(chunk));
+          const text = new TextDecoder().decode(Buffer.concat(socket.data.chunks));
+          // The request is complete at the blank line that ends git's attributes.
+          if (text.includes("\n\n")) void answer(socket, text, options);
+        },
+      },
+    });
+    return { stop: () => server.stop(true) };
+  } finally {
+    process.umask(previous);
+  }
+}
+
+async function answer(
+  socket: Socket<{ chunks: Uint8Array[]; size: number }>,
+  text: string,
+  options: BrokerOptions,
+) {
+  socket.data.chunks = [];
+  const [operation = "", ...lines] = text.split("\n");
+  const attributes = lines.filter((line) => ATTRIBUTES.test(line));
+  const value = (key: string) => attributes.find((line) => line.startsWith(`${key}=`))?.slice(key.length + 1);
+  const query = { operation, protocol: value("protocol"), host: value("host") };
+  if (operation !== "get") {
+    options.record(query, false);
+    socket.end();
+    return;
+  }
+  const reply = await fill(attributes, options);
+  options.record(query, reply !== "");
+  socket.write(reply);
+  socket.end();
+}
+
+/** The host's `git credential fill`, run where the daemon runs: never prompts, never in a repository. */
+async function fill(attributes: readonly string[], options: BrokerOptions): Promise<string> {
+  const { HOME, PATH, USER, LOGNAME, XDG_CONFIG_HOME, XDG_RUNTIME_DIR, DBUS_SESSION_BUS_ADDRESS } =
+    options.env;
+  const env = Object.fromEntries(
+    Object.entries({
+      HOME,
+      PATH,
+      USER,
+      LOGNAME,
+      XDG_CONFIG_HOME,
+      XDG_RUNTIME_DIR,
+      DBUS_SESSION_BUS_ADDRESS,
+    }).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+  const proc = Bun.spawn([options.git, "credential", "fill"], {
+    cwd: "/",
+    env: { ...env, GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "", SSH_ASKPASS: "" },
+    stdin: new TextEncoder().encode(`${attributes.join("\n")}\n\n`),
+    stdout: "pipe",
+    stderr: "ignore",
+    timeout: FILL_TIMEOUT_MS,
+  });
+  const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+  return code === 0 ? out : "";
+}

@@ -1,0 +1,61 @@
+// git's https credentials through the jail's broker: the token reaches the server git talks to, the token
+// file is not in the jail, and a jailed git can neither erase nor store the host's credentials.
+import { describe, expect, test } from "bun:test";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { runShim } from "../helpers/binary.ts";
+import { startDaemon } from "../helpers/daemon.ts";
+import { tempTree } from "../helpers/temp-tree.ts";
+
+const TOKEN = "jail-broker-token-7f3a";
+
+describe("git credentials through the daemon's broker", () => {
+  test("a jailed git gets the host's token for the server it talks to, and cannot erase it", async () => {
+    const seen: string[] = [];
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch(request) {
+        const auth = request.headers.get("authorization");
+        if (auth === null)
+          return new Response("", { status: 401, headers: { "WWW-Authenticate": 'Basic realm="x"' } });
+        seen.push(auth);
+        // Refused after all: git then asks its helpers to erase the credential.
+        return new Response("", { status: 401, headers: { "WWW-Authenticate": 'Basic realm="x"' } });
+      },
+    });
+    // The preload's temporary HOME (os.homedir() would be the real user's).
+    const home = process.env.HOME ?? "";
+    if (!home.includes("airlock-test-home")) throw new Error(`refusing to write credentials into ${home}`);
+    const store = join(home, ".git-credentials");
+    writeFileSync(join(home, ".gitconfig"), "[credential]\n\thelper = store\n");
+    writeFileSync(store, `http://agent:${TOKEN}@127.0.0.1:${server.port}\n`, { mode: 0o600 });
+    try {
+      await using work = await tempTree({ "ws/.keep": "" });
+      await using daemon = await startDaemon({
+        agents: { alpha: { commands: ["git"], extra: `[workspace]\nroots = ["${work.at("ws")}"]\n` } },
+      });
+      const git = (args: string[]) =>
+        runShim("git", args, { socket: daemon.socket("alpha"), cwd: work.at("ws") });
+      const fetched = await git(["ls-remote", `http://127.0.0.1:${server.port}/r.git`]);
+      expect(fetched.exitCode).not.toBe(0);
+      expect(seen).toEqual([`Basic ${Buffer.from(`agent:${TOKEN}`).toString("base64")}`]);
+      // The second 401 made git ask to erase the credential: the broker refuses, the host's store keeps it.
+      expect(readFileSync(store, "utf8")).toContain(TOKEN);
+      // The token file itself is not in the jail: git cannot print it.
+      const read = await git(["interpret-trailers", store]);
+      expect(read.exitCode).not.toBe(0);
+      expect(read.stdout).not.toContain(TOKEN);
+      expect(read.stderr).toContain("No such file or directory");
+      await daemon.stop();
+      const log = readFileSync(daemon.logFile, "utf8");
+      expect(log).toContain('"event":"credential","agent":"alpha","command":"git","operation":"get"');
+      expect(log).toContain('"operation":"erase"');
+      expect(log).not.toContain(TOKEN);
+    } finally {
+      server.stop(true);
+      rmSync(store, { force: true });
+      rmSync(join(home, ".gitconfig"), { force: true });
+    }
+  });
+});
