@@ -49,6 +49,8 @@ export class RepoWalk {
   readonly tops: string[] = [];
   /** The common git directory of the repository the command runs in (where its `config` is). */
   mainCommonDir: string | undefined;
+  /** The git directory of the repository the command runs in (a rebase in progress keeps its state there). */
+  mainGitDir: string | undefined;
 
   constructor(
     private readonly roots: readonly string[],
@@ -122,7 +124,10 @@ export class RepoWalk {
       const text = new TextDecoder().decode(this.pin(commonFile, 4096)).trim();
       common = this.inside(under(gitDir, text), commonFile);
     }
-    if (visit.nesting === 0 && !visit.target) this.mainCommonDir ??= common;
+    if (visit.nesting === 0 && !visit.target) {
+      this.mainCommonDir ??= common;
+      this.mainGitDir ??= gitDir;
+    }
     const refs = await this.config(join(common, "config"), true);
     const worktreeRefs =
       refs.worktreeConfig || fileKind(join(gitDir, "config.worktree")) !== "absent"

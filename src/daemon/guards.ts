@@ -34,6 +34,7 @@ export interface GuardScope {
 
 const MAX_TF_FILES = 500;
 const MAX_TF_BYTES = 2 * 1024 * 1024;
+const MAX_TODO_BYTES = 4 * 1024 * 1024;
 
 /** Checks the workspace the command is about to run against; any failure to check denies. */
 export async function runGuard(
@@ -117,11 +118,43 @@ async function gitRepositoryGuard(
   for (const candidate of transportCandidates(invocation))
     await walk.target(candidate, `the argument '${candidate}'`, [here, ...walk.tops], false, 1);
 
+  if (invocation.subcommand === "rebase" && walk.mainGitDir !== undefined) {
+    const refused = checkRebaseState(walk.mainGitDir);
+    if (refused) return { ok: false, rule: "guard:git-rebase", reason: refused };
+  }
   return {
     ok: true,
     pinned: [...walk.pinned].map(([path, bytes]) => ({ path, bytes })),
     commonDir: walk.mainCommonDir,
   };
+}
+
+/** Merge strategies git ships; another name runs `git-merge-<name>` from PATH. */
+const STRATEGIES = new Set(["ort", "recursive", "resolve", "octopus", "ours", "subtree"]);
+
+/**
+ * A rebase in progress is files in the git directory, which the agent can write: `rebase --continue`
+ * (or `--skip`) then runs what its todo says, `exec` lines included, and the strategy it names. Git's own
+ * todo (the editor is `:`) has neither, so a todo that does was written by someone else.
+ */
+function checkRebaseState(gitDir: string): string | undefined {
+  const dir = join(gitDir, "rebase-merge");
+  const read = (name: string) => {
+    const path = join(dir, name);
+    if (!existsSync(path)) return undefined;
+    if (statSync(path).size > MAX_TODO_BYTES) throw new Error(`${path} is over ${MAX_TODO_BYTES} bytes`);
+    return readFileSync(path, "utf8");
+  };
+  for (const name of ["git-rebase-todo", "git-rebase-todo.backup"]) {
+    const lines = (read(name) ?? "").split("\n");
+    const index = lines.findIndex((line) => /^\s*(x|exec)(\s|$)/.test(line));
+    if (index !== -1)
+      return `${join(dir, name)}:${index + 1} is an exec line, which would run a program; airlock does not continue a rebase whose todo runs programs (git rebase --abort, then start it again)`;
+  }
+  const strategy = read("strategy")?.trim();
+  if (strategy !== undefined && strategy !== "" && !STRATEGIES.has(strategy))
+    return `${join(dir, "strategy")} names the merge strategy '${strategy}', which would run git-merge-${strategy}; only git's own strategies are allowed`;
+  return undefined;
 }
 
 function terraformGuard(args: readonly string[], cwd: string): GuardResult {

@@ -2,6 +2,7 @@
 // on the host through the daemon, nor lead git to repositories outside the agent's roots.
 import { describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { runShim } from "../helpers/binary.ts";
 import { startDaemon } from "../helpers/daemon.ts";
 import { type TempTree, tempTree } from "../helpers/temp-tree.ts";
@@ -294,3 +295,66 @@ async function submodule(tree: TempTree) {
   git(tree.at("ws/work"), "submodule", "add", "-q", tree.at("ws/lib"), "sub");
   git(tree.at("ws/work"), "commit", "-qm", "sub");
 }
+
+describe("a rebase in progress that the agent wrote", () => {
+  /** A forged interactive rebase of ws/work whose todo says `exec <touch marker>`. */
+  function forgeRebase(tree: TempTree, todo: string, strategy?: string) {
+    const dir = tree.at("ws/work/.git/rebase-merge");
+    const head = git(tree.at("ws/work"), "rev-parse", "HEAD");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "head-name"), "refs/heads/master\n");
+    writeFileSync(join(dir, "onto"), `${head}\n`);
+    writeFileSync(join(dir, "orig-head"), `${head}\n`);
+    writeFileSync(join(dir, "interactive"), "");
+    writeFileSync(join(dir, "done"), "");
+    writeFileSync(join(dir, "git-rebase-todo"), todo.replaceAll("$MARKER", tree.at("marker")));
+    if (strategy !== undefined) writeFileSync(join(dir, "strategy"), `${strategy}\n`);
+  }
+
+  for (const [title, todo] of [
+    ["exec", "exec touch $MARKER\n"],
+    ["x", "x touch $MARKER\n"],
+    ["an indented exec after a comment", "# plan\n  exec touch $MARKER\n"],
+  ] as const) {
+    test(`rebase --continue and --skip with a todo line '${title}' are denied; the program never runs`, async () => {
+      await using tree = await workspace();
+      git(tree.at("ws/work"), "branch", "-M", "master");
+      forgeRebase(tree, todo);
+      await using daemon = await daemonFor(tree);
+      for (const args of [
+        ["rebase", "--continue"],
+        ["rebase", "--skip"],
+      ]) {
+        const r = await runShim("git", args, { socket: daemon.socket("alpha"), cwd: tree.at("ws/work") });
+        expect(r.exitCode).toBe(126);
+        expect(r.stderr).toContain("exec line");
+      }
+      expect(existsSync(tree.at("marker"))).toBe(false);
+    });
+  }
+
+  test("a strategy that is not one of git's own is denied (it would run git-merge-<name>)", async () => {
+    await using tree = await workspace();
+    git(tree.at("ws/work"), "branch", "-M", "master");
+    forgeRebase(tree, "", "evil");
+    await using daemon = await daemonFor(tree);
+    const r = await runShim("git", ["rebase", "--continue"], {
+      socket: daemon.socket("alpha"),
+      cwd: tree.at("ws/work"),
+    });
+    expect(r.exitCode).toBe(126);
+    expect(r.stderr).toContain("git-merge-evil");
+  });
+
+  test("an ordinary interactive rebase started through the daemon still works", async () => {
+    await using tree = await workspace();
+    writeFileSync(tree.at("ws/work/file.txt"), "two\n");
+    git(tree.at("ws/work"), "commit", "-qam", "two");
+    await using daemon = await daemonFor(tree);
+    const r = await runShim("git", ["rebase", "-i", "HEAD~1"], {
+      socket: daemon.socket("alpha"),
+      cwd: tree.at("ws/work"),
+    });
+    expect(r.exitCode).toBe(0);
+  });
+});
