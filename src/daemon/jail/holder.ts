@@ -63,7 +63,8 @@ export async function runHolder(configJson: string): Promise<number> {
       "airlock jail: this kernel has no Landlock scopes (6.12+): abstract unix sockets of the host stay reachable\n",
     );
   }
-  const jailMounts = openSync("/proc/thread-self/ns/mnt", "r");
+  const namespaces = new RunNamespaces();
+  namespaces.prepare();
   process.umask(0o077);
   Bun.listen<Connection>({
     unix: CONTROL_SOCKET,
@@ -73,7 +74,7 @@ export async function runHolder(configJson: string): Promise<number> {
         // Before anything can await: Bun must not read, or the kernel drops the descriptors sent along.
         socket.pause();
         socket.data = { splitter: new LineSplitter() };
-        void serve(socket, jailMounts);
+        void serve(socket, namespaces);
       },
       data(socket, chunk) {
         for (const line of socket.data.splitter.push(chunk).lines) {
@@ -94,7 +95,7 @@ export async function runHolder(configJson: string): Promise<number> {
   return 0;
 }
 
-async function serve(socket: Socket<Connection>, jailMounts: number): Promise<void> {
+async function serve(socket: Socket<Connection>, namespaces: RunNamespaces): Promise<void> {
   const send = (event: HolderEvent) => socket.write(`${JSON.stringify(event)}\n`);
   // Only the daemon, outside this jail's pid namespace (pid 0 here), may start runs; a tool in the jail
   // that found the socket is refused.
@@ -121,7 +122,7 @@ async function serve(socket: Socket<Connection>, jailMounts: number): Promise<vo
   }
   let child: ReturnType<typeof Bun.spawn>;
   try {
-    child = launch(request, [first.fds[0] ?? -1, first.fds[1] ?? -1, first.fds[2] ?? -1], jailMounts);
+    child = launch(request, [first.fds[0] ?? -1, first.fds[1] ?? -1, first.fds[2] ?? -1], namespaces);
   } catch (error) {
     send({ refused: error instanceof Error ? error.message : String(error) });
     socket.end();
@@ -145,6 +146,16 @@ async function serve(socket: Socket<Connection>, jailMounts: number): Promise<vo
   socket.data.onClose = () => killGroup("SIGKILL");
   send({ started: pid });
   socket.resume();
+  // The next run's namespace, made while this one runs.
+  setImmediate(() => {
+    try {
+      namespaces.prepare();
+    } catch (error) {
+      // The next run would prepare it on its path, and fail the same way: end the jail, the daemon starts another.
+      process.stderr.write(`airlock jail: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(70);
+    }
+  });
   await child.exited;
   send({
     exited: {
@@ -181,30 +192,48 @@ function parseSignal(line: string): NodeJS.Signals | undefined {
 }
 
 /**
- * Spawns the run in a mount namespace of its own. The main thread alone changes namespace (Linux keeps
- * it per thread) and Bun spawns from the calling thread, so the child starts in the run's namespace.
+ * Each run's mount namespace: a private copy of the jail's with a fresh /tmp, prepared ahead of the run
+ * (off the request's path), entered by the main thread only for the spawn. Linux keeps the mount
+ * namespace per thread and Bun spawns from the calling thread, so the child starts in the run's namespace.
  */
-function launch(
-  request: RunRequest,
-  fds: readonly [number, number, number],
-  jailMounts: number,
-): ReturnType<typeof Bun.spawn> {
-  unshareMounts();
-  try {
-    for (const pin of request.pinned) pinFile(pin.source, pin.target);
-    if (request.common) makeCommonDir(request.common);
-    detachMount(CONTROL_DIR);
-    detachMount(PINNED_DIR);
-    freshTmp();
-    return Bun.spawn([...request.argv], {
-      cwd: request.cwd,
-      env: { ...request.env },
-      stdio: [fds[0], fds[1], fds[2]],
-      detached: true,
-    });
-  } finally {
+class RunNamespaces {
+  private readonly jail = openSync("/proc/thread-self/ns/mnt", "r");
+  /** Mount points below /tmp and /var/tmp in the jail (a workspace, a $HOME there): bound back each run. */
+  private readonly underTmp = new Map(["/tmp", "/var/tmp"].map((tmp) => [tmp, topMountsUnder(tmp)]));
+  private ready: number | undefined;
+
+  /** Makes the next run's namespace now, so that a run does not wait for it. */
+  prepare(): void {
+    if (this.ready !== undefined) return;
+    unshareMounts();
     try {
-      enterMounts(jailMounts);
+      for (const [tmp, below] of this.underTmp) freshTmp(tmp, below);
+      this.ready = openSync("/proc/thread-self/ns/mnt", "r");
+    } finally {
+      this.leave();
+    }
+  }
+
+  /** Runs `inside` in a prepared namespace of its own, then returns the thread to the jail's. */
+  run<T>(inside: () => T): T {
+    this.prepare();
+    const fd = this.ready ?? -1;
+    this.ready = undefined;
+    try {
+      enterMounts(fd);
+    } finally {
+      closeSync(fd);
+    }
+    try {
+      return inside();
+    } finally {
+      this.leave();
+    }
+  }
+
+  private leave(): void {
+    try {
+      enterMounts(this.jail);
     } catch (error) {
       // Serving the next run from this namespace would leak this run's mounts into it: stop instead.
       process.stderr.write(`airlock jail: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -213,26 +242,46 @@ function launch(
   }
 }
 
+/** Spawns the run: its validated files pinned, the holder's own directories hidden. */
+function launch(
+  request: RunRequest,
+  fds: readonly [number, number, number],
+  namespaces: RunNamespaces,
+): ReturnType<typeof Bun.spawn> {
+  return namespaces.run(() => {
+    for (const pin of request.pinned) pinFile(pin.source, pin.target);
+    if (request.common) makeCommonDir(request.common);
+    detachMount(CONTROL_DIR);
+    detachMount(PINNED_DIR);
+    return Bun.spawn([...request.argv], {
+      cwd: request.cwd,
+      env: { ...request.env },
+      stdio: [fds[0], fds[1], fds[2]],
+      detached: true,
+    });
+  });
+}
+
+/** The topmost mount points strictly below `dir`. */
+function topMountsUnder(dir: string): string[] {
+  const points = mountsUnder([dir]).filter((point) => point !== dir);
+  return points.filter((point) => !points.some((other) => other !== point && point.startsWith(`${other}/`)));
+}
+
 /**
- * A /tmp and /var/tmp of this run's own: nothing one run leaves there is there for the next. What the
- * jail mounted below them (a workspace in /tmp, a $HOME there) is held open, covered, and bound back.
+ * A fresh tmpfs at `tmp`: nothing one run leaves there is there for the next. What the jail mounted below
+ * it is held open, covered, and bound back.
  */
-function freshTmp(): void {
-  for (const tmp of ["/tmp", "/var/tmp"]) {
-    const points = mountsUnder([tmp]).filter((point) => point !== tmp);
-    const tops = points.filter(
-      (point) => !points.some((other) => other !== point && point.startsWith(`${other}/`)),
-    );
-    const held = tops.map((dir) => ({ dir, fd: openSync(dir, O_PATH | fsConstants.O_DIRECTORY) }));
-    try {
-      mountTmpfs(tmp, "mode=1777", true);
-      for (const { dir, fd } of held) {
-        mkdirSync(dir, { recursive: true });
-        bindMount(`/proc/self/fd/${fd}`, dir, true);
-      }
-    } finally {
-      for (const { fd } of held) closeSync(fd);
+function freshTmp(tmp: string, below: readonly string[]): void {
+  const held = below.map((dir) => ({ dir, fd: openSync(dir, O_PATH | fsConstants.O_DIRECTORY) }));
+  try {
+    mountTmpfs(tmp, "mode=1777", true);
+    for (const { dir, fd } of held) {
+      mkdirSync(dir, { recursive: true });
+      bindMount(`/proc/self/fd/${fd}`, dir, true);
     }
+  } finally {
+    for (const { fd } of held) closeSync(fd);
   }
 }
 
