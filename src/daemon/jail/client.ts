@@ -1,9 +1,7 @@
 // The daemon's side of one jailed run: the program's stdio descriptors go to the holder with the request
 // (the client's own in fd mode, pipes the daemon reads and writes in streaming mode), the validated files
 // are written where the holder binds them from, and signals travel as lines on the same connection.
-import { randomUUID } from "node:crypto";
-import { mkdirSync, openSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { openSync } from "node:fs";
 import type { Socket } from "bun";
 import { bunSocketFd, closeFd, sendWithFds } from "../../platform/fd-passing.ts";
 import { errno, fdIo, SyscallError } from "../../platform/libc.ts";
@@ -12,7 +10,7 @@ import { LineSplitter } from "../../protocol/lines.ts";
 import { type ChildHandle, type ChildStdio, type RunningChild, supervise } from "../exec.ts";
 import type { PinnedFile } from "../guards.ts";
 import type { Holder } from "./pool.ts";
-import { COMMON_DIR, type HolderEvent, PINNED_DIR, type PinnedBind, type RunRequest } from "./protocol.ts";
+import { COMMON_DIR, type HolderEvent, type RunRequest } from "./protocol.ts";
 import type { RunPins } from "./run-plan.ts";
 
 const START_TIMEOUT_MS = 10_000;
@@ -37,18 +35,12 @@ export async function startJailed(
   stdio: ChildStdio,
   pins: RunPins,
 ): Promise<RunningChild> {
-  const runId = randomUUID();
-  const files = pins.common ? [...pins.pinned, { path: "", bytes: pins.common.config }] : pins.pinned;
-  const written = writePinned(holder.pinnedDir, runId, files);
-  const binds = pins.common ? written.slice(0, -1) : written;
-  const commonSource = pins.common ? written.at(-1)?.source : undefined;
   const ours: number[] = [];
   const theirs: number[] = [];
   let socket: Socket<Link> | undefined;
   const release = () => {
     for (const fd of ours.splice(0)) closeFd(fd);
     socket?.end();
-    rmSync(join(holder.pinnedDir, runId), { recursive: true, force: true });
   };
   try {
     const streams = stdio.kind === "stream" ? openPipes(stdio.stdin, ours, theirs) : undefined;
@@ -80,13 +72,14 @@ export async function startJailed(
         },
       },
     });
+    const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
     const request: RunRequest = {
       argv: plan.argv,
       env: pins.common ? { ...env, GIT_COMMON_DIR: COMMON_DIR } : env,
       cwd,
-      pinned: binds,
-      ...(pins.common && commonSource
-        ? { common: { source: commonSource, dir: pins.common.dir, names: pins.common.names } }
+      pinned: pins.pinned.map((file) => ({ target: file.path, data: base64(file.bytes) })),
+      ...(pins.common
+        ? { common: { config: base64(pins.common.config), dir: pins.common.dir, names: pins.common.names } }
         : {}),
     };
     sendWithFds(bunSocketFd(socket), new TextEncoder().encode(`${JSON.stringify(request)}\n`), childFds);
@@ -138,16 +131,6 @@ export async function startJailed(
     release();
     throw error;
   }
-}
-
-function writePinned(pinnedDir: string, runId: string, pinned: readonly PinnedFile[]): PinnedBind[] {
-  if (pinned.length === 0) return [];
-  const dir = join(pinnedDir, runId);
-  mkdirSync(dir, { mode: 0o700 });
-  return pinned.map((file, index) => {
-    writeFileSync(join(dir, String(index)), file.bytes, { mode: 0o444 });
-    return { source: `${PINNED_DIR}/${runId}/${index}`, target: file.path };
-  });
 }
 
 function pipe(): [number, number] {

@@ -40,9 +40,9 @@ import {
   type CommonDirRequest,
   type HolderConfig,
   type HolderEvent,
-  PINNED_DIR,
   parseRunRequest,
   READY_LINE,
+  RUN_FILES,
   type RunRequest,
 } from "./protocol.ts";
 
@@ -208,6 +208,7 @@ class RunNamespaces {
     unshareMounts();
     try {
       for (const [tmp, below] of this.underTmp) freshTmp(tmp, below);
+      mountTmpfs(RUN_FILES, "size=16m,mode=0755");
       this.ready = openSync("/proc/thread-self/ns/mnt", "r");
     } finally {
       this.leave();
@@ -249,10 +250,16 @@ function launch(
   namespaces: RunNamespaces,
 ): ReturnType<typeof Bun.spawn> {
   return namespaces.run(() => {
-    for (const pin of request.pinned) pinFile(pin.source, pin.target);
+    const pinned = request.pinned.map((pin, index) => {
+      const source = `${RUN_FILES}/pin-${index}`;
+      writeFileSync(source, Buffer.from(pin.data, "base64"));
+      return { source, target: pin.target };
+    });
     if (request.common) makeCommonDir(request.common);
+    // Read-only before anything is bound from it: the pinned bytes cannot change under the run.
+    remountReadOnly(RUN_FILES);
+    for (const pin of pinned) pinFile(pin.source, pin.target);
     detachMount(CONTROL_DIR);
-    detachMount(PINNED_DIR);
     return Bun.spawn([...request.argv], {
       cwd: request.cwd,
       env: { ...request.env },
@@ -286,16 +293,15 @@ function freshTmp(tmp: string, below: readonly string[]): void {
 }
 
 /**
- * The run's GIT_COMMON_DIR: a fresh tmpfs (its mount point is the jail's, not the agent's, so no rename in
- * the workspace can take it away, as it can a bind over .git/config), made read-only once filled.
+ * The run's GIT_COMMON_DIR, on the run's own tmpfs (its mount point is the jail's, not the agent's, so no
+ * rename in the workspace can take it away, as it can a bind over .git/config).
  */
 function makeCommonDir(common: CommonDirRequest): void {
-  mountTmpfs(COMMON_DIR, "size=1m,mode=0755");
-  writeFileSync(`${COMMON_DIR}/config`, readFileSync(common.source));
+  mkdirSync(COMMON_DIR);
+  writeFileSync(`${COMMON_DIR}/config`, Buffer.from(common.config, "base64"));
   for (const name of common.names) {
     if (name !== "config") symlinkSync(`${common.dir}/${name}`, `${COMMON_DIR}/${name}`);
   }
-  remountReadOnly(COMMON_DIR);
 }
 
 /** Binds the validated bytes over the file the tool will read, and checks the result is read-only. */

@@ -17,13 +17,12 @@ import { JAIL_CREDENTIAL_SOCKET, JAIL_FILES, type JailLayout, jailBwrapArgs } fr
 import { listenBroker } from "./credential-broker.ts";
 import { type OwnSshAgent, startOwnSshAgent } from "./own-ssh-agent.ts";
 import {
-  COMMON_DIR,
   CONTROL_DIR,
   HOLDER_BINARY,
   HOLDER_FLAG,
   type HolderConfig,
-  PINNED_DIR,
   READY_LINE,
+  RUN_FILES,
 } from "./protocol.ts";
 
 const READY_TIMEOUT_MS = 10_000;
@@ -32,8 +31,6 @@ export interface Holder {
   readonly key: string;
   /** Host path of the holder's control socket. */
   readonly controlSocket: string;
-  /** Host directory the validated files of each run are written to. */
-  readonly pinnedDir: string;
 }
 
 export class JailStartError extends Error {
@@ -107,8 +104,7 @@ export class JailPool {
   private start(key: string, agent: string, layout: JailLayout): Running {
     const dir = join(this.dir, key);
     rmSync(dir, { recursive: true, force: true });
-    for (const sub of ["", "control", "pinned", "files", "credential"])
-      mkdirSync(join(dir, sub), { mode: 0o700 });
+    for (const sub of ["", "control", "files", "credential"]) mkdirSync(join(dir, sub), { mode: 0o700 });
     const git = Bun.which("git", {
       PATH: (this.options.env.PATH ?? "")
         .split(":")
@@ -150,7 +146,7 @@ export class JailPool {
       "ALL",
       ...jailBwrapArgs(layout),
       "--dir",
-      COMMON_DIR,
+      RUN_FILES,
       "--ro-bind",
       join(dir, "files"),
       JAIL_FILES,
@@ -160,9 +156,6 @@ export class JailPool {
       "--bind",
       join(dir, "control"),
       CONTROL_DIR,
-      "--ro-bind",
-      join(dir, "pinned"),
-      PINNED_DIR,
       "--ro-bind",
       this.options.binary,
       HOLDER_BINARY,
@@ -195,7 +188,6 @@ export class JailPool {
       return {
         key,
         controlSocket: join(dir, "control", "holder.sock"),
-        pinnedDir: join(dir, "pinned"),
       };
     });
     return { holder, proc, broker };

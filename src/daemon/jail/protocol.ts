@@ -9,25 +9,26 @@ import { JAIL_RUN } from "../../policy/jail.ts";
 export const HOLDER_FLAG = "__jail-holder";
 export const CONTROL_DIR = `${JAIL_RUN}/control`;
 export const CONTROL_SOCKET = `${CONTROL_DIR}/holder.sock`;
-export const PINNED_DIR = `${JAIL_RUN}/pinned`;
 export const HOLDER_BINARY = `${JAIL_RUN}/airlock`;
-/** Where a run's git finds the validated config of its repository (GIT_COMMON_DIR): a tmpfs of the run. */
-export const COMMON_DIR = `${JAIL_RUN}/common`;
+/** Each run's own tmpfs, read-only once filled: the validated files, and the common directory below. */
+export const RUN_FILES = `${JAIL_RUN}/run`;
+/** Where a run's git finds the validated config of its repository (GIT_COMMON_DIR). */
+export const COMMON_DIR = `${RUN_FILES}/common`;
 export const READY_LINE = "ready";
 
-/** A file the guard validated: its bytes (at `source`, inside the jail) are bound over `target`. */
-export interface PinnedBind {
-  readonly source: string;
+/** A file the guard validated: its bytes (base64) are bound over `target` for the run. */
+export interface PinnedBytes {
   readonly target: string;
+  readonly data: string;
 }
 
 /**
  * The repository's common directory as the run's git sees it: a directory on the run's own tmpfs whose
- * `config` holds the validated bytes (copied from `source`) and whose other entries are symlinks into the
- * real one (`dir`), so objects, refs and packed-refs are read and written where they are.
+ * `config` holds the validated bytes (base64 `config`) and whose other entries are symlinks into the real
+ * one (`dir`), so objects, refs and packed-refs are read and written where they are.
  */
 export interface CommonDirRequest {
-  readonly source: string;
+  readonly config: string;
   readonly dir: string;
   readonly names: readonly string[];
 }
@@ -36,7 +37,7 @@ export interface RunRequest {
   readonly argv: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string;
-  readonly pinned: readonly PinnedBind[];
+  readonly pinned: readonly PinnedBytes[];
   readonly common?: CommonDirRequest;
 }
 
@@ -72,13 +73,12 @@ export function parseRunRequest(line: string): RunRequest | undefined {
   if (typeof env !== "object" || env === null) return undefined;
   if (!Object.values(env).every((v) => typeof v === "string")) return undefined;
   if (!Array.isArray(pinned)) return undefined;
-  const binds: PinnedBind[] = [];
+  const binds: PinnedBytes[] = [];
   for (const item of pinned) {
     if (typeof item !== "object" || item === null) return undefined;
-    const { source, target } = item as Record<string, unknown>;
-    if (typeof source !== "string" || typeof target !== "string") return undefined;
-    if (!source.startsWith(`${PINNED_DIR}/`) || !target.startsWith("/")) return undefined;
-    binds.push({ source, target });
+    const { target, data } = item as Record<string, unknown>;
+    if (typeof target !== "string" || typeof data !== "string" || !target.startsWith("/")) return undefined;
+    binds.push({ target, data });
   }
   const common = parseCommon((value as Record<string, unknown>).common);
   if (common === null) return undefined;
@@ -89,9 +89,9 @@ export function parseRunRequest(line: string): RunRequest | undefined {
 function parseCommon(value: unknown): CommonDirRequest | undefined | null {
   if (value === undefined) return undefined;
   if (typeof value !== "object" || value === null) return null;
-  const { source, dir, names } = value as Record<string, unknown>;
-  if (typeof source !== "string" || !source.startsWith(`${PINNED_DIR}/`)) return null;
+  const { config, dir, names } = value as Record<string, unknown>;
+  if (typeof config !== "string") return null;
   if (typeof dir !== "string" || !dir.startsWith("/") || !isStringArray(names)) return null;
   if (names.some((name) => name === "" || name === "." || name === ".." || name.includes("/"))) return null;
-  return { source, dir, names };
+  return { config, dir, names };
 }

@@ -190,19 +190,19 @@ describe("a jailed run's pins", () => {
 describe("the holder's run requests", () => {
   const base = { argv: ["/usr/bin/git", "status"], env: {}, cwd: "/srv/work", pinned: [] };
 
-  test("accepts a request whose pinned files come from the pinned directory", () => {
+  test("accepts a request with pinned bytes for absolute targets", () => {
     const line = JSON.stringify({
       ...base,
-      pinned: [{ source: "/run/airlock/pinned/r/0", target: "/srv/work/.git/config" }],
+      pinned: [{ target: "/srv/work/.git/config", data: "W2NvcmVdCg==" }],
     });
     expect(parseRunRequest(line)?.pinned).toHaveLength(1);
   });
 
-  test("refuses pinned sources elsewhere, and common-dir names that leave the directory", () => {
-    const elsewhere = { ...base, pinned: [{ source: "/etc/shadow", target: "/srv/work/x" }] };
-    expect(parseRunRequest(JSON.stringify(elsewhere))).toBeUndefined();
+  test("refuses a relative target, and common-dir names that leave the directory", () => {
+    const relative = { ...base, pinned: [{ target: "work/.git/config", data: "" }] };
+    expect(parseRunRequest(JSON.stringify(relative))).toBeUndefined();
     for (const name of ["..", "a/b", ""]) {
-      const common = { source: "/run/airlock/pinned/r/0", dir: "/srv/work/.git", names: [name] };
+      const common = { config: "", dir: "/srv/work/.git", names: [name] };
       expect(parseRunRequest(JSON.stringify({ ...base, common }))).toBeUndefined();
     }
     expect(parseRunRequest("not json")).toBeUndefined();
