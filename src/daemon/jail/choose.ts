@@ -117,7 +117,7 @@ export function chooseJail(
   const home = homeDir(env as NodeJS.ProcessEnv);
   const realBin = realOrSelf(bin);
   const sshAuthSock = env.SSH_AUTH_SOCK;
-  const facts = gatherFacts(jailFactPaths(spec, adjust, home, realBin, sshAuthSock));
+  const facts = recentFacts(jailFactPaths(spec, adjust, home, realBin, sshAuthSock));
   try {
     return {
       kind: "on",
@@ -136,6 +136,25 @@ export function chooseJail(
     if (error instanceof JailPlanError) return { kind: "refused", reason: error.message };
     throw error;
   }
+}
+
+/**
+ * Facts of the same paths, looked up at most once a second: a burst of requests does not stat the same
+ * two dozen host paths each time. They are the host user's own files (credential stores, system dirs),
+ * not the agent's, so a second's staleness changes nothing an agent controls.
+ */
+const FACTS_TTL_MS = 1000;
+const factCache = new Map<string, { at: number; facts: JailFacts }>();
+
+function recentFacts(paths: readonly string[]): JailFacts {
+  const key = paths.join("\u0000");
+  const now = Date.now();
+  const cached = factCache.get(key);
+  if (cached && now - cached.at < FACTS_TTL_MS) return cached.facts;
+  const facts = gatherFacts(paths);
+  if (factCache.size > 256) factCache.clear();
+  factCache.set(key, { at: now, facts });
+  return facts;
 }
 
 function gatherFacts(paths: readonly string[]): JailFacts {

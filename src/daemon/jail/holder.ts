@@ -209,6 +209,8 @@ class RunNamespaces {
     try {
       for (const [tmp, below] of this.underTmp) freshTmp(tmp, below);
       mountTmpfs(RUN_FILES, "size=16m,mode=0755");
+      // The holder's control socket is not the run's to see.
+      detachMount(CONTROL_DIR);
       this.ready = openSync("/proc/thread-self/ns/mnt", "r");
     } finally {
       this.leave();
@@ -259,7 +261,6 @@ function launch(
     // Read-only before anything is bound from it: the pinned bytes cannot change under the run.
     remountReadOnly(RUN_FILES);
     for (const pin of pinned) pinFile(pin.source, pin.target);
-    detachMount(CONTROL_DIR);
     return Bun.spawn([...request.argv], {
       cwd: request.cwd,
       env: { ...request.env },
