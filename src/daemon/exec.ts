@@ -50,8 +50,8 @@ export interface ChildHandle {
   readonly pid: number;
   signalGroup(signal: NodeJS.Signals): void;
   readonly exited: Promise<{ readonly exitCode: number | null; readonly signal: string | undefined }>;
-  readonly stdout: ReadableStream<Uint8Array> | undefined;
-  readonly stderr: ReadableStream<Uint8Array> | undefined;
+  readonly stdout: AsyncIterable<Uint8Array> | undefined;
+  readonly stderr: AsyncIterable<Uint8Array> | undefined;
   readonly stdin: StdinSink | undefined;
   /** After the run: release what the handle holds (descriptors, the jail's connection). */
   dispose(): void;
@@ -100,7 +100,7 @@ export function supervise(child: ChildHandle, plan: ExecPlan, stdio: ChildStdio)
       ? undefined
       : setTimeout(() => terminate(`timed out after ${plan.timeoutMs}ms`), plan.timeoutMs);
 
-  const pump = async (stream: StreamName, readable: ReadableStream<Uint8Array> | undefined) => {
+  const pump = async (stream: StreamName, readable: AsyncIterable<Uint8Array> | undefined) => {
     if (!readable || stdio.kind !== "stream") return;
     // Awaiting the sink before reading on is the backpressure: a slow client stalls the child's pipe.
     for await (const chunk of readable) {

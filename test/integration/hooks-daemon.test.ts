@@ -97,6 +97,7 @@ describe("post-exec hooks through the daemon", () => {
     install(daemon, "alpha", "post-exec", "redact-secrets");
     for (const mode of ["fds", "stream"]) {
       const r = await shim(daemon, "echo", [`key=${AWS_KEY} done`], mode);
+      if (r.exitCode !== 0) console.log("FLAKY", mode, JSON.stringify(r), daemon.output());
       expect(r.exitCode).toBe(0);
       expect(r.stdout).not.toContain(AWS_KEY);
       expect(r.stdout).toContain("done");

@@ -1,7 +1,7 @@
 // The daemon's side of one jailed run: the program's stdio descriptors go to the holder with the request
 // (the client's own in fd mode, pipes the daemon reads and writes in streaming mode), the validated files
 // are written where the holder binds them from, and signals travel as lines on the same connection.
-import { openSync } from "node:fs";
+import { createReadStream, createWriteStream, openSync } from "node:fs";
 import type { Socket } from "bun";
 import { bunSocketFd, closeFd, sendWithFds } from "../../platform/fd-passing.ts";
 import { errno, fdIo, SyscallError } from "../../platform/libc.ts";
@@ -35,15 +35,13 @@ export async function startJailed(
   stdio: ChildStdio,
   pins: RunPins,
 ): Promise<RunningChild> {
-  const ours: number[] = [];
   const theirs: number[] = [];
   let socket: Socket<Link> | undefined;
   const release = () => {
-    for (const fd of ours.splice(0)) closeFd(fd);
     socket?.end();
   };
   try {
-    const streams = stdio.kind === "stream" ? openPipes(stdio.stdin, ours, theirs) : undefined;
+    const streams = stdio.kind === "stream" ? openPipes(stdio.stdin, theirs) : undefined;
     const childFds = stdio.kind === "fds" ? stdio.fds : theirs;
     const events: HolderEvent[] = [];
     let wake: (() => void) | undefined;
@@ -140,32 +138,29 @@ function pipe(): [number, number] {
   return [ends[0] ?? -1, ends[1] ?? -1];
 }
 
-/** The child's stdin, stdout and stderr as pipes: the child's ends in `theirs`, ours in `ours`. */
-function openPipes(stdin: "pipe" | "ignore", ours: number[], theirs: number[]) {
+/**
+ * The child's stdin, stdout and stderr as pipes: the child's ends in `theirs`; ours are owned (and closed at
+ * their end) by node's file streams, which read and write them on the thread pool.
+ */
+function openPipes(stdin: "pipe" | "ignore", theirs: number[]) {
   let input: ChildHandle["stdin"];
   if (stdin === "pipe") {
     const [read, write] = pipe();
     theirs.push(read);
-    ours.push(write);
-    const sink = Bun.file(write).writer();
-    let ended = false;
+    const sink = createWriteStream("", { fd: write, autoClose: true });
+    let drained: Promise<void> = Promise.resolve();
     input = {
-      write: (data) => sink.write(data),
-      flush: () => sink.flush(),
-      end: () => {
-        if (ended) return;
-        ended = true;
-        sink.end();
-        // The sink does not own the descriptor: closing it is what the child sees as end of input.
-        const index = ours.indexOf(write);
-        if (index !== -1) ours.splice(index, 1);
-        closeFd(write);
+      write: (data) => {
+        if (!sink.write(data)) drained = new Promise((resolve) => sink.once("drain", () => resolve()));
       },
+      flush: () => drained,
+      // Closing our end is what the child sees as end of input.
+      end: () => sink.end(),
     };
   } else theirs.push(openSync("/dev/null", "r"));
   const [outRead, outWrite] = pipe();
   const [errRead, errWrite] = pipe();
   theirs.push(outWrite, errWrite);
-  ours.push(outRead, errRead);
-  return { stdin: input, stdout: Bun.file(outRead).stream(), stderr: Bun.file(errRead).stream() };
+  const reader = (fd: number) => createReadStream("", { fd, autoClose: true, highWaterMark: 64 * 1024 });
+  return { stdin: input, stdout: reader(outRead), stderr: reader(errRead) };
 }
