@@ -1,7 +1,7 @@
 // The daemon's side of one jailed run: the program's stdio descriptors go to the holder with the request
 // (the client's own in fd mode, pipes the daemon reads and writes in streaming mode), the validated files
 // are written where the holder binds them from, and signals travel as lines on the same connection.
-import { createReadStream, createWriteStream, openSync } from "node:fs";
+import { closeSync, openSync, write as writeFd } from "node:fs";
 import type { Socket } from "bun";
 import { bunSocketFd, closeFd, sendWithFds } from "../../platform/fd-passing.ts";
 import { errno, fdIo, SyscallError } from "../../platform/libc.ts";
@@ -37,11 +37,13 @@ export async function startJailed(
 ): Promise<RunningChild> {
   const theirs: number[] = [];
   let socket: Socket<Link> | undefined;
+  const ours: number[] = [];
   const release = () => {
+    for (const fd of ours.splice(0)) closeFd(fd);
     socket?.end();
   };
   try {
-    const streams = stdio.kind === "stream" ? openPipes(stdio.stdin, theirs) : undefined;
+    const streams = stdio.kind === "stream" ? openPipes(stdio.stdin, ours, theirs) : undefined;
     const childFds = stdio.kind === "fds" ? stdio.fds : theirs;
     const events: HolderEvent[] = [];
     let wake: (() => void) | undefined;
@@ -139,28 +141,48 @@ function pipe(): [number, number] {
 }
 
 /**
- * The child's stdin, stdout and stderr as pipes: the child's ends in `theirs`; ours are owned (and closed at
- * their end) by node's file streams, which read and write them on the thread pool.
+ * The child's stdin, stdout and stderr as pipes: the child's ends in `theirs`, ours in `ours` (stdin's own
+ * end is closed by its last write). Writes to stdin run on the thread pool, one after another.
  */
-function openPipes(stdin: "pipe" | "ignore", theirs: number[]) {
+function openPipes(stdin: "pipe" | "ignore", ours: number[], theirs: number[]) {
   let input: ChildHandle["stdin"];
   if (stdin === "pipe") {
     const [read, write] = pipe();
     theirs.push(read);
-    const sink = createWriteStream("", { fd: write, autoClose: true });
-    let drained: Promise<void> = Promise.resolve();
+    // Writes run on the thread pool, one after another; the last one closes our end, which is what
+    // the child sees as end of input.
+    let chain: Promise<void> = Promise.resolve();
+    let ended = false;
     input = {
       write: (data) => {
-        if (!sink.write(data)) drained = new Promise((resolve) => sink.once("drain", () => resolve()));
+        chain = chain.then(() => writeAll(write, data));
       },
-      flush: () => drained,
-      // Closing our end is what the child sees as end of input.
-      end: () => sink.end(),
+      flush: () => chain,
+      end: () => {
+        if (ended) return;
+        ended = true;
+        chain = chain.catch(() => undefined).then(() => closeSync(write));
+      },
     };
   } else theirs.push(openSync("/dev/null", "r"));
   const [outRead, outWrite] = pipe();
   const [errRead, errWrite] = pipe();
   theirs.push(outWrite, errWrite);
-  const reader = (fd: number) => createReadStream("", { fd, autoClose: true, highWaterMark: 64 * 1024 });
+  // Read natively (no thread pool: a blocking read there would starve the stdin writes), and closed by
+  // `release` once the run is over.
+  ours.push(outRead, errRead);
+  const reader = (fd: number) => Bun.file(fd).stream();
   return { stdin: input, stdout: reader(outRead), stderr: reader(errRead) };
+}
+
+/** Writes all of `data` to `fd` (a pipe may take it in parts). */
+async function writeAll(fd: number, data: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < data.byteLength) {
+    offset += await new Promise<number>((resolve, reject) =>
+      writeFd(fd, data, offset, data.byteLength - offset, null, (error, written) =>
+        error ? reject(error) : resolve(written),
+      ),
+    );
+  }
 }
