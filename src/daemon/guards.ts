@@ -86,6 +86,16 @@ async function gitRepositoryGuard(
       reason: `git -c ${key}: it ${commandLine.why}; -c may set only keys that shape data (airlock show git lists them)`,
     };
   }
+  // An unknown subcommand runs `git-<name>`; with a `/` in it, a path git resolves from where it runs
+  // (`git ../x` runs `./git-../x`, a program the agent wrote).
+  const sub = invocation.subcommand;
+  if (sub !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(sub)) {
+    return {
+      ok: false,
+      rule: "guard:git-subcommand",
+      reason: `'${sub}' is not a git subcommand name: git would run a program named by a path (git-${sub})`,
+    };
+  }
   const unfollowed = UNFOLLOWED_ENV.find((name) => plan.env[name] !== undefined);
   if (unfollowed)
     return {

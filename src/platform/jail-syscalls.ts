@@ -54,6 +54,7 @@ const LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET = 1;
 const LANDLOCK_SCOPES_ABI = 6;
 const AT_FDCWD = -100;
 const MOUNT_ATTR_NOSYMFOLLOW = 0x00200000;
+const MOUNT_ATTR_NOEXEC = 0x00000008;
 
 /**
  * securebits: uid 0 gains nothing by exec (NOROOT), no set-uid fix-ups, no ambient raise, no keep-caps;
@@ -151,12 +152,16 @@ export function detachMount(target: string): void {
 }
 
 /**
- * Symlinks on the mount at `target` are no longer followed by path lookups (readlink still reads them).
- * One mount at a time: AT_RECURSIVE is refused in an unprivileged user namespace.
+ * Restricts the mount at `target`: symlinks no longer followed by path lookups (readlink still reads them),
+ * and/or no program run from it. One mount at a time: AT_RECURSIVE is refused in an unprivileged user
+ * namespace.
  */
-export function forbidSymlinkFollowing(target: string): void {
+export function restrictMount(target: string, restrictions: { noSymlinks: boolean; noExec: boolean }): void {
+  const set =
+    (restrictions.noSymlinks ? MOUNT_ATTR_NOSYMFOLLOW : 0) | (restrictions.noExec ? MOUNT_ATTR_NOEXEC : 0);
+  if (set === 0) return;
   // struct mount_attr { u64 attr_set, attr_clr, propagation, userns_fd }
-  const attr = new BigUint64Array([BigInt(MOUNT_ATTR_NOSYMFOLLOW), 0n, 0n, 0n]);
+  const attr = new BigUint64Array([BigInt(set), 0n, 0n, 0n]);
   const result = sys().syscall(
     SYS_MOUNT_SETATTR,
     AT_FDCWD,
@@ -165,7 +170,7 @@ export function forbidSymlinkFollowing(target: string): void {
     new Uint8Array(attr.buffer),
     attr.byteLength,
   );
-  check(result, "mount_setattr", `making ${target} nosymfollow`);
+  check(result, "mount_setattr", `restricting ${target}`);
 }
 
 /**

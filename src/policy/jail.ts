@@ -74,6 +74,8 @@ export interface JailLayout {
   readonly credentials: readonly { readonly path: string; readonly state: CredentialState }[];
   readonly writable: readonly string[];
   readonly followSymlinks: boolean;
+  /** Programs in the workspace and /tmp may be run. */
+  readonly workspaceExec: boolean;
   /** The daemon answers git's credential requests (the holder's directory gets a broker socket). */
   readonly gitCredentialBroker: boolean;
   readonly files: Readonly<Record<string, string>>;
@@ -170,6 +172,7 @@ export function planJail(input: JailInput): JailLayout {
     credentials: credentials.map(({ path, state }) => ({ path, state })),
     writable: input.writable,
     followSymlinks: spec.follow_symlinks,
+    workspaceExec: spec.workspace_exec,
     gitCredentialBroker: spec.git_credentials === "broker",
     files: spec.files,
     env,

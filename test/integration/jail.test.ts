@@ -808,3 +808,44 @@ describe("the host's abstract unix sockets", () => {
     }
   });
 });
+
+describe("programs the agent wrote in the workspace", () => {
+  /** ws/work/git-../x: a script git would run for `git ../x`; it touches ws/marker. */
+  function plant(tree: TempTree): void {
+    mkdirSync(tree.at("ws/work/git-.."));
+    writeFileSync(tree.at("ws/work/git-../x"), `#!/bin/sh\ntouch ${tree.at("ws/marker")}\n`, { mode: 0o755 });
+  }
+
+  test("git ../x is refused by the guard, and without the guard the workspace is noexec", async () => {
+    await using tree = await workspace();
+    plant(tree);
+    await using guarded = await daemonFor(tree);
+    const refused = await run(guarded, "git", ["../x"], tree.at("ws/work"));
+    expect(refused.exitCode).toBe(126);
+    expect(refused.stderr).toContain("is not a git subcommand name");
+    await using unguarded = await daemonFor(tree, { overrides: { git: GIT_WITHOUT_GUARD } });
+    const ran = await run(unguarded, "git", ["../x"], tree.at("ws/work"));
+    expect(ran.exitCode).not.toBe(0);
+    expect(existsSync(tree.at("ws/marker"))).toBe(false);
+    // The same script, run by an unjailed agent: the attack is real.
+    await using unjailed = await daemonFor(tree, {
+      overrides: { git: GIT_WITHOUT_GUARD },
+      extra: '[exec]\njail = "off"\n',
+    });
+    await run(unjailed, "git", ["../x"], tree.at("ws/work"));
+    expect(existsSync(tree.at("ws/marker"))).toBe(true);
+  });
+
+  test("a script the tool writes to /tmp cannot be run either", async () => {
+    await using tree = await workspace();
+    await using daemon = await daemonFor(tree, LOOK);
+    const r = await run(
+      daemon,
+      "sh",
+      ["-c", "printf '#!/bin/sh\\necho ran\\n' > /tmp/x && chmod +x /tmp/x && /tmp/x"],
+      tree.at("ws"),
+    );
+    expect(r.stdout).not.toContain("ran");
+    expect(r.stderr).toContain("Permission denied");
+  });
+});

@@ -118,6 +118,12 @@ export const JailSpec = v.strictObject({
       "broker: git's credential requests are answered by the daemon outside the jail (the host's `git credential fill`), so no token file enters the jail; store and erase are refused",
     ),
   ),
+  workspace_exec: v.pipe(
+    v.optional(v.boolean(), false),
+    v.description(
+      "false: nothing in the workspace or /tmp can be run as a program (noexec); true: it can (terraform runs providers from .terraform/)",
+    ),
+  ),
   follow_symlinks: v.pipe(
     v.optional(v.boolean(), false),
     v.description(

@@ -21,6 +21,7 @@ const EMPTY_JAIL: JailSpec = {
   paths: [],
   ssh: "keys",
   git_credentials: "none",
+  workspace_exec: false,
   follow_symlinks: false,
   files: {},
   env: {},

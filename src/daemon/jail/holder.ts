@@ -22,9 +22,9 @@ import {
   bindMount,
   detachMount,
   enterMounts,
-  forbidSymlinkFollowing,
   mountTmpfs,
   remountReadOnly,
+  restrictMount,
   scopeAbstractSockets,
   unshareMounts,
   withholdCapabilitiesFromChildren,
@@ -56,14 +56,14 @@ interface Connection {
 
 export async function runHolder(configJson: string): Promise<number> {
   const config = JSON.parse(configJson) as HolderConfig;
-  for (const mount of mountsUnder(config.noSymlinkDirs)) forbidSymlinkFollowing(mount);
+  for (const mount of mountsUnder(config.writable)) restrictMount(mount, config.attributes);
   withholdCapabilitiesFromChildren();
   if (!scopeAbstractSockets()) {
     process.stderr.write(
       "airlock jail: this kernel has no Landlock scopes (6.12+): abstract unix sockets of the host stay reachable\n",
     );
   }
-  const namespaces = new RunNamespaces();
+  const namespaces = new RunNamespaces(config.attributes.noExec);
   namespaces.prepare();
   process.umask(0o077);
   Bun.listen<Connection>({
@@ -197,6 +197,11 @@ function parseSignal(line: string): NodeJS.Signals | undefined {
  * namespace per thread and Bun spawns from the calling thread, so the child starts in the run's namespace.
  */
 class RunNamespaces {
+  constructor(
+    /** The run's /tmp is noexec too: a program written there cannot be run either. */
+    private readonly tmpNoExec: boolean,
+  ) {}
+
   private readonly jail = openSync("/proc/thread-self/ns/mnt", "r");
   /** Mount points below /tmp and /var/tmp in the jail (a workspace, a $HOME there): bound back each run. */
   private readonly underTmp = new Map(["/tmp", "/var/tmp"].map((tmp) => [tmp, topMountsUnder(tmp)]));
@@ -207,7 +212,7 @@ class RunNamespaces {
     if (this.ready !== undefined) return;
     unshareMounts();
     try {
-      for (const [tmp, below] of this.underTmp) freshTmp(tmp, below);
+      for (const [tmp, below] of this.underTmp) freshTmp(tmp, below, !this.tmpNoExec);
       mountTmpfs(RUN_FILES, "size=16m,mode=0755");
       // The holder's control socket is not the run's to see.
       detachMount(CONTROL_DIR);
@@ -280,10 +285,10 @@ function topMountsUnder(dir: string): string[] {
  * A fresh tmpfs at `tmp`: nothing one run leaves there is there for the next. What the jail mounted below
  * it is held open, covered, and bound back.
  */
-function freshTmp(tmp: string, below: readonly string[]): void {
+function freshTmp(tmp: string, below: readonly string[], exec: boolean): void {
   const held = below.map((dir) => ({ dir, fd: openSync(dir, O_PATH | fsConstants.O_DIRECTORY) }));
   try {
-    mountTmpfs(tmp, "mode=1777", true);
+    mountTmpfs(tmp, "mode=1777", exec);
     for (const { dir, fd } of held) {
       mkdirSync(dir, { recursive: true });
       bindMount(`/proc/self/fd/${fd}`, dir, true);

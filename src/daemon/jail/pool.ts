@@ -131,7 +131,10 @@ export class JailPool {
     for (const [name, content] of Object.entries(layout.files)) {
       writeFileSync(join(dir, "files", name), content, { mode: 0o444 });
     }
-    const config: HolderConfig = { noSymlinkDirs: layout.followSymlinks ? [] : layout.writable };
+    const config: HolderConfig = {
+      writable: layout.writable,
+      attributes: { noSymlinks: !layout.followSymlinks, noExec: !layout.workspaceExec },
+    };
     const argv = [
       this.options.bwrap,
       "--unshare-user",

@@ -52,8 +52,10 @@ export interface SignalLine {
 
 /** What the holder is started with (argv after the flag, as JSON). */
 export interface HolderConfig {
-  /** Writable directories that get nosymfollow unless the module follows symlinks. */
-  readonly noSymlinkDirs: readonly string[];
+  /** The writable directories, whose mounts get `attributes`. */
+  readonly writable: readonly string[];
+  /** nosymfollow unless the module follows symlinks; noexec unless it runs programs from the workspace. */
+  readonly attributes: { readonly noSymlinks: boolean; readonly noExec: boolean };
 }
 
 const isStringArray = (value: unknown): value is string[] =>

@@ -18,6 +18,7 @@ const spec = (over: Partial<JailSpec> = {}): JailSpec => ({
   paths: [],
   ssh: "keys",
   git_credentials: "none",
+  workspace_exec: false,
   follow_symlinks: false,
   files: {},
   env: {},

@@ -30,6 +30,7 @@ const hashObjectStdinPaths = "deny.patterns[18]";
 const repositoryOutside = "deny.patterns[19]";
 const archiveRemote = "deny.patterns[20]";
 const tool = "deny.patterns[21]";
+const strategyPath = "deny.patterns[22]";
 const sub = (name: string) => `deny.subcommands: '${name}'`;
 
 const legacySpellings: Row[] = [
@@ -300,6 +301,25 @@ const programsOnTheCommandLine: Row[] = [
     archiveRemote,
     "archive --remote, which runs upload-archive",
   ),
+];
+
+const strategies: Row[] = [
+  deny(
+    ["git", "cherry-pick", "--strategy=../x", "side"],
+    strategyPath,
+    "cherry-pick --strategy=../x runs ./git-merge-../x",
+  ),
+  deny(["git", "rebase", "-s", "../x", "side"], strategyPath, "rebase -s ../x"),
+  deny(["git", "merge", "-s../x", "side"], strategyPath, "a strategy glued to -s"),
+  deny(["git", "pull", "--strat=a/b", "origin"], strategyPath, "an abbreviated --strategy on pull"),
+  deny(
+    ["git", "revert", "--strategy", "/tmp/x", "HEAD"],
+    strategyPath,
+    "revert --strategy with an absolute path",
+  ),
+  allow(["git", "merge", "-s", "ours", "side"], "merge -s ours, one of git's own strategies"),
+  allow(["git", "rebase", "--strategy=ort", "main"], "rebase --strategy=ort"),
+  allow(["git", "commit", "-s", "-m", "x/y"], "commit -s (sign-off) is not a strategy"),
 ];
 
 const credentials: Row[] = [
@@ -855,6 +875,7 @@ describeCorpus(COMMAND, {
     "git built-in: 0.4's rules in every spelling git accepts": legacySpellings,
     "git built-in: bypasses of 0.4 (AIRLOCK-0.4 item 11)": bypassesOf04,
     "git built-in: programs named on the command line": programsOnTheCommandLine,
+    "git built-in: merge strategies that name a program path": strategies,
     "git built-in: commands that print or store a credential": credentials,
     "git built-in: git config": gitConfig,
     "git built-in: paths outside the workspace": hostPaths,
