@@ -665,6 +665,11 @@ describe('ssh = "agent"', () => {
         expect(r.stdout).not.toContain("id_ed25519");
         expect(r.stdout).not.toContain("dummy-private-key");
         expect(r.stdout).toContain("jail-test (ED25519)");
+        // The jail reaches a proxy that lets keys be listed and used, never removed or added.
+        const tamper = await run(daemon, "sh", ["-c", "ssh-add -D; echo rc=$?"], tree.at("ws"));
+        expect(tamper.stdout).not.toContain("rc=0");
+        const still = Bun.spawnSync(["ssh-add", "-l"], { env: { ...process.env, SSH_AUTH_SOCK: sock } });
+        expect(still.stdout.toString()).toContain("jail-test (ED25519)");
       }
       // Not vacuous: with ssh = "keys" the same jail shows ~/.ssh as it is, the key file included.
       await using daemon = await daemonFor(tree, {
@@ -847,5 +852,28 @@ describe("programs the agent wrote in the workspace", () => {
     );
     expect(r.stdout).not.toContain("ran");
     expect(r.stderr).toContain("Permission denied");
+  });
+});
+
+describe("nothing a run starts outlives it", () => {
+  test("a detached process is killed when its run ends", async () => {
+    await using tree = await workspace();
+    const started = tree.at("ws/started");
+    const late = tree.at("ws/late");
+    // Detached (its own session), and the run waits until it is surely running before it ends.
+    const script = [
+      `setsid sh -c 'touch ${started}; sleep 1; touch ${late}' > /dev/null 2>&1 < /dev/null &`,
+      `for i in $(seq 100); do [ -e ${started} ] && break; sleep 0.05; done`,
+    ].join("\n");
+    await using daemon = await daemonFor(tree, {
+      enable: ["sh"],
+      overrides: { sh: jailedProgram("/bin/sh", []) },
+    });
+    const r = await run(daemon, "sh", ["-c", script], tree.at("ws"));
+    expect(r.exitCode).toBe(0);
+    expect(existsSync(started)).toBe(true);
+    // Bounded: well past the second it would have slept.
+    await Bun.sleep(2000);
+    expect(existsSync(late)).toBe(false);
   });
 });

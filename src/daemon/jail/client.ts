@@ -38,7 +38,11 @@ export async function startJailed(
   const theirs: number[] = [];
   let socket: Socket<Link> | undefined;
   const ours: number[] = [];
+  holder.runs.count++;
+  let released = false;
   const release = () => {
+    if (!released) holder.runs.count--;
+    released = true;
     for (const fd of ours.splice(0)) closeFd(fd);
     socket?.end();
   };

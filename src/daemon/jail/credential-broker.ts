@@ -20,6 +20,8 @@ export interface BrokerOptions {
   readonly git: string;
   /** The daemon's own environment: HOME and PATH find the host's helpers and stores. */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Whether a run of this jail is in flight: a process that outlived its run gets nothing. */
+  readonly live: () => boolean;
   /** Told of every request (never of a secret). */
   readonly record: (query: CredentialQuery, answered: boolean) => void;
 }
@@ -64,7 +66,7 @@ async function answer(
   const attributes = lines.filter((line) => ATTRIBUTES.test(line));
   const value = (key: string) => attributes.find((line) => line.startsWith(`${key}=`))?.slice(key.length + 1);
   const query = { operation, protocol: value("protocol"), host: value("host") };
-  if (operation !== "get") {
+  if (operation !== "get" || !options.live()) {
     options.record(query, false);
     socket.end();
     return;

@@ -11,6 +11,7 @@ import {
   constants as fsConstants,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   symlinkSync,
   writeFileSync,
@@ -143,7 +144,10 @@ async function serve(socket: Socket<Connection>, namespaces: RunNamespaces): Pro
     if (signal !== undefined) killGroup(signal);
   };
   // The daemon closes the connection once it is done with the run: whatever the tool left behind goes.
-  socket.data.onClose = () => killGroup("SIGKILL");
+  socket.data.onClose = () => {
+    killGroup("SIGKILL");
+    killOrphans();
+  };
   send({ started: pid });
   socket.resume();
   // The next run's namespace, made while this one runs.
@@ -177,6 +181,37 @@ function mountsUnder(dirs: readonly string[]): string[] {
   return [
     ...new Set(points.filter((point) => dirs.some((dir) => point === dir || point.startsWith(`${dir}/`)))),
   ];
+}
+
+/**
+ * Kills every process of the jail that its parent left behind (re-parented to the jail's init, pid 1),
+ * the holder excepted: a tool's detached process (`setsid … &`) does not outlive the run that started it,
+ * and cannot use the jail's credentials later. Repeated while their own children become orphans.
+ */
+function killOrphans(): void {
+  for (let pass = 0; pass < 5; pass++) {
+    const orphans = readdirSync("/proc")
+      .filter((name) => /^\d+$/.test(name) && Number(name) !== process.pid && name !== "1")
+      .filter((name) => parentOf(name) === 1);
+    if (orphans.length === 0) return;
+    for (const pid of orphans) {
+      try {
+        process.kill(Number(pid), "SIGKILL");
+      } catch {
+        // gone already
+      }
+    }
+  }
+}
+
+/** The parent pid from /proc/<pid>/stat (after the command name, which may hold spaces). */
+function parentOf(pid: string): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return undefined;
+  }
 }
 
 function parseSignal(line: string): NodeJS.Signals | undefined {

@@ -24,7 +24,12 @@ export async function startOwnSshAgent(
   const sshAdd = Bun.which("ssh-add", { PATH: path });
   if (sshAgent === null || sshAdd === null) return undefined;
   const socket = join(dir, "ssh-agent.sock");
-  const agent = Bun.spawn([sshAgent, "-D", "-a", socket], {
+  // An empty environment, no PKCS#11 or FIDO middleware at all, and (where setpriv is there) it dies with
+  // the daemon instead of outliving a killed one.
+  const setpriv = Bun.which("setpriv", { PATH: path });
+  const argv = [sshAgent, "-D", "-P", "/nonexistent-airlock/*", "-a", socket];
+  const agent = Bun.spawn(setpriv === null ? argv : [setpriv, "--pdeathsig", "KILL", "--", ...argv], {
+    env: {},
     stdin: "ignore",
     stdout: "ignore",
     stderr: "ignore",

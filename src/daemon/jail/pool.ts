@@ -13,7 +13,13 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import type { AuditRecord } from "../../audit/log.ts";
-import { JAIL_CREDENTIAL_SOCKET, JAIL_FILES, type JailLayout, jailBwrapArgs } from "../../policy/jail.ts";
+import {
+  JAIL_CREDENTIAL_SOCKET,
+  JAIL_FILES,
+  JAIL_SSH_AGENT,
+  type JailLayout,
+  jailBwrapArgs,
+} from "../../policy/jail.ts";
 import { listenBroker } from "./credential-broker.ts";
 import { type OwnSshAgent, startOwnSshAgent } from "./own-ssh-agent.ts";
 import {
@@ -24,6 +30,7 @@ import {
   READY_LINE,
   RUN_FILES,
 } from "./protocol.ts";
+import { listenAgentProxy } from "./ssh-agent-proxy.ts";
 
 const READY_TIMEOUT_MS = 10_000;
 
@@ -31,6 +38,8 @@ export interface Holder {
   readonly key: string;
   /** Host path of the holder's control socket. */
   readonly controlSocket: string;
+  /** Runs in flight in this jail: its credential broker answers only while there is one. */
+  readonly runs: { count: number };
 }
 
 export class JailStartError extends Error {
@@ -53,7 +62,8 @@ export interface JailPoolOptions {
 interface Running {
   readonly holder: Promise<Holder>;
   readonly proc: ReturnType<typeof Bun.spawn> | undefined;
-  readonly broker?: { stop(): void } | undefined;
+  /** The credential broker and the ssh-agent proxy of this jail, where it has them. */
+  readonly servers: readonly { stop(): void }[];
 }
 
 export class JailPool {
@@ -81,7 +91,7 @@ export class JailPool {
       ready: started.holder,
       stop: () => {
         started.proc?.kill("SIGKILL");
-        started.broker?.stop();
+        for (const server of started.servers) server.stop();
       },
     });
     started.holder.catch(() => this.holders.delete(key));
@@ -104,18 +114,27 @@ export class JailPool {
   private start(key: string, agent: string, layout: JailLayout): Running {
     const dir = join(this.dir, key);
     rmSync(dir, { recursive: true, force: true });
-    for (const sub of ["", "control", "files", "credential"]) mkdirSync(join(dir, sub), { mode: 0o700 });
+    for (const sub of ["", "control", "files", "credential", "ssh"])
+      mkdirSync(join(dir, sub), { mode: 0o700 });
     const git = Bun.which("git", {
       PATH: (this.options.env.PATH ?? "")
         .split(":")
         .filter((d) => d.startsWith("/"))
         .join(":"),
     });
+    const runs = { count: 0 };
+    // The jail gets a filtering proxy of the ssh-agent, not the agent's socket.
+    const agentMount = layout.mounts.find((m) => m.kind === "rw" && m.target === JAIL_SSH_AGENT);
+    const proxyPath = join(dir, "ssh", "agent.sock");
+    const proxy =
+      agentMount && agentMount.kind === "rw" ? listenAgentProxy(proxyPath, agentMount.source) : undefined;
+    const mounts = layout.mounts.map((m) => (m === agentMount ? { ...m, source: proxyPath } : m));
     const broker =
       layout.gitCredentialBroker && git !== null
         ? listenBroker(join(dir, "credential", "broker.sock"), {
             git,
             env: this.options.env,
+            live: () => runs.count > 0,
             record: (query, answered) =>
               this.options.record({
                 event: "credential",
@@ -147,7 +166,7 @@ export class JailPool {
       // For the holder only: it keeps them to make each run's mounts, and starts every tool without them.
       "--cap-add",
       "ALL",
-      ...jailBwrapArgs(layout),
+      ...jailBwrapArgs({ ...layout, mounts }),
       "--dir",
       RUN_FILES,
       "--ro-bind",
@@ -179,7 +198,12 @@ export class JailPool {
       });
     } catch (error) {
       broker?.stop();
-      return { holder: Promise.reject(new JailStartError(`cannot start bwrap: ${String(error)}`)), proc };
+      proxy?.stop();
+      return {
+        holder: Promise.reject(new JailStartError(`cannot start bwrap: ${String(error)}`)),
+        proc,
+        servers: [],
+      };
     }
     const child = proc;
     const holder = waitReady(child, layout).then((): Holder => {
@@ -191,9 +215,10 @@ export class JailPool {
       return {
         key,
         controlSocket: join(dir, "control", "holder.sock"),
+        runs,
       };
     });
-    return { holder, proc, broker };
+    return { holder, proc, servers: [broker, proxy].filter((x) => x !== undefined) };
   }
 }
 
