@@ -13,6 +13,7 @@ export interface OwnSshAgent {
 }
 
 export async function startOwnSshAgent(
+  bwrap: string,
   dir: string,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<OwnSshAgent | undefined> {
@@ -24,16 +25,26 @@ export async function startOwnSshAgent(
   const sshAdd = Bun.which("ssh-add", { PATH: path });
   if (sshAgent === null || sshAdd === null) return undefined;
   const socket = join(dir, "ssh-agent.sock");
-  // An empty environment, no PKCS#11 or FIDO middleware at all, and (where setpriv is there) it dies with
-  // the daemon instead of outliving a killed one.
-  const setpriv = Bun.which("setpriv", { PATH: path });
-  const argv = [sshAgent, "-D", "-P", "/nonexistent-airlock/*", "-a", socket];
-  const agent = Bun.spawn(setpriv === null ? argv : [setpriv, "--pdeathsig", "KILL", "--", ...argv], {
-    env: {},
-    stdin: "ignore",
-    stdout: "ignore",
-    stderr: "ignore",
-  });
+  // An empty environment and no PKCS#11 or FIDO middleware at all. In a pid namespace of its own under
+  // bwrap's --die-with-parent, so it ends with the daemon even when the daemon is killed (ssh-agent is
+  // set-group-id on many systems, which clears a parent-death signal set on it directly).
+  const argv = [
+    bwrap,
+    "--unshare-user",
+    "--unshare-pid",
+    "--die-with-parent",
+    "--dev-bind",
+    "/",
+    "/",
+    "--",
+    sshAgent,
+    "-D",
+    "-P",
+    "/nonexistent-airlock/*",
+    "-a",
+    socket,
+  ];
+  const agent = Bun.spawn(argv, { env: {}, stdin: "ignore", stdout: "ignore", stderr: "ignore" });
   for (let waited = 0; !existsSync(socket) && waited < READY_TIMEOUT_MS; waited += 10) await Bun.sleep(10);
   if (!existsSync(socket)) {
     agent.kill("SIGKILL");
@@ -55,5 +66,5 @@ export async function startOwnSshAgent(
     });
     await add.exited;
   }
-  return { socket, stop: () => agent.kill("SIGTERM") };
+  return { socket, stop: () => agent.kill("SIGKILL") };
 }

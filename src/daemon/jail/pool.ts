@@ -72,6 +72,7 @@ export class JailPool {
   /** This daemon's own directory under the runtime dir: daemons of one user never share holders. */
   private readonly dir: string;
   private sshAgent: Promise<OwnSshAgent | undefined> | undefined;
+  private sshAgentStarted: OwnSshAgent | undefined;
 
   constructor(private readonly options: JailPoolOptions) {
     ensurePrivateDir(options.runtimeDir);
@@ -100,12 +101,16 @@ export class JailPool {
 
   /** An ssh-agent of the daemon's own, holding the host's unencrypted default keys (started once). */
   ownSshAgent(): Promise<string | undefined> {
-    this.sshAgent ??= startOwnSshAgent(this.dir, this.options.env);
+    this.sshAgent ??= startOwnSshAgent(this.options.bwrap, this.dir, this.options.env).then((agent) => {
+      this.sshAgentStarted = agent;
+      return agent;
+    });
     return this.sshAgent.then((agent) => agent?.socket);
   }
 
   stopAll(): void {
-    void this.sshAgent?.then((agent) => agent?.stop());
+    // Synchronously: the daemon exits right after.
+    this.sshAgentStarted?.stop();
     for (const { stop } of this.holders.values()) stop();
     this.holders.clear();
     rmSync(this.dir, { recursive: true, force: true });
