@@ -30,6 +30,18 @@ export const SYSTEM_PATHS = [
   "/nix/store",
 ] as const;
 
+/** What a module without [jail] (and no built-in of its name) gets: the workspace and system dirs only. */
+export const EMPTY_JAIL_SPEC: JailSpec = {
+  credentials: [],
+  paths: [],
+  ssh: "keys",
+  git_credentials: "none",
+  workspace_exec: false,
+  follow_symlinks: false,
+  files: {},
+  env: {},
+};
+
 /** Where the holder's own files live inside the jail. */
 export const JAIL_RUN = "/run/airlock";
 export const JAIL_FILES = `${JAIL_RUN}/files`;

@@ -6,6 +6,7 @@ import type { Agent, LoadedConfig } from "../../config/load.ts";
 import { homeDir } from "../../config/paths.ts";
 import type { JailSpec } from "../../config/schema/module.ts";
 import {
+  EMPTY_JAIL_SPEC,
   isWithinPath,
   type JailFacts,
   type JailLayout,
@@ -16,17 +17,6 @@ import {
 } from "../../policy/jail.ts";
 import type { EffectiveModule } from "../../policy/types.ts";
 
-const EMPTY_JAIL: JailSpec = {
-  credentials: [],
-  paths: [],
-  ssh: "keys",
-  git_credentials: "none",
-  workspace_exec: false,
-  follow_symlinks: false,
-  files: {},
-  env: {},
-};
-
 export type JailChoice =
   | { readonly kind: "off"; readonly why: string }
   | { readonly kind: "on"; readonly layout: JailLayout }
@@ -34,7 +24,7 @@ export type JailChoice =
 
 /** The module's [jail], or the built-in's of the same command for an override without one. */
 export function jailSpecOf(module: EffectiveModule, config: LoadedConfig): JailSpec {
-  return module.module.jail ?? config.builtins.get(module.command)?.module.jail ?? EMPTY_JAIL;
+  return module.module.jail ?? config.builtins.get(module.command)?.module.jail ?? EMPTY_JAIL_SPEC;
 }
 
 export function jailEnabled(agent: Agent): boolean {
@@ -70,7 +60,7 @@ export function reportJail(
   agent: Agent | undefined,
   env: Readonly<Record<string, string | undefined>>,
 ): JailReport {
-  const spec = module.module.jail ?? builtinJail ?? EMPTY_JAIL;
+  const spec = module.module.jail ?? builtinJail ?? EMPTY_JAIL_SPEC;
   const base = { ssh: spec.ssh, follow_symlinks: spec.follow_symlinks, env: spec.env };
   if (agent && !jailEnabled(agent)) {
     return {

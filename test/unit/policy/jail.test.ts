@@ -3,6 +3,7 @@ import type { JailSpec } from "../../../src/config/schema/module.ts";
 import { parseRunRequest } from "../../../src/daemon/jail/protocol.ts";
 import { commandWritesConfig, runPins } from "../../../src/daemon/jail/run-plan.ts";
 import {
+  EMPTY_JAIL_SPEC,
   type JailFacts,
   type JailInput,
   type JailPathFact,
@@ -13,17 +14,7 @@ import {
 } from "../../../src/policy/jail.ts";
 
 const HOME = "/home/me";
-const spec = (over: Partial<JailSpec> = {}): JailSpec => ({
-  credentials: [],
-  paths: [],
-  ssh: "keys",
-  git_credentials: "none",
-  workspace_exec: false,
-  follow_symlinks: false,
-  files: {},
-  env: {},
-  ...over,
-});
+const spec = (over: Partial<JailSpec> = {}): JailSpec => ({ ...EMPTY_JAIL_SPEC, ...over });
 const dir = (real: string): JailPathFact => ({ kind: "dir", real });
 const file = (real: string): JailPathFact => ({ kind: "file", real });
 
