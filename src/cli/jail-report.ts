@@ -20,6 +20,10 @@ export function printJailReport(report: JailReport, indent = ""): void {
       : "the repository around the request's directory (or the directory), never one holding $HOME";
   printLine(`${indent}  writable: ${writable}`);
   printLine(
-    `${indent}  symlinks in the workspace: ${report.follow_symlinks ? "followed" : "not followed"}; ssh keys: ${report.ssh === "agent" ? "the daemon's ssh-agent socket where there is one" : "as listed"}`,
+    `${indent}  in the workspace: symlinks ${report.follow_symlinks ? "followed" : "not followed"}, programs ${report.workspace_exec ? "may run" : "cannot run (noexec)"}`,
   );
+  if (report.ssh === "agent")
+    printLine(`${indent}  ssh keys: used through an ssh-agent proxy (list and sign only)`);
+  if (report.git_credentials === "broker")
+    printLine(`${indent}  https credentials: answered by the daemon outside the jail (get only)`);
 }

@@ -49,7 +49,9 @@ export interface JailReport {
   readonly writable: readonly string[];
   readonly credentials: readonly { readonly path: string; readonly state: string }[];
   readonly ssh: "agent" | "keys";
+  readonly git_credentials: "broker" | "none";
   readonly follow_symlinks: boolean;
+  readonly workspace_exec: boolean;
   readonly env: Readonly<Record<string, string>>;
   readonly error?: string;
 }
@@ -61,7 +63,13 @@ export function reportJail(
   env: Readonly<Record<string, string | undefined>>,
 ): JailReport {
   const spec = module.module.jail ?? builtinJail ?? EMPTY_JAIL_SPEC;
-  const base = { ssh: spec.ssh, follow_symlinks: spec.follow_symlinks, env: spec.env };
+  const base = {
+    ssh: spec.ssh,
+    git_credentials: spec.git_credentials,
+    follow_symlinks: spec.follow_symlinks,
+    workspace_exec: spec.workspace_exec,
+    env: spec.env,
+  };
   if (agent && !jailEnabled(agent)) {
     return {
       ...base,
@@ -75,7 +83,11 @@ export function reportJail(
   const home = homeDir(env as NodeJS.ProcessEnv);
   const bin = realOrSelf(module.binPath ?? module.module.command.bin);
   const writable = agent ? agent.roots.map(realOrSelf) : [];
-  const facts = gatherFacts(jailFactPaths(spec, adjust, home, bin, env.SSH_AUTH_SOCK));
+  // Without an ssh-agent of its own, the daemon starts one for `ssh = "agent"` (where ssh-agent is there).
+  const ownAgent = spec.ssh === "agent" && env.SSH_AUTH_SOCK === undefined && Bun.which("ssh-agent") !== null;
+  const sshAuthSock = ownAgent ? "(the daemon's own ssh-agent)" : env.SSH_AUTH_SOCK;
+  const facts = new Map(gatherFacts(jailFactPaths(spec, adjust, home, bin, env.SSH_AUTH_SOCK)));
+  if (ownAgent && sshAuthSock !== undefined) facts.set(sshAuthSock, { kind: "socket", real: sshAuthSock });
   try {
     const layout = planJail({
       command: module.command,
@@ -84,7 +96,7 @@ export function reportJail(
       home,
       writable,
       bin,
-      sshAuthSock: env.SSH_AUTH_SOCK,
+      sshAuthSock,
       facts,
     });
     return { ...base, enabled: true, writable, credentials: layout.credentials };
