@@ -155,6 +155,21 @@ describe("airlock show, profile, version", () => {
     expect(r.stdout).toContain("SECURITY");
   });
 
+  test("show git says what git's jail holds, and --json carries it as data", async () => {
+    const r = await runAirlock(["show", "git"]);
+    expect(r.stdout).toContain("# jail: host system dirs read-only");
+    expect(r.stdout).toMatch(/\.gitconfig \((bound|missing)\)/);
+    expect(r.stdout).not.toContain(".git-credentials");
+    expect(r.stdout).toContain("https credentials: answered by the daemon outside the jail");
+    const json = JSON.parse((await runAirlock(["show", "git", "--json"])).stdout);
+    expect(json.jail).toMatchObject({
+      enabled: true,
+      ssh: "agent",
+      git_credentials: "broker",
+      workspace_exec: false,
+    });
+  });
+
   test("show --agent reports an override and where it came from", async () => {
     await using tree = await examplesTree();
     const r = await runAirlock([
