@@ -1,4 +1,15 @@
-import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import {
+  closeSync,
+  constants as fsConstants,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  readSync,
+  realpathSync,
+  statSync,
+} from "node:fs";
 import { basename, dirname, join, sep } from "node:path";
 import { type ConfigReferences, checkConfig, parseConfigList } from "../policy/git-config.ts";
 import { gitlinkPaths } from "../policy/git-index.ts";
@@ -260,14 +271,41 @@ export class RepoWalk {
     }
   }
 
-  /** Reads a file once; the bytes returned are the bytes pinned. */
+  /**
+   * Reads a file once; the bytes returned are the bytes pinned. The file itself is opened, never a symlink
+   * in its place, and what was opened (by its descriptor) must be a regular file inside the roots: a
+   * symlink swapped in after the path was checked would otherwise hand a host file's bytes to the jail.
+   */
   private pin(path: string, limit: number): Uint8Array {
     const known = this.pinned.get(path);
     if (known) return known;
-    const bytes = new Uint8Array(readFileSync(path));
-    if (bytes.length > limit) throw new GuardDenial("guard:git-limits", `${path} is over ${limit} bytes`);
-    this.pinned.set(path, bytes);
-    return bytes;
+    let fd: number;
+    try {
+      fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+    } catch (error) {
+      if ((error as { code?: string }).code === "ELOOP")
+        throw new GuardDenial("guard:git-repo", `${path} is a symlink; git's own files must be files`);
+      throw error;
+    }
+    try {
+      const stat = fstatSync(fd);
+      if (!stat.isFile()) throw new GuardDenial("guard:git-repo", `${path} is not a regular file`);
+      if (stat.size > limit) throw new GuardDenial("guard:git-limits", `${path} is over ${limit} bytes`);
+      this.inside(readlinkSync(`/proc/self/fd/${fd}`), path);
+      const buffer = new Uint8Array(limit + 1);
+      let length = 0;
+      for (;;) {
+        const read = readSync(fd, buffer, length, buffer.byteLength - length, null);
+        if (read === 0) break;
+        length += read;
+        if (length > limit) throw new GuardDenial("guard:git-limits", `${path} is over ${limit} bytes`);
+      }
+      const bytes = buffer.slice(0, length);
+      this.pinned.set(path, bytes);
+      return bytes;
+    } finally {
+      closeSync(fd);
+    }
   }
 }
 

@@ -128,7 +128,7 @@ async function gitRepositoryGuard(
   for (const candidate of transportCandidates(invocation))
     await walk.target(candidate, `the argument '${candidate}'`, [here, ...walk.tops], false, 1);
 
-  if (invocation.subcommand === "rebase" && walk.mainGitDir !== undefined) {
+  if (SEQUENCERS.has(invocation.subcommand ?? "") && walk.mainGitDir !== undefined) {
     const refused = checkRebaseState(walk.mainGitDir);
     if (refused) return { ok: false, rule: "guard:git-rebase", reason: refused };
   }
@@ -164,8 +164,21 @@ function checkRebaseState(gitDir: string): string | undefined {
   const strategy = read("strategy")?.trim();
   if (strategy !== undefined && strategy !== "" && !STRATEGIES.has(strategy))
     return `${join(dir, "strategy")} names the merge strategy '${strategy}', which would run git-merge-${strategy}; only git's own strategies are allowed`;
+  // cherry-pick and revert keep theirs in sequencer/opts (`[options] strategy = …`).
+  const opts = join(gitDir, "sequencer", "opts");
+  if (existsSync(opts)) {
+    if (statSync(opts).size > MAX_TODO_BYTES) throw new Error(`${opts} is over ${MAX_TODO_BYTES} bytes`);
+    for (const line of readFileSync(opts, "utf8").split("\n")) {
+      const value = /^\s*strategy\s*=\s*(.*?)\s*$/i.exec(line)?.[1];
+      if (value !== undefined && !STRATEGIES.has(value.replace(/^"(.*)"$/, "$1")))
+        return `${opts} names the merge strategy '${value}', which would run git-merge-${value}; only git's own strategies are allowed`;
+    }
+  }
   return undefined;
 }
+
+/** Subcommands that continue a sequence from state files in the git directory. */
+const SEQUENCERS = new Set(["rebase", "cherry-pick", "revert"]);
 
 function terraformGuard(args: readonly string[], cwd: string): GuardResult {
   const chdir = args.find((a) => /^--?chdir=/.test(a))?.replace(/^--?chdir=/, "");

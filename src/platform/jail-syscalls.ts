@@ -55,6 +55,7 @@ const LANDLOCK_SCOPES_ABI = 6;
 const AT_FDCWD = -100;
 const MOUNT_ATTR_NOSYMFOLLOW = 0x00200000;
 const MOUNT_ATTR_NOEXEC = 0x00000008;
+const MOUNT_ATTR_RDONLY = 0x00000001;
 
 /**
  * securebits: uid 0 gains nothing by exec (NOROOT), no set-uid fix-ups, no ambient raise, no keep-caps;
@@ -171,6 +172,20 @@ export function restrictMount(target: string, restrictions: { noSymlinks: boolea
     attr.byteLength,
   );
   check(result, "mount_setattr", `restricting ${target}`);
+}
+
+/** Makes the mount at `target` read-only (flags it may carry locked are left as they are). */
+export function readOnlyMount(target: string): void {
+  const attr = new BigUint64Array([BigInt(MOUNT_ATTR_RDONLY), 0n, 0n, 0n]);
+  const result = sys().syscall(
+    SYS_MOUNT_SETATTR,
+    AT_FDCWD,
+    cString(target),
+    0,
+    new Uint8Array(attr.buffer),
+    attr.byteLength,
+  );
+  check(result, "mount_setattr", `making ${target} read-only`);
 }
 
 /**

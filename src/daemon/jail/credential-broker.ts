@@ -6,8 +6,11 @@ import type { Socket } from "bun";
 
 const MAX_REQUEST_BYTES = 64 * 1024;
 const FILL_TIMEOUT_MS = 10_000;
-/** The attributes git sends to a helper (gitcredentials(7)); anything else is dropped. */
-const ATTRIBUTES = /^(protocol|host|path|username|url|wwwauth\[\]|capability\[\]|state\[\])=[^\n\0]*$/;
+/** The attributes passed on to the host's git, each at most once; `url=` (which git would expand into
+ * others) and everything else make the request refused. */
+const ATTRIBUTES = new Set(["protocol", "host", "path", "username"]);
+/** Sent by newer git and harmless to ignore. */
+const IGNORED = /^(wwwauth\[\]|capability\[\]|state\[\])=/;
 
 export interface CredentialQuery {
   readonly operation: string;
@@ -62,19 +65,40 @@ async function answer(
   options: BrokerOptions,
 ) {
   socket.data.chunks = [];
-  const [operation = "", ...lines] = text.split("\n");
-  const attributes = lines.filter((line) => ATTRIBUTES.test(line));
-  const value = (key: string) => attributes.find((line) => line.startsWith(`${key}=`))?.slice(key.length + 1);
-  const query = { operation, protocol: value("protocol"), host: value("host") };
-  if (operation !== "get" || !options.live()) {
+  const [operation = "", ...lines] = text.slice(0, text.indexOf("\n\n")).split("\n");
+  const fields = parseAttributes(lines);
+  const query = {
+    operation,
+    protocol: fields?.get("protocol"),
+    host: fields?.get("host"),
+  };
+  if (operation !== "get" || fields === undefined || !options.live()) {
     options.record(query, false);
     socket.end();
     return;
   }
-  const reply = await fill(attributes, options);
+  // Rebuilt from the parsed fields: what is logged is exactly what the host's git is asked.
+  const reply = await fill(
+    [...fields].map(([key, value]) => `${key}=${value}`),
+    options,
+  );
   options.record(query, reply !== "");
   socket.write(reply);
   socket.end();
+}
+
+/** The request's attributes, or undefined when one is unknown, repeated, or carries a CR or NUL. */
+function parseAttributes(lines: readonly string[]): Map<string, string> | undefined {
+  const fields = new Map<string, string>();
+  for (const line of lines) {
+    if (line === "" || IGNORED.test(line)) continue;
+    const equals = line.indexOf("=");
+    const key = line.slice(0, equals);
+    const value = line.slice(equals + 1);
+    if (equals <= 0 || !ATTRIBUTES.has(key) || fields.has(key) || /[\r\0]/.test(value)) return undefined;
+    fields.set(key, value);
+  }
+  return fields.has("protocol") && fields.has("host") ? fields : undefined;
 }
 
 /** The host's `git credential fill`, run where the daemon runs: never prompts, never in a repository. */

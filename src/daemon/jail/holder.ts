@@ -24,6 +24,7 @@ import {
   detachMount,
   enterMounts,
   mountTmpfs,
+  readOnlyMount,
   remountReadOnly,
   restrictMount,
   scopeAbstractSockets,
@@ -58,6 +59,7 @@ interface Connection {
 export async function runHolder(configJson: string): Promise<number> {
   const config = JSON.parse(configJson) as HolderConfig;
   for (const mount of mountsUnder(config.writable)) restrictMount(mount, config.attributes);
+  forbidNestedUserNamespaces();
   withholdCapabilitiesFromChildren();
   if (!scopeAbstractSockets()) {
     process.stderr.write(
@@ -308,6 +310,21 @@ function launch(
       detached: true,
     });
   });
+}
+
+/**
+ * No user namespace inside the jail: with one, code there could mount a tmpfs and run programs from it
+ * past noexec. The limit is set in the jail's own namespace (its /proc/sys, read-only as bwrap bound it,
+ * is lifted for the write and made read-only again); the tools cannot raise it, holding no capability.
+ */
+function forbidNestedUserNamespaces(): void {
+  const setting = "/proc/sys/user/max_user_namespaces";
+  detachMount("/proc/sys");
+  writeFileSync(setting, "0\n");
+  if (readFileSync(setting, "utf8").trim() !== "0")
+    throw new Error("could not forbid user namespaces in the jail");
+  bindMount("/proc/sys", "/proc/sys");
+  readOnlyMount("/proc/sys");
 }
 
 /** The topmost mount points strictly below `dir`. */
