@@ -358,3 +358,33 @@ describe("a rebase in progress that the agent wrote", () => {
     expect(r.exitCode).toBe(0);
   });
 });
+
+describe("git's own files are read as files", () => {
+  test("a commondir that is a symlink to a host file is refused, and its content never comes back", async () => {
+    await using tree = await workspace();
+    const secret = tree.at("outside/secret");
+    writeFileSync(secret, "host-secret-in-commondir-31c7\n");
+    mkdirSync(tree.at("ws/work/.git/modules/B"), { recursive: true });
+    writeFileSync(tree.at("ws/work/.git/modules/B/HEAD"), "ref: refs/heads/master\n");
+    symlinkSync(secret, tree.at("ws/work/.git/modules/B/commondir"));
+    await using daemon = await daemonFor(tree);
+    const r = await runShim("git", ["status"], { socket: daemon.socket("alpha"), cwd: tree.at("ws/work") });
+    expect(r.exitCode).toBe(126);
+    expect(r.stdout + r.stderr).not.toContain("host-secret-in-commondir");
+  });
+
+  test("cherry-pick --continue with a strategy in sequencer/opts that is not git's own is refused", async () => {
+    await using tree = await workspace();
+    mkdirSync(tree.at("ws/work/.git/sequencer"), { recursive: true });
+    writeFileSync(tree.at("ws/work/.git/sequencer/opts"), "[options]\n\tstrategy = ../../../../bin/sh\n");
+    await using daemon = await daemonFor(tree);
+    for (const subcommand of ["cherry-pick", "revert"]) {
+      const r = await runShim("git", [subcommand, "--continue"], {
+        socket: daemon.socket("alpha"),
+        cwd: tree.at("ws/work"),
+      });
+      expect(r.exitCode).toBe(126);
+      expect(r.stderr).toContain("sequencer/opts names the merge strategy");
+    }
+  });
+});

@@ -877,3 +877,12 @@ describe("nothing a run starts outlives it", () => {
     expect(existsSync(late)).toBe(false);
   });
 });
+
+describe("no user namespace inside the jail", () => {
+  test("unshare -U fails in a jailed tool (it would let code mount a tmpfs past noexec)", async () => {
+    await using tree = await workspace();
+    await using daemon = await daemonFor(tree, LOOK);
+    const r = await run(daemon, "sh", ["-c", "unshare -Ur true; echo rc=$?"], tree.at("ws"));
+    expect(r.stdout).toBe("rc=1\n");
+  });
+});

@@ -88,7 +88,7 @@ async function answer(
 }
 
 /** The request's attributes, or undefined when one is unknown, repeated, or carries a CR or NUL. */
-function parseAttributes(lines: readonly string[]): Map<string, string> | undefined {
+export function parseAttributes(lines: readonly string[]): Map<string, string> | undefined {
   const fields = new Map<string, string>();
   for (const line of lines) {
     if (line === "" || IGNORED.test(line)) continue;
