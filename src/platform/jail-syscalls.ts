@@ -160,7 +160,16 @@ export function detachMount(target: string): void {
 export function restrictMount(target: string, restrictions: { noSymlinks: boolean; noExec: boolean }): void {
   const set =
     (restrictions.noSymlinks ? MOUNT_ATTR_NOSYMFOLLOW : 0) | (restrictions.noExec ? MOUNT_ATTR_NOEXEC : 0);
-  if (set === 0) return;
+  if (set !== 0) setMountAttributes(target, set, `restricting ${target}`);
+}
+
+/** Makes the mount at `target` read-only (flags it may carry locked are left as they are). */
+export function readOnlyMount(target: string): void {
+  setMountAttributes(target, MOUNT_ATTR_RDONLY, `making ${target} read-only`);
+}
+
+/** mount_setattr(2) adding `set` to the one mount at `target`. */
+function setMountAttributes(target: string, set: number, context: string): void {
   // struct mount_attr { u64 attr_set, attr_clr, propagation, userns_fd }
   const attr = new BigUint64Array([BigInt(set), 0n, 0n, 0n]);
   const result = sys().syscall(
@@ -171,21 +180,7 @@ export function restrictMount(target: string, restrictions: { noSymlinks: boolea
     new Uint8Array(attr.buffer),
     attr.byteLength,
   );
-  check(result, "mount_setattr", `restricting ${target}`);
-}
-
-/** Makes the mount at `target` read-only (flags it may carry locked are left as they are). */
-export function readOnlyMount(target: string): void {
-  const attr = new BigUint64Array([BigInt(MOUNT_ATTR_RDONLY), 0n, 0n, 0n]);
-  const result = sys().syscall(
-    SYS_MOUNT_SETATTR,
-    AT_FDCWD,
-    cString(target),
-    0,
-    new Uint8Array(attr.buffer),
-    attr.byteLength,
-  );
-  check(result, "mount_setattr", `making ${target} read-only`);
+  check(result, "mount_setattr", context);
 }
 
 /**
