@@ -3,28 +3,13 @@
  * SyscallError saying what was being done. The holder runs inside bwrap's user namespace holding every
  * capability there; these calls are how it keeps them for itself and gives none to the tools it starts.
  */
-import { dlopen, type Library, ptr } from "bun:ffi";
+import { dlopen, ptr } from "bun:ffi";
 import { closeSync, readFileSync } from "node:fs";
-import { cString, errno, SyscallError } from "./libc.ts";
+import { cString, errno, mountLibc, SyscallError } from "./libc.ts";
 
-const SYMBOLS = {
-  unshare: { args: ["i32"], returns: "i32" },
-  setns: { args: ["i32", "i32"], returns: "i32" },
-  mount: { args: ["buffer", "buffer", "buffer", "u64", "buffer"], returns: "i32" },
-  umount2: { args: ["buffer", "i32"], returns: "i32" },
-  // prctl and syscall are variadic; their register-passed integer arguments are the same in either ABI.
-  prctl: { args: ["i32", "u64", "u64", "u64", "u64"], returns: "i32" },
-  capget: { args: ["buffer", "buffer"], returns: "i32" },
-  capset: { args: ["buffer", "buffer"], returns: "i32" },
-  syscall: { args: ["i64", "i32", "buffer", "u32", "buffer", "u64"], returns: "i64" },
-} as const;
-
-let loaded: Library<typeof SYMBOLS>["symbols"] | undefined;
-
-function sys(): Library<typeof SYMBOLS>["symbols"] {
+function sys(): ReturnType<typeof mountLibc> {
   if (process.platform !== "linux") throw new Error("the jail holder runs on Linux only");
-  loaded ??= dlopen("libc.so.6", SYMBOLS).symbols;
-  return loaded;
+  return mountLibc();
 }
 
 const CLONE_NEWNS = 0x20000;
@@ -69,10 +54,12 @@ function check(result: number | bigint, call: string, context: string): void {
   if (Number(result) !== 0) throw new SyscallError(call, errno(), context);
 }
 
-/** Makes every program this thread starts capability-less and unable to gain privileges by exec. */
-export function withholdCapabilitiesFromChildren(): void {
+/**
+ * Empties this thread's bounding and ambient capability sets: nothing it starts can gain a capability by
+ * exec. Shared with the sandbox's FUSE helper, which then drops its own sets as well.
+ */
+export function emptyBoundingAndAmbientSets(): void {
   const s = sys();
-  check(s.prctl(PR_SET_SECUREBITS, JAILED_SECUREBITS, 0, 0, 0), "prctl", "locking the securebits");
   const last = Number(readFileSync("/proc/sys/kernel/cap_last_cap", "utf8").trim());
   for (let cap = 0; cap <= last; cap++) {
     check(
@@ -82,6 +69,13 @@ export function withholdCapabilitiesFromChildren(): void {
     );
   }
   check(s.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "prctl", "clearing the ambient set");
+}
+
+/** Makes every program this thread starts capability-less and unable to gain privileges by exec. */
+export function withholdCapabilitiesFromChildren(): void {
+  const s = sys();
+  check(s.prctl(PR_SET_SECUREBITS, JAILED_SECUREBITS, 0, 0, 0), "prctl", "locking the securebits");
+  emptyBoundingAndAmbientSets();
   const header = new Uint32Array([LINUX_CAPABILITY_VERSION_3, 0]);
   const data = new Uint32Array(6);
   check(s.capget(header, data), "capget", "reading the capability sets");

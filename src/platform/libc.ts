@@ -363,19 +363,25 @@ function writeLength(view: DataView, offset: number, value: number): void {
   else view.setUint32(offset, value, true);
 }
 
-// --- mounts and capabilities: the FUSE view's helper inside the sandbox (src/sandbox/fuse/helper.ts) ---
+// --- mounts, namespaces and capabilities: the FUSE view's helper inside the sandbox (src/sandbox/fuse/helper.ts)
+// and the tool jail's holder (src/platform/jail-syscalls.ts) ---
 
 const MOUNT_SYMBOLS = {
   mount: { args: ["buffer", "buffer", "buffer", "u64", "buffer"], returns: "i32" },
   umount2: { args: ["buffer", "i32"], returns: "i32" },
-  // prctl is variadic; its five register-passed arguments are the same in either ABI on Linux.
+  // prctl and syscall are variadic; their register-passed integer arguments are the same in either ABI.
   prctl: { args: ["i32", "u64", "u64", "u64", "u64"], returns: "i32" },
+  capget: { args: ["buffer", "buffer"], returns: "i32" },
   capset: { args: ["buffer", "buffer"], returns: "i32" },
+  unshare: { args: ["i32"], returns: "i32" },
+  setns: { args: ["i32", "i32"], returns: "i32" },
+  // mount_setattr(2), which glibc wraps only since 2.36: (number, dirfd, path, flags, attr, size).
+  syscall: { args: ["i64", "i32", "buffer", "u32", "buffer", "u64"], returns: "i64" },
 } as const;
 
 let mountLoaded: Library<typeof MOUNT_SYMBOLS>["symbols"] | undefined;
 
-/** Linux only: mount(2), umount2(2), prctl(2), capset(2), loaded on first use. */
+/** Linux only: mount(2), umount2(2), prctl(2), capget/capset(2), unshare(2), setns(2), syscall(2), loaded on first use. */
 export function mountLibc(): Library<typeof MOUNT_SYMBOLS>["symbols"] {
   if (libcPlatform() !== "linux") throw new Error("mounts and capabilities are handled on Linux only");
   mountLoaded ??= dlopen("libc.so.6", MOUNT_SYMBOLS).symbols;

@@ -15,6 +15,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { sendWithFds } from "../../platform/fd-passing.ts";
+import { emptyBoundingAndAmbientSets } from "../../platform/jail-syscalls.ts";
 import { cString, errno, mountLibc, SyscallError } from "../../platform/libc.ts";
 import type { ViewMounts } from "../verify-plan.ts";
 
@@ -25,9 +26,6 @@ const MS_BIND = 4096;
 const MS_REC = 16384;
 const MNT_DETACH = 2;
 const O_PATH = 0o10000000;
-const PR_CAPBSET_DROP = 24;
-const PR_CAP_AMBIENT = 47;
-const PR_CAP_AMBIENT_CLEAR_ALL = 4;
 const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
 
 export function mountView(mount: ViewMounts): void {
@@ -121,15 +119,7 @@ function isReadOnlyMount(path: string): boolean {
 /** Drops every capability of this thread (the one that execs). Throws unless all five sets end up empty. */
 export function dropCapabilities(): void {
   const sys = mountLibc();
-  const last = Number(readFileSync("/proc/sys/kernel/cap_last_cap", "utf8").trim());
-  for (let cap = 0; cap <= last; cap++) {
-    if (sys.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) !== 0) {
-      throw new SyscallError("prctl", errno(), `dropping capability ${cap} from the bounding set`);
-    }
-  }
-  if (sys.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) !== 0) {
-    throw new SyscallError("prctl", errno(), "clearing the ambient capabilities");
-  }
+  emptyBoundingAndAmbientSets();
   const header = new Uint32Array([LINUX_CAPABILITY_VERSION_3, 0]);
   const data = new Uint32Array(6); // two of { effective, permitted, inheritable }, all zero
   if (sys.capset(header, data) !== 0) throw new SyscallError("capset", errno(), "clearing the capabilities");
