@@ -1,10 +1,11 @@
 // Per request: is this run jailed, what may it write, and what does its jail hold. The facts are read
 // here (a few lstat calls); the layout itself is decided by the pure planner in policy/jail.ts.
-import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Agent, LoadedConfig } from "../../config/load.ts";
 import { homeDir } from "../../config/paths.ts";
 import type { JailSpec } from "../../config/schema/module.ts";
+import { type MountEntry, readMountInfo } from "../../platform/mountinfo.ts";
 import {
   EMPTY_JAIL_SPEC,
   isWithinPath,
@@ -215,13 +216,13 @@ export function jailableCwd(hostCwd: string): string | undefined {
   try {
     const target = statSync(hostCwd);
     const peerPath = readlinkSync(hostCwd);
-    const peerMount = coveringMount(parseMountInfo(`/proc/${pid}/mountinfo`), peerPath);
+    const peerMount = coveringMount(readMountInfo(`/proc/${pid}/mountinfo`), peerPath);
     if (peerMount === undefined) return undefined;
     const inMount = peerPath.slice(peerMount.point === "/" ? 0 : peerMount.point.length);
     const candidates =
       peerMount.type === "fuse.airlock"
         ? [peerPath]
-        : parseMountInfo("/proc/self/mountinfo")
+        : readMountInfo()
             .filter((m) => m.device === peerMount.device)
             .map((m) => {
               const within = joinRoot(peerMount.root, inMount);
@@ -247,31 +248,6 @@ export function jailableCwd(hostCwd: string): string | undefined {
     // the client went away, or its tables are unreadable: nothing to bind
   }
   return undefined;
-}
-
-interface MountEntry {
-  readonly device: string;
-  readonly root: string;
-  readonly point: string;
-  readonly type: string;
-}
-
-function parseMountInfo(file: string): MountEntry[] {
-  const decodeField = (field: string) =>
-    field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
-  return readFileSync(file, "utf8")
-    .split("\n")
-    .filter((line) => line !== "")
-    .map((line) => {
-      const fields = line.split(" ");
-      const dash = fields.indexOf("-");
-      return {
-        device: fields[2] ?? "",
-        root: decodeField(fields[3] ?? ""),
-        point: decodeField(fields[4] ?? ""),
-        type: fields[dash + 1] ?? "",
-      };
-    });
 }
 
 /** The mount that holds `path`: the last one listed whose mount point is `path` or above it. */

@@ -31,7 +31,9 @@ import {
   unshareMounts,
   withholdCapabilitiesFromChildren,
 } from "../../platform/jail-syscalls.ts";
+import { readMountInfo } from "../../platform/mountinfo.ts";
 import { peerCredentials } from "../../platform/peer-credentials.ts";
+import { isWithinPath } from "../../policy/jail.ts";
 import { LineSplitter } from "../../protocol/lines.ts";
 import { readFirstLine } from "../handshake.ts";
 import { signalNumber } from "../signals.ts";
@@ -171,18 +173,10 @@ async function serve(socket: Socket<Connection>, namespaces: RunNamespaces): Pro
   });
 }
 
-/** The mount points at or below `dirs`, from /proc/self/mountinfo (octal escapes decoded). */
+/** The mount points at or below `dirs`. */
 function mountsUnder(dirs: readonly string[]): string[] {
-  const points = readFileSync("/proc/self/mountinfo", "utf8")
-    .split("\n")
-    .map((line) => line.split(" ")[4])
-    .filter((field): field is string => field !== undefined)
-    .map((field) =>
-      field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8))),
-    );
-  return [
-    ...new Set(points.filter((point) => dirs.some((dir) => point === dir || point.startsWith(`${dir}/`)))),
-  ];
+  const points = readMountInfo().map((mount) => mount.point);
+  return [...new Set(points.filter((point) => dirs.some((dir) => isWithinPath(point, dir))))];
 }
 
 /**

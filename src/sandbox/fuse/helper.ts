@@ -17,6 +17,7 @@ import {
 import { sendWithFds } from "../../platform/fd-passing.ts";
 import { emptyBoundingAndAmbientSets } from "../../platform/jail-syscalls.ts";
 import { cString, errno, mountLibc, SyscallError } from "../../platform/libc.ts";
+import { readMountInfo } from "../../platform/mountinfo.ts";
 import type { ViewMounts } from "../verify-plan.ts";
 
 const MS_NOSUID = 2;
@@ -106,14 +107,10 @@ function bindOnTop(
 
 /** Whether the topmost mount at `path` is read-only, as /proc/self/mountinfo reports it. */
 function isReadOnlyMount(path: string): boolean {
-  // Mount points there escape space, tab, newline and backslash as octal.
-  const escaped = path.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, "0")}`);
-  const top = readFileSync("/proc/self/mountinfo", "utf8")
-    .split("\n")
-    .map((line) => line.split(" "))
-    .filter((fields) => fields[4] === escaped)
+  const top = readMountInfo()
+    .filter((mount) => mount.point === path)
     .at(-1);
-  return top?.[5]?.split(",").includes("ro") ?? false;
+  return top?.options.includes("ro") ?? false;
 }
 
 /** Drops every capability of this thread (the one that execs). Throws unless all five sets end up empty. */
