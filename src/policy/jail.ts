@@ -5,6 +5,7 @@
  * involved (does it exist, what is it, where does it really lead) and renders the layout with bwrap.
  */
 import type { JailSpec } from "../config/schema/module.ts";
+import { isWithin } from "./paths.ts";
 
 export interface JailPathFact {
   readonly kind: "file" | "dir" | "socket" | "symlink" | "other";
@@ -103,10 +104,6 @@ export function expandTilde(path: string, home: string): string {
   return path === "~" ? home : path.startsWith("~/") ? `${home}/${path.slice(2)}` : path;
 }
 
-export function isWithinPath(path: string, dir: string): boolean {
-  return dir === "/" || path === dir || path.startsWith(`${dir}/`);
-}
-
 /** Lays the jail out; throws JailPlanError when it cannot be made safely. */
 export function planJail(input: JailInput): JailLayout {
   const { spec, home, facts } = input;
@@ -123,7 +120,7 @@ export function planJail(input: JailInput): JailLayout {
   mounts.push({ kind: "tmpfs", target: "/run" }, { kind: "dir", target: JAIL_RUN });
 
   for (const dir of input.writable) {
-    if (isWithinPath(home, dir)) {
+    if (isWithin(home, dir)) {
       throw new JailPlanError(
         `the writable directory ${dir} contains the daemon's home (${home}): the jail would show every credential store in it; narrow [workspace] roots`,
       );
@@ -142,9 +139,8 @@ export function planJail(input: JailInput): JailLayout {
   ];
   for (const { source, target } of programs) {
     if (!facts.has(source) && !facts.has(target)) continue;
-    if (mounts.some((m) => m.kind === "ro" && isWithinPath(source, m.target) && m.source === m.target))
-      continue;
-    if (isWithinPath(home, source)) {
+    if (mounts.some((m) => m.kind === "ro" && isWithin(source, m.target) && m.source === m.target)) continue;
+    if (isWithin(home, source)) {
       throw new JailPlanError(
         `${source} (the program or a [jail] path of '${input.command}') contains the daemon's home: bind something narrower`,
       );
@@ -158,7 +154,7 @@ export function planJail(input: JailInput): JailLayout {
     const fact = facts.get(credential.path);
     if (fact === undefined) continue;
     for (const dir of input.writable) {
-      if (isWithinPath(dir, credential.path) || isWithinPath(fact.real, dir)) {
+      if (isWithin(dir, credential.path) || isWithin(fact.real, dir)) {
         throw new JailPlanError(
           `the credential path ${credential.path} and the writable directory ${dir} overlap: the agent could read or replace the tool's credentials`,
         );
@@ -325,6 +321,6 @@ export function jailedPath(path: string, layout: JailLayout): string {
   const unsafe = [layout.home, ...layout.writable];
   return path
     .split(":")
-    .filter((entry) => entry.startsWith("/") && !unsafe.some((dir) => isWithinPath(entry, dir)))
+    .filter((entry) => entry.startsWith("/") && !unsafe.some((dir) => isWithin(entry, dir)))
     .join(":");
 }

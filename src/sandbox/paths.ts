@@ -15,11 +15,7 @@ export function expandPath(path: string, home: string, cwd: string): string {
   return out.length > 1 && out.endsWith("/") ? out.slice(0, -1) : out;
 }
 
-/** True when `path` is `dir` itself or lies below it. */
-export function isWithin(path: string, dir: string): boolean {
-  if (dir === "/") return path.startsWith("/");
-  return path === dir || path.startsWith(`${dir}/`);
-}
+export { isWithin } from "../policy/paths.ts";
 
 /** Shows a host path the way a user wrote it: `~/.ssh` rather than `/home/me/.ssh`. */
 export function tildify(path: string, home: string): string {

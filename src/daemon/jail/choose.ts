@@ -8,7 +8,6 @@ import type { JailSpec } from "../../config/schema/module.ts";
 import { type MountEntry, readMountInfo } from "../../platform/mountinfo.ts";
 import {
   EMPTY_JAIL_SPEC,
-  isWithinPath,
   type JailFacts,
   type JailLayout,
   type JailPathFact,
@@ -16,6 +15,7 @@ import {
   jailFactPaths,
   planJail,
 } from "../../policy/jail.ts";
+import { isWithin } from "../../policy/paths.ts";
 import type { EffectiveModule } from "../../policy/types.ts";
 
 export type JailChoice =
@@ -39,7 +39,7 @@ export function jailEnabled(agent: Agent): boolean {
  */
 export function writableFor(agent: Agent, cwd: string, home: string): string[] {
   const candidates = agent.roots.length > 0 ? agent.roots.map(realOrSelf) : [repositoryTop(cwd)];
-  return candidates.filter((dir) => !isWithinPath(home, dir));
+  return candidates.filter((dir) => !isWithin(home, dir));
 }
 
 /** The jail as `airlock show` and `airlock test` print it: what a run of this command would see. */
@@ -226,7 +226,7 @@ export function jailableCwd(hostCwd: string): string | undefined {
             .filter((m) => m.device === peerMount.device)
             .map((m) => {
               const within = joinRoot(peerMount.root, inMount);
-              if (!isWithinPath(within, m.root)) return undefined;
+              if (!isWithin(within, m.root)) return undefined;
               const rest = m.root === "/" ? within : within.slice(m.root.length);
               return m.point === "/" ? rest || "/" : `${m.point}${rest}`;
             })
@@ -255,7 +255,7 @@ function coveringMount(mounts: readonly MountEntry[], path: string): MountEntry 
   let best: MountEntry | undefined;
   for (const mount of mounts) {
     // Listed in mount order: at the same point, a later mount is on top.
-    if (isWithinPath(path, mount.point) && mount.point.length >= (best?.point.length ?? 0)) best = mount;
+    if (isWithin(path, mount.point) && mount.point.length >= (best?.point.length ?? 0)) best = mount;
   }
   return best;
 }

@@ -33,7 +33,7 @@ import {
 } from "../../platform/jail-syscalls.ts";
 import { readMountInfo } from "../../platform/mountinfo.ts";
 import { peerCredentials } from "../../platform/peer-credentials.ts";
-import { isWithinPath } from "../../policy/jail.ts";
+import { isWithin } from "../../policy/paths.ts";
 import { LineSplitter } from "../../protocol/lines.ts";
 import { readFirstLine } from "../handshake.ts";
 import { signalNumber } from "../signals.ts";
@@ -176,7 +176,7 @@ async function serve(socket: Socket<Connection>, namespaces: RunNamespaces): Pro
 /** The mount points at or below `dirs`. */
 function mountsUnder(dirs: readonly string[]): string[] {
   const points = readMountInfo().map((mount) => mount.point);
-  return [...new Set(points.filter((point) => dirs.some((dir) => isWithinPath(point, dir))))];
+  return [...new Set(points.filter((point) => dirs.some((dir) => isWithin(point, dir))))];
 }
 
 /**
