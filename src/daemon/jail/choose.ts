@@ -80,31 +80,16 @@ export function reportJail(
       credentials: [],
     };
   }
-  const adjust = agent?.settings.jail[module.command];
-  const home = homeDir(env as NodeJS.ProcessEnv);
-  const bin = realOrSelf(module.binPath ?? module.module.command.bin);
   const writable = agent ? agent.roots.map(realOrSelf) : [];
   // Without an ssh-agent of its own, the daemon starts one for `ssh = "agent"` (where ssh-agent is there).
   const ownAgent = spec.ssh === "agent" && env.SSH_AUTH_SOCK === undefined && Bun.which("ssh-agent") !== null;
-  const sshAuthSock = ownAgent ? "(the daemon's own ssh-agent)" : env.SSH_AUTH_SOCK;
-  const facts = new Map(gatherFacts(jailFactPaths(spec, adjust, home, bin, env.SSH_AUTH_SOCK)));
-  if (ownAgent && sshAuthSock !== undefined) facts.set(sshAuthSock, { kind: "socket", real: sshAuthSock });
-  try {
-    const layout = planJail({
-      command: module.command,
-      spec,
-      adjust,
-      home,
-      writable,
-      bin,
-      sshAuthSock,
-      facts,
-    });
-    return { ...base, enabled: true, writable, credentials: layout.credentials };
-  } catch (error) {
-    if (!(error instanceof JailPlanError)) throw error;
-    return { ...base, enabled: true, writable, credentials: [], error: error.message };
-  }
+  const planned = layoutOf(spec, module, agent, module.binPath ?? module.module.command.bin, writable, env, {
+    ownAgent: ownAgent ? "(the daemon's own ssh-agent)" : undefined,
+    facts: gatherFacts,
+  });
+  return "reason" in planned
+    ? { ...base, enabled: true, writable, credentials: [], error: planned.reason }
+    : { ...base, enabled: true, writable, credentials: planned.credentials };
 }
 
 export function chooseJail(
@@ -116,28 +101,45 @@ export function chooseJail(
   env: Readonly<Record<string, string | undefined>>,
 ): JailChoice {
   if (!jailEnabled(agent)) return { kind: "off", why: `[exec] jail = "off" in ${agent.dir}/airlock.toml` };
-  const spec = jailSpecOf(module, config);
-  const adjust = agent.settings.jail[module.command];
+  const planned = layoutOf(jailSpecOf(module, config), module, agent, bin, writable, env, {
+    ownAgent: undefined,
+    facts: recentFacts,
+  });
+  return "reason" in planned ? { kind: "refused", reason: planned.reason } : { kind: "on", layout: planned };
+}
+
+/**
+ * The layout for `module` run by `agent` (if any): the host facts it needs looked up with `facts`, then
+ * the pure planner. `ownAgent` names the socket of an ssh-agent the daemon would start, for reports.
+ */
+function layoutOf(
+  spec: JailSpec,
+  module: EffectiveModule,
+  agent: Agent | undefined,
+  bin: string,
+  writable: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  how: { ownAgent: string | undefined; facts: (paths: readonly string[]) => JailFacts },
+): JailLayout | { reason: string } {
+  const adjust = agent?.settings.jail[module.command];
   const home = homeDir(env as NodeJS.ProcessEnv);
   const realBin = realOrSelf(bin);
-  const sshAuthSock = env.SSH_AUTH_SOCK;
-  const facts = recentFacts(jailFactPaths(spec, adjust, home, realBin, sshAuthSock));
+  const sshAuthSock = how.ownAgent ?? env.SSH_AUTH_SOCK;
+  const facts = new Map(how.facts(jailFactPaths(spec, adjust, home, realBin, env.SSH_AUTH_SOCK)));
+  if (how.ownAgent !== undefined) facts.set(how.ownAgent, { kind: "socket", real: how.ownAgent });
   try {
-    return {
-      kind: "on",
-      layout: planJail({
-        command: module.command,
-        spec,
-        adjust,
-        home,
-        writable,
-        bin: realBin,
-        sshAuthSock,
-        facts,
-      }),
-    };
+    return planJail({
+      command: module.command,
+      spec,
+      adjust,
+      home,
+      writable,
+      bin: realBin,
+      sshAuthSock,
+      facts,
+    });
   } catch (error) {
-    if (error instanceof JailPlanError) return { kind: "refused", reason: error.message };
+    if (error instanceof JailPlanError) return { reason: error.message };
     throw error;
   }
 }
