@@ -17,9 +17,49 @@ const START_TIMEOUT_MS = 10_000;
 const O_CLOEXEC = 0o2000000;
 
 interface Link {
-  onEvent?: (event: HolderEvent) => void;
-  onClose?: () => void;
-  splitter: LineSplitter;
+  readonly events: HolderEvents;
+  readonly splitter: LineSplitter;
+}
+
+/** The holder's lines, taken one at a time; undefined once the connection is gone. */
+class HolderEvents {
+  private readonly queue: HolderEvent[] = [];
+  private waiter: ((event: HolderEvent | undefined) => void) | undefined;
+  closed = false;
+
+  push(event: HolderEvent): void {
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    if (waiter) waiter(event);
+    else this.queue.push(event);
+  }
+
+  close(): void {
+    this.closed = true;
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    waiter?.(undefined);
+  }
+
+  /** The next event; "timeout" when none came within `timeoutMs` (never, without one). */
+  next(timeoutMs?: number): Promise<HolderEvent | undefined | "timeout"> {
+    const queued = this.queue.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    if (this.closed) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              this.waiter = undefined;
+              resolve("timeout");
+            }, timeoutMs);
+      this.waiter = (event) => {
+        clearTimeout(timer);
+        resolve(event);
+      };
+    });
+  }
 }
 
 export class JailRunError extends Error {
@@ -49,31 +89,18 @@ export async function startJailed(
   try {
     const streams = stdio.kind === "stream" ? openPipes(stdio.stdin, ours, theirs) : undefined;
     const childFds = stdio.kind === "fds" ? stdio.fds : theirs;
-    const events: HolderEvent[] = [];
-    let wake: (() => void) | undefined;
-    let closed = false;
+    const events = new HolderEvents();
     socket = await Bun.connect<Link>({
       unix: holder.controlSocket,
-      data: { splitter: new LineSplitter() },
+      data: { events, splitter: new LineSplitter() },
       socket: {
         data(s, chunk) {
           for (const line of s.data.splitter.push(chunk).lines) {
-            const event = JSON.parse(new TextDecoder().decode(line)) as HolderEvent;
-            if (s.data.onEvent) s.data.onEvent(event);
-            else events.push(event);
-            wake?.();
+            s.data.events.push(JSON.parse(new TextDecoder().decode(line)) as HolderEvent);
           }
         },
-        close(s) {
-          closed = true;
-          s.data.onClose?.();
-          wake?.();
-        },
-        error(s) {
-          closed = true;
-          s.data.onClose?.();
-          wake?.();
-        },
+        close: (s) => s.data.events.close(),
+        error: (s) => s.data.events.close(),
       },
     });
     const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
@@ -89,39 +116,32 @@ export async function startJailed(
     sendWithFds(bunSocketFd(socket), new TextEncoder().encode(`${JSON.stringify(request)}\n`), childFds);
     for (const fd of theirs.splice(0)) closeFd(fd);
 
-    const deadline = Date.now() + START_TIMEOUT_MS;
-    while (events.length === 0 && !closed && Date.now() < deadline) {
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, 100);
-      });
-    }
-    const first = events.shift();
-    if (first === undefined || !("started" in first)) {
+    const first = await events.next(START_TIMEOUT_MS);
+    if (first === undefined || first === "timeout" || !("started" in first)) {
       const why =
-        first && "refused" in first
-          ? first.refused
-          : closed
-            ? "the jail's holder closed the connection before starting the program"
-            : "the jail's holder did not answer within 10 s";
+        first === undefined
+          ? "the jail's holder closed the connection before starting the program"
+          : first === "timeout"
+            ? "the jail's holder did not answer within 10 s"
+            : "refused" in first
+              ? first.refused
+              : "the jail's holder answered out of order";
       throw new JailRunError(`cannot run ${plan.bin} in the jail: ${why}`);
     }
     const link = socket;
-    const exited = new Promise<{ exitCode: number | null; signal: string | undefined }>((resolve) => {
-      const take = (event: HolderEvent) => {
+    const exited = (async () => {
+      for (;;) {
+        const event = await events.next();
+        // undefined: the holder went away mid-run (it ended the run's processes with it).
+        if (event === undefined || event === "timeout") return { exitCode: null, signal: "SIGKILL" };
         if ("exited" in event)
-          resolve({ exitCode: event.exited.code, signal: event.exited.signal ?? undefined });
-      };
-      for (const event of events.splice(0)) take(event);
-      link.data.onEvent = take;
-      // The holder went away mid-run (it ended the run's processes with it).
-      link.data.onClose = () => resolve({ exitCode: null, signal: "SIGKILL" });
-      if (closed) resolve({ exitCode: null, signal: "SIGKILL" });
-    });
+          return { exitCode: event.exited.code, signal: event.exited.signal ?? undefined };
+      }
+    })();
     const handle: ChildHandle = {
       pid: first.started,
       signalGroup: (signal) => {
-        if (!closed) link.write(`${JSON.stringify({ signal })}\n`);
+        if (!events.closed) link.write(`${JSON.stringify({ signal })}\n`);
       },
       exited,
       stdout: streams?.stdout,
