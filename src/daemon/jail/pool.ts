@@ -211,7 +211,7 @@ export class JailPool {
       };
     }
     const child = proc;
-    const holder = waitReady(child, layout).then((): Holder => {
+    const holder = waitReady(child, layout, this.options.log).then((): Holder => {
       void child.exited.then((code) => {
         const current = this.holders.get(key);
         if (current) this.holders.delete(key);
@@ -228,12 +228,17 @@ export class JailPool {
 }
 
 /** Resolves when the holder prints its ready line; rejects with what bwrap or the holder said otherwise. */
-async function waitReady(proc: ReturnType<typeof Bun.spawn>, layout: JailLayout): Promise<void> {
+async function waitReady(
+  proc: ReturnType<typeof Bun.spawn>,
+  layout: JailLayout,
+  log: (line: string) => void,
+): Promise<void> {
   const stdout = proc.stdout instanceof ReadableStream ? proc.stdout : undefined;
   const stderr = proc.stderr instanceof ReadableStream ? proc.stderr : undefined;
   const errText = stderr ? new Response(stderr).text() : Promise.resolve("");
+  // What the holder said (refused peers, a failed run namespace) reaches the daemon's log when it ends.
   void errText.then((text) => {
-    if (text.trim() !== "") process.stderr.write(`[holder stderr] ${text}`);
+    for (const line of text.split("\n")) if (line.trim() !== "") log(line);
   });
   const timer = setTimeout(() => proc.kill("SIGKILL"), READY_TIMEOUT_MS);
   try {

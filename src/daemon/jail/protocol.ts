@@ -46,10 +46,6 @@ export type HolderEvent =
   | { readonly refused: string }
   | { readonly exited: { readonly code: number | null; readonly signal: string | null } };
 
-export interface SignalLine {
-  readonly signal: NodeJS.Signals;
-}
-
 /** What the holder is started with (argv after the flag, as JSON). */
 export interface HolderConfig {
   /** The writable directories, whose mounts get `attributes`. */
