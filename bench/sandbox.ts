@@ -1,5 +1,5 @@
-// Sandbox benchmarks against the honest baselines, side by side in one run (DESIGN.md, "Performance
-// budgets"): `airlock sandbox -- true` against bare bwrap (budget ≤ 3×), and a read-heavy job over 20k
+// Sandbox benchmarks against the honest baselines, side by side in one run:
+// `airlock sandbox -- true` against bare bwrap (budget ≤ 3×), and a read-heavy job over 20k
 // small files inside the sandbox against the same job run directly (budget ≤ 1.1× with static redaction,
 // ≤ 3× through the dynamic FUSE view).
 // Writes bench/SANDBOX-RESULTS.md. Run `npm run build` first, then `bun bench/sandbox.ts`.

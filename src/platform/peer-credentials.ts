@@ -1,6 +1,6 @@
 /**
  * Who is on the other end of a connected unix socket, as the kernel recorded it at connect time. The daemon
- * trusts this, never what the client claims (security invariants 4 and 5 in DESIGN.md).
+ * trusts this, never what the client claims (see docs/ARCHITECTURE.md, daemon/).
  */
 import { errno, errnoCode, errnoValue, libc, libcPlatform, socketConstants } from "./libc.ts";
 

@@ -1,5 +1,5 @@
 // The floor every profile stands on. Profiles add to these lists; they cannot remove from them, so a
-// typo or a short user profile never re-exposes a credential store (DESIGN.md, "Fail closed").
+// typo or a short user profile never re-exposes a credential store (fail closed).
 
 /** Credential stores hidden in every sandbox. `~` is the host HOME. */
 export const DEFAULT_DENY_READ: readonly string[] = [

@@ -1,7 +1,7 @@
 // Runs a plan under bubblewrap: `[env --ignore-signal=… --] bwrap … -- env [--default-signal=…] -- program`
 // (the signal flags on a terminal only, see bwrap-args.ts), never through a shell. bwrap reports on a
 // status file whether the program started at all: if it did not, a mount failed and the launch is a setup
-// error (fail closed, DESIGN.md invariant 10).
+// error (fail closed: every mount is checked).
 //
 // Process tree: airlock → bwrap → bwrap (pid 1 inside) → program. bwrap forwards no signals, so airlock
 // signals the program itself, found as the child of pid 1.

@@ -1,5 +1,5 @@
 /**
- * Spike: stdio by descriptor passing (DESIGN.md, wire protocol v2, `"stdio":"fds"`) on Bun 1.4.5.
+ * Spike: stdio by descriptor passing (wire protocol v2, `"stdio":"fds"`, README "Daemon and shim") on Bun 1.4.5.
  * The prose version, with the pitfalls, is docs/notes/fd-passing.md.
  *
  * Daemon recipe (startDaemon below):
