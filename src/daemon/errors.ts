@@ -8,3 +8,8 @@ export class DaemonError extends Error {
     super(hint ? `${message} (${hint})` : message);
   }
 }
+
+/** The message of whatever was thrown. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

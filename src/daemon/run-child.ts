@@ -1,5 +1,6 @@
 import type { ExecPlan } from "../policy/plan.ts";
 import type { DaemonContext } from "./context.ts";
+import { messageOf } from "./errors.ts";
 import { type ChildStdio, type ExitInfo, type OutputSink, type RunningChild, spawnChild } from "./exec.ts";
 import { startJailed } from "./jail/client.ts";
 import type { Holder } from "./jail/pool.ts";
@@ -51,7 +52,7 @@ export async function runChild({
       ? await startJailed(jail.holder, plan, jail.env, cwd, childStdio, jail.pins)
       : spawnChild(plan, cwd, childStdio);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     return {
       kind: "spawn-failed",
       message: message.startsWith("cannot run") ? message : `cannot run ${plan.bin}: ${message}`,

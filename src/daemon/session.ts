@@ -12,6 +12,7 @@ import { type Admitted, applyPreExecHooks, decideRequest } from "./admission.ts"
 import { containerOfPeer } from "./container.ts";
 import type { DaemonContext } from "./context.ts";
 import { resolveCwd } from "./cwd.ts";
+import { messageOf } from "./errors.ts";
 import { type PinnedFile, runGuard } from "./guards.ts";
 import { DEFAULT_COLLECT_LIMIT, finishWithPostHooks, OutputCollector } from "./hook-phase.ts";
 import { chooseJail, jailableCwd, jailEnabled, jailSpecOf, writableFor } from "./jail/choose.ts";
@@ -332,8 +333,4 @@ export async function runSession(
 
 function elapsed(started: number): number {
   return Math.round(performance.now() - started);
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

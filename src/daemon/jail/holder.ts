@@ -35,6 +35,7 @@ import { readMountInfo } from "../../platform/mountinfo.ts";
 import { peerCredentials } from "../../platform/peer-credentials.ts";
 import { isWithin } from "../../policy/paths.ts";
 import { LineSplitter } from "../../protocol/lines.ts";
+import { messageOf } from "../errors.ts";
 import { readFirstLine } from "../handshake.ts";
 import { signalNumber } from "../signals.ts";
 import {
@@ -129,7 +130,7 @@ async function serve(socket: Socket<Connection>, namespaces: RunNamespaces): Pro
   try {
     child = launch(request, [first.fds[0] ?? -1, first.fds[1] ?? -1, first.fds[2] ?? -1], namespaces);
   } catch (error) {
-    send({ refused: error instanceof Error ? error.message : String(error) });
+    send({ refused: messageOf(error) });
     socket.end();
     return;
   } finally {
@@ -160,8 +161,7 @@ async function serve(socket: Socket<Connection>, namespaces: RunNamespaces): Pro
       namespaces.prepare();
     } catch (error) {
       // The next run would prepare it on its path, and fail the same way: end the jail, the daemon starts another.
-      process.stderr.write(`airlock jail: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(70);
+      endJail(error);
     }
   });
   await child.exited;
@@ -275,8 +275,7 @@ class RunNamespaces {
       enterMounts(this.jail);
     } catch (error) {
       // Serving the next run from this namespace would leak this run's mounts into it: stop instead.
-      process.stderr.write(`airlock jail: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(70);
+      endJail(error);
     }
   }
 }
@@ -319,6 +318,12 @@ function forbidNestedUserNamespaces(): void {
     throw new Error("could not forbid user namespaces in the jail");
   bindMount("/proc/sys", "/proc/sys");
   readOnlyMount("/proc/sys");
+}
+
+/** Ends the holder, and with it the jail (the daemon starts another for the next run). */
+function endJail(error: unknown): never {
+  process.stderr.write(`airlock jail: ${messageOf(error)}\n`);
+  process.exit(70);
 }
 
 /** The topmost mount points strictly below `dir`. */
