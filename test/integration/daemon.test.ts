@@ -397,12 +397,12 @@ function waitForLog(file: string, needle: string, what: string): Promise<void> {
 describe("as PID 1 in a container", () => {
   test("reaps orphans the tools leave behind: no zombies", async () => {
     await using tree = await tempTree({
-      "config/config.toml": `[commands]\nenable = ["setsid"]\n[log]\npath = "$TREE/airlock.log"\n`,
+      "config/config.toml": `[commands]\nenable = ["sh"]\n[log]\npath = "$TREE/airlock.log"\n`,
       "agents.toml": `[alpha]\npath = "$TREE/agent"\n`,
       // Unjailed: in a jail the jail's own init collects the orphans; the daemon's reaper serves agents
       // that opted out of the jail.
-      "agent/airlock.toml": 'commands = ["setsid"]\n[exec]\njail = "off"\n',
-      "agent/commands/setsid.toml": programModule("/usr/bin/setsid"),
+      "agent/airlock.toml": 'commands = ["sh"]\n[exec]\njail = "off"\n',
+      "agent/commands/sh.toml": programModule("/bin/sh"),
     });
     // A new pid namespace makes the daemon PID 1, as in a container without an init.
     const unshare = Bun.spawn(
@@ -422,7 +422,21 @@ describe("as PID 1 in a container", () => {
       );
       // The client must live in the daemon's pid namespace, or its pid means nothing there.
       const client = Bun.spawnSync(
-        ["nsenter", "-t", String(init), "-p", "-m", AIRLOCK, "exec", "--", "setsid", "-f", "/bin/sleep", "1"],
+        // The tool lingers a moment after forking: the daemon kills its process group once it exits, and
+        // `setsid -f` alone raced that kill (the child not yet in its own session).
+        [
+          "nsenter",
+          "-t",
+          String(init),
+          "-p",
+          "-m",
+          AIRLOCK,
+          "exec",
+          "--",
+          "sh",
+          "-c",
+          "setsid -f /bin/sleep 1; sleep 0.3",
+        ],
         { env: { ...process.env, ...shimEnv(tree.at("s/alpha.sock")) }, cwd: tree.path },
       );
       expect(client.exitCode).toBe(0);
