@@ -12,6 +12,12 @@ process.env.XDG_CACHE_HOME = join(home, ".cache");
 process.env.XDG_RUNTIME_DIR = join(home, ".run");
 process.env.NO_COLOR = "1";
 
+// Tests run from an empty directory in no repository. The daemon checks each request's cwd against the
+// client's real one, and the project's checkout is not the test's to judge (a CI clone's origin is a local
+// path outside any test's roots, which the git guard rightly refuses).
+const cwd = mkdtempSync(join(tmpdir(), "airlock-test-cwd-"));
+process.chdir(cwd);
+
 const CREDENTIAL_VARS =
   /^(AWS_|GITHUB_|GH_|GITLAB_|GOOGLE_|AZURE_|ARM_|DOCKER_|SSH_AUTH_SOCK$|NPM_TOKEN$|ANTHROPIC_|OPENAI_|AIRLOCK_(?!TEST_BINARY$))|TOKEN|SECRET|PASSWORD/;
 for (const key of Object.keys(process.env)) {
@@ -21,6 +27,7 @@ for (const key of Object.keys(process.env)) {
 process.on("exit", () => {
   try {
     rmSync(home, { recursive: true, force: true });
+    rmSync(cwd, { recursive: true, force: true });
   } catch {
     // best effort: a leftover temp dir is harmless
   }
