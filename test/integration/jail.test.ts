@@ -214,6 +214,16 @@ describe("files outside the workspace are absent to git", () => {
     expect(holds(tree.at("ws/work"), CONFIG_BLOB())).toBe(true);
   });
 
+  test("git hash-object -w through a symlink to ~/.git-credentials stores nothing: the token file is not in the jail", async () => {
+    await using tree = await workspace();
+    symlinkSync(join(HOME, ".git-credentials"), tree.at("ws/work/token"));
+    await using daemon = await daemonFor(tree);
+    const r = await run(daemon, "git", ["hash-object", "-w", "token"], tree.at("ws/work"));
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(GIT_BLOB());
+    expect(holds(tree.at("ws/work"), GIT_BLOB())).toBe(false);
+  });
+
   test("the git jail holds no token file: ~/.git-credentials is absent even to a file-reading subcommand", async () => {
     await using tree = await workspace();
     await using daemon = await daemonFor(tree);

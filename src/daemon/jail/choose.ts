@@ -101,12 +101,26 @@ export function chooseJail(
   env: Readonly<Record<string, string | undefined>>,
 ): JailChoice {
   if (!jailEnabled(agent)) return { kind: "off", why: `[exec] jail = "off" in ${agent.dir}/airlock.toml` };
+  // The same request again within a second gets the same layout: its inputs are the loaded config (the
+  // cache goes with it on reload), these strings, and host facts that are cached as long.
+  const key = [agent.dir, module.command, bin, env.HOME, env.SSH_AUTH_SOCK, ...writable].join("\u0000");
+  const cache = choiceCache.get(config) ?? new Map<string, { at: number; choice: JailChoice }>();
+  choiceCache.set(config, cache);
+  const now = Date.now();
+  const cached = cache.get(key);
+  if (cached && now - cached.at < FACTS_TTL_MS) return cached.choice;
   const planned = layoutOf(jailSpecOf(module, config), module, agent, bin, writable, env, {
     ownAgent: undefined,
     facts: recentFacts,
   });
-  return "reason" in planned ? { kind: "refused", reason: planned.reason } : { kind: "on", layout: planned };
+  const choice: JailChoice =
+    "reason" in planned ? { kind: "refused", reason: planned.reason } : { kind: "on", layout: planned };
+  if (cache.size > 256) cache.clear();
+  cache.set(key, { at: now, choice });
+  return choice;
 }
+
+const choiceCache = new WeakMap<LoadedConfig, Map<string, { at: number; choice: JailChoice }>>();
 
 /**
  * The layout for `module` run by `agent` (if any): the host facts it needs looked up with `facts`, then

@@ -8,7 +8,6 @@ import { errno, fdIo, SyscallError } from "../../platform/libc.ts";
 import type { ExecPlan } from "../../policy/plan.ts";
 import { LineSplitter } from "../../protocol/lines.ts";
 import { type ChildHandle, type ChildStdio, type RunningChild, supervise } from "../exec.ts";
-import type { PinnedFile } from "../guards.ts";
 import type { Holder } from "./pool.ts";
 import { COMMON_DIR, type HolderEvent, type RunRequest } from "./protocol.ts";
 import type { RunPins } from "./run-plan.ts";

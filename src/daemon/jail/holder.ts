@@ -155,15 +155,6 @@ async function serve(socket: Socket<Connection>, namespaces: RunNamespaces): Pro
   };
   send({ started: pid });
   socket.resume();
-  // The next run's namespace, made while this one runs.
-  setImmediate(() => {
-    try {
-      namespaces.prepare();
-    } catch (error) {
-      // The next run would prepare it on its path, and fail the same way: end the jail, the daemon starts another.
-      endJail(error);
-    }
-  });
   await child.exited;
   send({
     exited: {
@@ -171,6 +162,14 @@ async function serve(socket: Socket<Connection>, namespaces: RunNamespaces): Pro
       signal: typeof child.signalCode === "string" ? child.signalCode : null,
     },
   });
+  // The next run's namespace, made once this one is answered: made while it ran, it would hold up the
+  // holder's noticing of a short tool's exit.
+  try {
+    namespaces.prepare();
+  } catch (error) {
+    // The next run would prepare it on its path, and fail the same way: end the jail, the daemon starts another.
+    endJail(error);
+  }
 }
 
 /** The mount points at or below `dirs`. */
