@@ -1,15 +1,20 @@
 // The jail's cost per command, paired: one daemon, two agents with the same roots, one jailed (the
-// default) and one with `[exec] jail = "off"`; the same command through the shim for each, alternating,
-// medians. Also the first request of a jail (the holder starting) and the tool run directly.
-// Writes the "jail" section of bench/RESULTS.md. Run `npm run build` first.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+// default) and one with `[exec] jail = "off"`, the same command for each, alternating, medians of the
+// paired differences. Two views of the same cost: the request alone (what the shim sends, with its three
+// descriptors, over the agent's socket; no shim start-up, whose ±3 ms of jitter would drown a 2 ms
+// figure), and the whole call through the shim. Also the first request of a jail (its holder starting)
+// and the tool run directly. Writes the "jail" section of bench/RESULTS.md. Run `npm run build` first.
+import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { cpus, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
+import { bunSocketFd, sendWithFds } from "../src/platform/fd-passing.ts";
 
 const root = join(import.meta.dir, "..");
 const AIRLOCK = join(root, "dist", "airlock");
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 60);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100);
+const REQUEST_ROUNDS = ROUNDS * 3;
 const work = mkdtempSync(join(tmpdir(), "airlock-bench-jail-"));
+const devNull = openSync("/dev/null", "r+");
 
 function setup() {
   const repo = join(work, "repo");
@@ -34,12 +39,45 @@ function setup() {
   return repo;
 }
 
+/**
+ * One request as the shim sends it (protocol 2, fds mode, /dev/null as its stdio), read to the final
+ * answer. The daemon checks the claimed cwd against this process's own, so the bench runs in `cwd`.
+ */
+async function timeRequest(socket: string, args: string[], cwd: string): Promise<number> {
+  const line = `${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "exec", params: { command: "git", args, cwd, protocol: 2, stdio: "fds" } })}\n`;
+  const done = Promise.withResolvers<void>();
+  let answer = "";
+  const start = performance.now();
+  await Bun.connect({
+    unix: socket,
+    socket: {
+      open: (s) => sendWithFds(bunSocketFd(s), new TextEncoder().encode(line), [devNull, devNull, devNull]),
+      data: (s, chunk) => {
+        answer += chunk.toString();
+        if (answer.includes('"result"') || answer.includes('"error"')) s.end();
+      },
+      close: () => done.resolve(),
+    },
+  });
+  await done.promise;
+  const elapsed = performance.now() - start;
+  if (!answer.includes('"exit_code":0')) throw new Error(`git ${args.join(" ")}: ${answer}`);
+  return elapsed;
+}
+
 function timeRun(argv: string[], cwd: string, env: Record<string, string | undefined>): number {
   const start = performance.now();
   const r = Bun.spawnSync(argv, { cwd, env, stdout: "ignore", stderr: "pipe" });
   const elapsed = performance.now() - start;
   if (r.exitCode !== 0) throw new Error(`${argv.join(" ")} exited ${r.exitCode}: ${r.stderr.toString()}`);
   return elapsed;
+}
+
+function row(args: string[], direct: number[] | undefined, unjailed: number[], jailed: number[]): string {
+  const added = median(jailed.map((j, i) => j - (unjailed[i] ?? Number.NaN)));
+  const ms = (value: number) => `${value.toFixed(2)} ms`;
+  const cells = [`git ${args.join(" ")}`, ...(direct ? [ms(median(direct))] : [])];
+  return `| ${[...cells, ms(median(unjailed)), ms(median(jailed)), ms(added)].join(" | ")} |`;
 }
 
 const median = (values: number[]) => {
@@ -69,8 +107,25 @@ async function main() {
   const commands = [["--version"], ["rev-parse", "--is-inside-work-tree"], ["status", "--short"]];
   // The first jailed request starts the jail's holder.
   const firstJailed = timeRun([shim, "--version"], repo, shimEnv("jailed"));
-  const rows: string[] = [];
+  const requestRows: string[] = [];
+  const shimRows: string[] = [];
   try {
+    process.chdir(repo);
+    for (const args of commands) {
+      const jailed: number[] = [];
+      const unjailed: number[] = [];
+      for (let i = 0; i < 5; i++) await timeRequest(socketOf("jailed"), args, repo);
+      for (let i = 0; i < REQUEST_ROUNDS; i++) {
+        if (i % 2 === 0) {
+          jailed.push(await timeRequest(socketOf("jailed"), args, repo));
+          unjailed.push(await timeRequest(socketOf("unjailed"), args, repo));
+        } else {
+          unjailed.push(await timeRequest(socketOf("unjailed"), args, repo));
+          jailed.push(await timeRequest(socketOf("jailed"), args, repo));
+        }
+      }
+      requestRows.push(row(args, undefined, unjailed, jailed));
+    }
     for (const args of commands) {
       const direct: number[] = [];
       const jailed: number[] = [];
@@ -86,10 +141,7 @@ async function main() {
           jailed.push(timeRun([shim, ...args], repo, shimEnv("jailed")));
         }
       }
-      const added = median(jailed.map((j, i) => j - (unjailed[i] ?? Number.NaN)));
-      rows.push(
-        `| git ${args.join(" ")} | ${median(direct).toFixed(2)} ms | ${median(unjailed).toFixed(2)} ms | ${median(jailed).toFixed(2)} ms | ${added.toFixed(2)} ms |`,
-      );
+      shimRows.push(row(args, direct, unjailed, jailed));
     }
   } finally {
     daemon.kill("SIGTERM");
@@ -100,11 +152,19 @@ async function main() {
     "<!-- jail -->",
     "## The tool jail (budget: adds ≤ 2 ms median per command)",
     "",
-    `Machine: ${cpu}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Linux ${release()}, Bun ${Bun.version}. Date: ${new Date().toISOString().slice(0, 10)}. Rounds: ${ROUNDS}, jailed and unjailed alternating; \`bun bench/jail.ts\`.`,
+    `Machine: ${cpu}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Linux ${release()}, Bun ${Bun.version}. Date: ${new Date().toISOString().slice(0, 10)}. \`bun bench/jail.ts\`. Jailed and unjailed alternate; "added" is the median of the paired differences.`,
     "",
-    "| command (in a 200-file repository) | direct | shim, unjailed | shim, jailed | added by the jail (median of paired differences) |",
+    `The request alone (what the shim sends: protocol 2, its three descriptors; no shim start-up), ${REQUEST_ROUNDS} rounds:`,
+    "",
+    "| command (in a 200-file repository) | unjailed | jailed | added by the jail |",
+    "|---|---|---|---|",
+    ...requestRows,
+    "",
+    `The whole call through the shim (its start-up included, which adds jitter of its own), ${ROUNDS} rounds:`,
+    "",
+    "| command | direct | shim, unjailed | shim, jailed | added by the jail |",
     "|---|---|---|---|---|",
-    ...rows,
+    ...shimRows,
     "",
     `The first request of a jail starts its holder (bwrap + the holder process): ${firstJailed.toFixed(1)} ms for that request. Later requests reuse it.`,
     "<!-- /jail -->",

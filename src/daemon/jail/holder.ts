@@ -13,6 +13,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  renameSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -236,6 +237,10 @@ class RunNamespaces {
   /** Mount points below /tmp and /var/tmp in the jail (a workspace, a $HOME there): bound back each run. */
   private readonly underTmp = new Map(["/tmp", "/var/tmp"].map((tmp) => [tmp, topMountsUnder(tmp)]));
   private ready: number | undefined;
+  /** The last run's common dir: the next namespace gets its links ahead (a burst runs in one repository). */
+  private lastCommon: { readonly dir: string; readonly names: readonly string[] } | undefined;
+  /** The links the prepared namespace holds at COMMON_DIR, if any. */
+  private linked: { readonly dir: string; readonly names: readonly string[] } | undefined;
 
   /** Makes the next run's namespace now, so that a run does not wait for it. */
   prepare(): void {
@@ -244,6 +249,8 @@ class RunNamespaces {
     try {
       for (const [tmp, below] of this.underTmp) freshTmp(tmp, below, !this.tmpNoExec);
       mountTmpfs(RUN_FILES, "size=16m,mode=0755");
+      if (this.lastCommon) linkCommonDir(this.lastCommon);
+      this.linked = this.lastCommon;
       // The holder's control socket is not the run's to see.
       detachMount(CONTROL_DIR);
       this.ready = openSync("/proc/thread-self/ns/mnt", "r");
@@ -253,8 +260,12 @@ class RunNamespaces {
   }
 
   /** Runs `inside` in a prepared namespace of its own, then returns the thread to the jail's. */
-  run<T>(inside: () => T): T {
+  run<T>(common: CommonDirRequest | undefined, inside: (commonLinked: boolean) => T): T {
     this.prepare();
+    const linked = this.linked;
+    const commonLinked =
+      common !== undefined && linked?.dir === common.dir && sameNames(linked.names, common.names);
+    this.lastCommon = common && { dir: common.dir, names: common.names };
     const fd = this.ready ?? -1;
     this.ready = undefined;
     try {
@@ -263,7 +274,9 @@ class RunNamespaces {
       closeSync(fd);
     }
     try {
-      return inside();
+      // Links made for another repository are moved out of the way (one rename, not one unlink each).
+      if (linked && !commonLinked) renameSync(COMMON_DIR, `${RUN_FILES}/unused-common`);
+      return inside(commonLinked);
     } finally {
       this.leave();
     }
@@ -285,13 +298,16 @@ function launch(
   fds: readonly [number, number, number],
   namespaces: RunNamespaces,
 ): ReturnType<typeof Bun.spawn> {
-  return namespaces.run(() => {
+  return namespaces.run(request.common, (commonLinked) => {
     const pinned = request.pinned.map((pin, index) => {
       const source = `${RUN_FILES}/pin-${index}`;
       writeFileSync(source, Buffer.from(pin.data, "base64"));
       return { source, target: pin.target };
     });
-    if (request.common) makeCommonDir(request.common);
+    if (request.common) {
+      if (!commonLinked) linkCommonDir(request.common);
+      writeFileSync(`${COMMON_DIR}/config`, Buffer.from(request.common.config, "base64"));
+    }
     // Read-only before anything is bound from it: the pinned bytes cannot change under the run.
     remountReadOnly(RUN_FILES);
     for (const pin of pinned) pinFile(pin.source, pin.target);
@@ -350,14 +366,18 @@ function freshTmp(tmp: string, below: readonly string[], exec: boolean): void {
 
 /**
  * The run's GIT_COMMON_DIR, on the run's own tmpfs (its mount point is the jail's, not the agent's, so no
- * rename in the workspace can take it away, as it can a bind over .git/config).
+ * rename in the workspace can take it away, as it can a bind over .git/config): links to every entry of
+ * the real one but `config`, which the run writes from the validated bytes.
  */
-function makeCommonDir(common: CommonDirRequest): void {
+function linkCommonDir(common: { readonly dir: string; readonly names: readonly string[] }): void {
   mkdirSync(COMMON_DIR);
-  writeFileSync(`${COMMON_DIR}/config`, Buffer.from(common.config, "base64"));
   for (const name of common.names) {
     if (name !== "config") symlinkSync(`${common.dir}/${name}`, `${COMMON_DIR}/${name}`);
   }
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((name, index) => name === b[index]);
 }
 
 /** Binds the validated bytes over the file the tool will read, and checks the result is read-only. */
