@@ -33,7 +33,8 @@ export function planEnv(
   const tmpdir = env.TMPDIR;
   if (tmpdir?.startsWith("/") && !visible(tmpdir)) set("TMPDIR", "/tmp", `${tmpdir} is hidden inside`);
   if (req.agent) {
-    set("AIRLOCK_SOCKET", req.agent.socket, `agent ${req.agent.name}: shims reach the daemon here`);
+    const socket = req.workspace.agentSocket ?? req.agent.socket;
+    set("AIRLOCK_SOCKET", socket, `agent ${req.agent.name}: shims reach the daemon here`);
     set(
       "PATH",
       [req.workspace.shimDir, env.PATH ?? "/usr/local/bin:/usr/bin:/bin"].join(":"),

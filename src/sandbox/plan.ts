@@ -125,7 +125,7 @@ export function buildPlan(req: SandboxRequest, facts: PathFacts, scan: ScanResul
     }
     mount(
       "bind",
-      fact.real,
+      req.workspace.agentSocket ?? fact.real,
       "agent-socket",
       `agent ${req.agent.name}: the only road to a credential`,
       fact.real,

@@ -40,6 +40,8 @@ export function prepare(options: PrepareOptions): Prepared {
   const home = options.env.HOME && options.env.HOME !== "" ? options.env.HOME : "/";
   const workspace = createWorkspace(
     options.agent ? { commands: options.agent.commands, binary: options.binary } : undefined,
+    // Seatbelt has no mounts: there the socket is reached at its own path, allowed by a rule.
+    process.platform !== "darwin",
   );
   try {
     for (const dir of creatableDirs(options.profile, options.program, home, options.cwd)) ensureDir(dir);

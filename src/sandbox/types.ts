@@ -36,6 +36,11 @@ export interface Workspace {
   readonly emptyFile: string;
   /** Symlinks named after the agent's commands, pointing at the airlock binary. */
   readonly shimDir: string;
+  /**
+   * Linux, with --agent: an empty file the agent's socket is bound over inside. The daemon's socket usually
+   * lives in a directory the sandbox hides (`~/.config/airlock/sockets`); bound here, it needs no hole in it.
+   */
+  readonly agentSocket?: string;
 }
 
 export interface SandboxRequest {

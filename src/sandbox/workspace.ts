@@ -17,6 +17,8 @@ export interface RunWorkspace extends Workspace, Disposable {
 
 export function createWorkspace(
   shims: { readonly commands: readonly string[]; readonly binary: string } | undefined,
+  /** Make the placeholder the agent's socket is bound over (mount-based sandboxes: Linux). */
+  socketPlaceholder = false,
 ): RunWorkspace {
   // mkdtemp makes it 0700; redacted copies (r0, r1, …) are written straight into it.
   const dir = mkdtempSync(join(tmpdir(), "airlock-sandbox-"));
@@ -30,6 +32,8 @@ export function createWorkspace(
   const helperFile = join(dir, "helper", "airlock");
   mkdirSync(join(dir, "helper"), { mode: 0o755 });
   writeFileSync(helperFile, "", { mode: 0o555 });
+  const agentSocket = shims && socketPlaceholder ? join(dir, "agent.sock") : undefined;
+  if (agentSocket) writeFileSync(agentSocket, "", { mode: 0o600 });
   return {
     dir,
     emptyFile,
@@ -38,6 +42,7 @@ export function createWorkspace(
     seccompFile: join(dir, "seccomp.bpf"),
     verifyFile: join(dir, "verify.json"),
     helperFile,
+    ...(agentSocket ? { agentSocket } : {}),
     [Symbol.dispose]: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

@@ -292,10 +292,56 @@ describe("airlock sandbox (bubblewrap)", () => {
     const git = await sandbox([...flags, "--", "git", "--version"], dir.path);
     expect(git.stdout).toStartWith("git version");
     expect(git.exitCode).toBe(0);
-    const ls = await sandbox([...flags, "--", "ls", daemon.socketsDir], dir.path);
-    expect(ls.stdout).toBe("alpha.sock\n");
+    // The sockets directory stays hidden (beta's socket with it); alpha's is bound where AIRLOCK_SOCKET says.
+    const ls = await sandbox([...flags, "--", "ls", "-A", daemon.socketsDir], dir.path);
+    expect(ls.stdout).toBe("");
+    const socket = await sandbox(
+      [...flags, "--", "sh", "-c", 'test -S "$AIRLOCK_SOCKET" && echo "$AIRLOCK_SOCKET"'],
+      dir.path,
+    );
+    expect(socket.exitCode).toBe(0);
+    expect(socket.stdout.trim()).not.toStartWith(daemon.socketsDir);
     const agents = await sandbox([...flags, "--", "cat", daemon.tree.at("agents.toml")], dir.path);
     expect(agents.exitCode).not.toBe(0);
+  });
+
+  test("--agent works on the layout airlock init makes: sockets inside the hidden ~/.config/airlock", async () => {
+    await using home = await tempTree({});
+    await using dir = await project();
+    const env = { HOME: home.path, XDG_CONFIG_HOME: join(home.path, ".config") };
+    const init = await runAirlock(["init", "--service", "none"], { env });
+    expect(init.exitCode).toBe(0);
+    const configDir = home.at(".config/airlock");
+    mkdirSync(home.at("agents/coder"), { recursive: true });
+    writeFileSync(home.at("agents/coder/airlock.toml"), 'commands = ["git"]\n');
+    writeFileSync(join(configDir, "agents.toml"), `[coder]\npath = "${home.at("agents/coder")}"\n`);
+    // What init tells the user to run, with no --sockets: the default socket directory.
+    const daemon = Bun.spawn(
+      [AIRLOCK, "start", "--config", configDir, "--agents", join(configDir, "agents.toml")],
+      { env: { ...process.env, ...env }, stdout: "ignore", stderr: "pipe" },
+    );
+    try {
+      const socket = join(configDir, "sockets", "coder.sock");
+      for (let i = 0; i < 200 && !existsSync(socket) && daemon.exitCode === null; i++) await Bun.sleep(25);
+      expect(existsSync(socket)).toBe(true);
+      const git = await sandbox(
+        ["--agent", "coder", "--profile", "default", "--redact", "static", "--", "git", "--version"],
+        dir.path,
+        { env },
+      );
+      expect(git.stderr).toBe("");
+      expect(git.stdout).toStartWith("git version");
+      expect(git.exitCode).toBe(0);
+      const hidden = await sandbox(
+        ["--agent", "coder", "--profile", "default", "--", "ls", "-A", configDir],
+        dir.path,
+        { env },
+      );
+      expect(hidden.stdout).toBe("");
+    } finally {
+      daemon.kill();
+      await daemon.exited;
+    }
   });
 
   test("an interactive program gets a terminal, and cannot push keystrokes into it", async () => {

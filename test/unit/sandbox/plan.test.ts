@@ -189,6 +189,26 @@ describe("airlock's own places", () => {
     );
   });
 
+  test("with a placeholder (Linux), binds the socket outside the hidden sockets dir, which stays empty", () => {
+    const socket = `${HOME}/.config/airlock/sockets/claude.sock`;
+    const placeholder = "/run/ws/agent.sock";
+    const agent = { name: "claude", socket, commands: ["git"] };
+    const workspace = { dir: "/run/ws", emptyFile: EMPTY, shimDir: SHIMS, agentSocket: placeholder };
+    const plan = buildPlan(
+      request({ airlock, agent, workspace }),
+      baseFacts({ ...places, [socket]: "socket" }),
+      NO_SCAN,
+    );
+    expect(effectiveOp(plan.mounts, placeholder)).toMatchObject({
+      op: "bind",
+      source: socket,
+      purpose: "agent-socket",
+    });
+    expect(plan.mounts.filter((op) => op.dest.startsWith(`${HOME}/.config/airlock/`))).toEqual([]);
+    expect(isHidden(plan, socket)).toBe(true);
+    expect(plan.env.AIRLOCK_SOCKET).toBe(placeholder);
+  });
+
   test("refuses to start with --agent when the daemon socket is missing or not a socket", () => {
     const socket = `${HOME}/.config/airlock/sockets/claude.sock`;
     const agent = { name: "claude", socket, commands: [] };
