@@ -1,6 +1,7 @@
 import type { AuditRecord } from "../audit/log.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import type { DiscoveredHooks } from "../hooks/discover.ts";
+import type { AgentViews } from "./agent-views.ts";
 import type { DockerMounts } from "./docker-mounts.ts";
 import type { RunningChild } from "./exec.ts";
 import type { JailPool } from "./jail/pool.ts";
@@ -20,6 +21,8 @@ export interface DaemonContext {
   hooksOf(agent: string): DiscoveredHooks;
   /** Holders of the tools' jails; undefined where jails cannot be built (jailed agents are then refused). */
   readonly jails: JailPool | undefined;
+  /** What agents in `airlock sandbox --agent` see: their tools' jails are built from it. */
+  readonly agentViews: AgentViews;
   /** True once shutdown began: new requests are refused. */
   stopping(): boolean;
 }

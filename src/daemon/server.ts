@@ -7,10 +7,12 @@ import { discoverHooks } from "../hooks/discover.ts";
 import { bunSocketFd, closeFd } from "../platform/fd-passing.ts";
 import { type PeerCredentials, peerCredentials } from "../platform/peer-credentials.ts";
 import { SocketWriter } from "../platform/socket-writer.ts";
+import { type AgentViewRequest, parseAgentViewRequest } from "../protocol/agent-view.ts";
 import { RPC_ERROR } from "../protocol/errors.ts";
 import { LineSplitter } from "../protocol/lines.ts";
 import { type ClientNotification, encodeLine, errorMessage } from "../protocol/messages.ts";
 import { parseClientLine, parseRequest } from "../protocol/parse.ts";
+import { AgentViews } from "./agent-views.ts";
 import type { DaemonContext } from "./context.ts";
 import { DockerMounts } from "./docker-mounts.ts";
 import type { RunningChild } from "./exec.ts";
@@ -76,6 +78,7 @@ export class Daemon {
     const jails = this.jails instanceof JailPool ? this.jails : undefined;
     this.context = {
       jails,
+      agentViews: new AgentViews((view) => jails?.dropView(view.key)),
       config: () => this.current,
       audit: (record) => this.record(record),
       limit: new ConcurrencyLimit(config.daemon?.daemon.max_concurrent ?? 64),
@@ -168,6 +171,7 @@ export class Daemon {
       clearTimeout(timer);
     }
     if (this.jails instanceof JailPool) this.jails.stopAll();
+    this.context.agentViews.closeAll();
     this.record({ event: "daemon-stop", pid: process.pid });
   }
 
@@ -292,6 +296,12 @@ export class Daemon {
       }
       return;
     }
+    const view = parseAgentViewRequest(first.line);
+    if (view !== undefined) {
+      this.registerView(conn.agent, peer, view, first.fds, writer);
+      socket.end();
+      return;
+    }
     const parsed = parseRequest(first.line);
     if (!parsed.ok) {
       for (const fd of first.fds) closeFd(fd);
@@ -327,6 +337,35 @@ export class Daemon {
       );
       socket.end();
     }
+  }
+
+  /** `agent-view` (protocol/agent-view.ts): a sandbox's launcher hands over what its agent sees. */
+  private registerView(
+    agent: string,
+    peer: PeerCredentials,
+    request: AgentViewRequest | "malformed",
+    fds: number[],
+    writer: { write(text: string): void },
+  ): void {
+    const answer =
+      request === "malformed"
+        ? { ok: false as const, reason: "malformed agent-view request" }
+        : this.context.agentViews.register(agent, peer, request.pid, fds);
+    if (request === "malformed") for (const fd of fds) closeFd(fd);
+    const id = request === "malformed" ? null : request.id;
+    writer.write(
+      answer.ok
+        ? encodeLine({ jsonrpc: "2.0", id, result: { registered: true } })
+        : encodeLine(errorMessage(id, RPC_ERROR.invalidRequest, answer.reason)),
+    );
+    this.record({
+      event: "agent-view",
+      agent,
+      peer: { uid: peer.uid, pid: peer.pid },
+      sandbox_pid: request === "malformed" ? null : request.pid,
+      outcome: answer.ok ? "registered" : "refused",
+      ...(answer.ok ? {} : { reason: answer.reason }),
+    });
   }
 
   private receive(socket: Socket<Connection>, data: Uint8Array): void {

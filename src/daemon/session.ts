@@ -212,18 +212,41 @@ export async function runSession(
     );
   }
   let holder: Holder | undefined;
+  let sandboxed = false;
   if (jail.kind === "on") {
     if (!ctx.jails) {
       const message = `${command.command} must run jailed and this daemon cannot build jails`;
       return fail(RPC_ERROR.internal, message, { kind: "error" }, "error");
     }
+    // A client in `airlock sandbox`: the tool sees the workspace as the agent does.
+    const view = ctx.agentViews.choose(agentName, peer.pid);
+    if (view.kind === "refused") {
+      return fail(
+        RPC_ERROR.invalidRequest,
+        `cannot jail ${command.command}: ${view.reason}`,
+        { layer: "request", rule: "agent-view", kind: "denied" },
+        "denied",
+      );
+    }
+    sandboxed = view.kind === "view";
     try {
-      holder = await ctx.jails.holderFor(agentName, jail.layout);
+      holder = await ctx.jails.holderFor(
+        agentName,
+        jail.layout,
+        view.kind === "view" ? view.view : undefined,
+      );
     } catch (error) {
       return fail(RPC_ERROR.internal, messageOf(error), { kind: "error" }, "error");
     }
   }
-  base.jail = jail.kind === "on" ? { writable: jail.layout.writable, pinned: pinned.length } : "off";
+  base.jail =
+    jail.kind === "on"
+      ? {
+          writable: jail.layout.writable,
+          pinned: pinned.length,
+          ...(sandboxed ? { view: "sandbox" } : {}),
+        }
+      : "off";
 
   // Post-exec hooks must see the output before the client does: no descriptor passing then.
   const collecting = hooks.post.length > 0;

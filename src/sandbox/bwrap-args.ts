@@ -26,6 +26,8 @@ export interface BwrapOptions {
    * checks the mounts against the plan on `planFd`, then execs the program (src/sandbox/verify.ts).
    */
   readonly verifier: { readonly binary: string; readonly dest: string; readonly planFd: number } | undefined;
+  /** --agent on Linux: the first process copies the sandbox's mounts for the daemon (needs CAP_SYS_ADMIN). */
+  readonly agentView: boolean;
 }
 
 export function bwrapArgs(plan: SandboxPlan, options: BwrapOptions): string[] {
@@ -33,17 +35,23 @@ export function bwrapArgs(plan: SandboxPlan, options: BwrapOptions): string[] {
   if (options.newSession) args.push("--new-session");
   args.push("--unshare-user", "--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-cgroup-try");
   if (!plan.network) args.push("--unshare-net");
-  // bwrap's --disable-userns moves the program into a nested user namespace, which cannot mount the view;
-  // with the view, the first process sets the limit itself (CAP_SYS_RESOURCE, dropped right after).
-  if (!plan.nestedNamespaces && options.canDisableUserns && !plan.views) args.push("--disable-userns");
+  // The first process does work of its own with capabilities (mounting the dynamic view, copying the
+  // mounts for the daemon's jail) and drops every one of them before the program starts. bwrap's
+  // --disable-userns and --dev would each move it into a nested user namespace, which holds no power over
+  // the sandbox's mounts: it sets the limit itself (CAP_SYS_RESOURCE) and /dev is built by hand.
+  const firstProcessWorks = plan.views !== undefined || options.agentView;
+  if (!plan.nestedNamespaces && options.canDisableUserns && !firstProcessWorks) args.push("--disable-userns");
   if (options.dropCapabilities) args.push("--cap-drop", "ALL");
-  // Dynamic view: the first process mounts it, then drops these (and every other) capability itself.
-  if (plan.views) args.push("--cap-add", "CAP_SYS_ADMIN", "--cap-add", "CAP_SETPCAP");
-  if (plan.views && !plan.nestedNamespaces) args.push("--cap-add", "CAP_SYS_RESOURCE");
+  if (firstProcessWorks) args.push("--cap-add", "CAP_SYS_ADMIN", "--cap-add", "CAP_SETPCAP");
+  if (firstProcessWorks && !plan.nestedNamespaces) args.push("--cap-add", "CAP_SYS_RESOURCE");
   args.push("--json-status-fd", String(options.statusFd));
   if (options.seccompFd !== undefined) args.push("--seccomp", String(options.seccompFd));
   for (const op of plan.mounts)
-    args.push(...(op.op === "dev" && plan.views ? viewDevArgs(op.dest) : mountArgs(op)));
+    args.push(
+      ...(op.op === "dev" && firstProcessWorks
+        ? handMadeDevArgs(op.dest, plan.views !== undefined)
+        : mountArgs(op)),
+    );
   // Last, so no mount of the plan can cover it (it lands in the private /tmp or over an empty file).
   if (options.verifier) args.push("--ro-bind", options.verifier.binary, options.verifier.dest);
   args.push("--chdir", plan.cwd);
@@ -65,13 +73,14 @@ function mountArgs(op: MountOp): string[] {
 }
 
 /**
- * /dev for the dynamic view. A FUSE mount fails (EPERM) with bwrap's own `--dev`, so /dev is a tmpfs with
- * the usual devices bound in, plus /dev/fuse, which the first process unmounts again once the view is up;
- * it also mounts a private devpts on /dev/pts.
+ * /dev where the first process works with capabilities. After bwrap's own `--dev` it would hold them in a
+ * nested user namespace (bwrap maps the user to root first to mount devpts), where a mount fails (EPERM);
+ * so /dev is a tmpfs with the usual devices bound in, plus /dev/fuse for the dynamic view, which the first
+ * process unmounts again once the view is up. It also mounts a private devpts on /dev/pts.
  */
-function viewDevArgs(dev: string): string[] {
+function handMadeDevArgs(dev: string, fuse: boolean): string[] {
   const args = ["--tmpfs", dev];
-  for (const name of ["null", "zero", "full", "random", "urandom", "tty", "fuse"]) {
+  for (const name of ["null", "zero", "full", "random", "urandom", "tty", ...(fuse ? ["fuse"] : [])]) {
     args.push("--dev-bind", `/dev/${name}`, `${dev}/${name}`);
   }
   args.push("--dir", `${dev}/pts`, "--symlink", "pts/ptmx", `${dev}/ptmx`, "--tmpfs", `${dev}/shm`);

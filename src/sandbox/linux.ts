@@ -6,6 +6,8 @@
 // Process tree: airlock → bwrap → bwrap (pid 1 inside) → program. bwrap forwards no signals, so airlock
 // signals the program itself, found as the child of pid 1.
 import { closeSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { errno, libc, SyscallError, socketConstants } from "../platform/libc.ts";
+import { relayAgentView } from "./agent-view.ts";
 import { type BwrapOptions, launchArgv } from "./bwrap-args.ts";
 import { SandboxError } from "./errors.ts";
 import { bypassDirs, checkBypass } from "./fuse/bypass.ts";
@@ -22,6 +24,7 @@ const STATUS_FD = 3;
 const SECCOMP_FD = 4;
 const VERIFY_FD = 5;
 const VIEW_FD = 6;
+const AGENT_VIEW_FD = 7;
 
 export function bwrapOptions(prepared: Prepared, tools: LinuxTools, terminal: boolean): BwrapOptions {
   return {
@@ -35,6 +38,7 @@ export function bwrapOptions(prepared: Prepared, tools: LinuxTools, terminal: bo
     canDisableUserns: atLeast(tools.bwrapVersion, [0, 8, 0]),
     dropCapabilities: prepared.request.uid === 0,
     verifier: { binary: prepared.binary, dest: prepared.workspace.helperFile, planFd: VERIFY_FD },
+    agentView: prepared.workspace.agentSocket !== undefined,
   };
 }
 
@@ -67,19 +71,26 @@ export async function runLinux(
         },
       }
     : {};
-  writeFileSync(workspace.verifyFile, encodeVerifyPlan({ ...checks, ...dynamic }), { mode: 0o400 });
+  const agentView = options.agentView ? socketPair("the agent view's socket pair") : undefined;
+  const handOver = agentView
+    ? { agentView: { socketFd: AGENT_VIEW_FD, disableUserns: !plan.nestedNamespaces } }
+    : {};
+  writeFileSync(workspace.verifyFile, encodeVerifyPlan({ ...checks, ...dynamic, ...handOver }), {
+    mode: 0o400,
+  });
   const statusFd = openSync(workspace.statusFile, "w", 0o600);
   const seccompFd = openSync(workspace.seccompFile, "r");
   const verifyFd = openSync(workspace.verifyFile, "r");
   let proc: ReturnType<typeof Bun.spawn>;
   try {
-    const extra = view ? [view.insideFd] : [];
+    const extra = [view ? view.insideFd : "ignore", ...(agentView ? [agentView.inside] : [])] as const;
     proc = Bun.spawn(argv, {
       env: { ...plan.env },
       stdio: ["inherit", "inherit", "inherit", statusFd, seccompFd, verifyFd, ...extra],
     });
   } catch (error) {
     await view?.stop();
+    if (agentView) closeSync(agentView.outside);
     throw error;
   } finally {
     closeSync(statusFd);
@@ -87,7 +98,16 @@ export async function runLinux(
     closeSync(verifyFd);
     // bwrap has its copy: when the sandbox ends before mounting, the server sees the socket close.
     if (view) closeSync(view.insideFd);
+    if (agentView) closeSync(agentView.inside);
   }
+  const relay =
+    agentView && prepared.request.agent
+      ? relayAgentView(
+          agentView.outside,
+          prepared.request.agent.socket,
+          () => readStatus(workspace.statusFile).childPid,
+        )
+      : undefined;
   let killedBy: string | undefined;
   const stop = forwardSignals((signal) => {
     const targets = programPids(readStatus(workspace.statusFile).childPid);
@@ -109,6 +129,7 @@ export async function runLinux(
   }, terminal);
   await proc.exited;
   stop();
+  await relay;
   await view?.stop();
   const status = readStatus(workspace.statusFile);
   debug(`bwrap exited ${proc.exitCode ?? proc.signalCode}; status ${JSON.stringify(status)}`);
@@ -166,4 +187,13 @@ function childrenByScan(parent: number): number[] {
     }
   }
   return out;
+}
+
+/** A close-on-exec unix stream socket pair: one end for the sandbox's first process, one for us. */
+function socketPair(what: string): { inside: number; outside: number } {
+  const { AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC } = socketConstants();
+  const pair = new Int32Array(2);
+  if (libc().socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) !== 0)
+    throw new SyscallError("socketpair", errno(), `making ${what}`);
+  return { outside: pair[0] ?? -1, inside: pair[1] ?? -1 };
 }

@@ -29,6 +29,15 @@ export interface VerifyPlan {
   readonly redacted: readonly { readonly path: string; readonly sha256: string }[];
   /** Dynamic redaction: mount the views first, send their descriptors on socketFd, drop capabilities. */
   readonly view?: ViewMounts;
+  /** With --agent (Linux): hand a copy of the sandbox's mounts to the daemon (sandbox/agent-view.ts). */
+  readonly agentView?: AgentViewHandOver;
+}
+
+export interface AgentViewHandOver {
+  /** The launcher's socket: the copy goes out on it, and the daemon's answer comes back. */
+  readonly socketFd: number;
+  /** No dynamic view sets the user-namespace limit: the first process does (bwrap's flag cannot). */
+  readonly disableUserns: boolean;
 }
 
 export function verifyPlan(plan: SandboxPlan): VerifyPlan {
@@ -73,9 +82,22 @@ export function parseVerifyPlan(text: string): VerifyPlan {
     throw new Error("the verify plan is malformed");
   }
   const plan = { emptyDirs, emptyFiles, redacted: redacted as VerifyPlan["redacted"] };
-  const view: unknown = (value as Record<string, unknown>).view;
-  if (view === undefined) return plan;
-  return { ...plan, view: parseViewMounts(view) };
+  const { view, agentView } = value as Record<string, unknown>;
+  return {
+    ...plan,
+    ...(view === undefined ? {} : { view: parseViewMounts(view) }),
+    ...(agentView === undefined ? {} : { agentView: parseAgentView(agentView) }),
+  };
+}
+
+function parseAgentView(value: unknown): AgentViewHandOver {
+  const get = (key: string) =>
+    typeof value === "object" && value !== null ? Reflect.get(value, key) : undefined;
+  const socketFd = get("socketFd");
+  const disableUserns = get("disableUserns");
+  if (typeof socketFd !== "number" || !Number.isInteger(socketFd) || typeof disableUserns !== "boolean")
+    throw new Error("the verify plan's agent view is malformed");
+  return { socketFd, disableUserns };
 }
 
 function parseViewMounts(view: unknown): ViewMounts {

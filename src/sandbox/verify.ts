@@ -4,6 +4,7 @@
 // 125 before the program runs: a silent enforcement failure must be impossible.
 import { createHash } from "node:crypto";
 import { closeSync, readdirSync, readFileSync } from "node:fs";
+import { handOverAgentView } from "./agent-view.ts";
 import { dropCapabilities, heldCapabilities, mountView } from "./fuse/helper.ts";
 import { parseVerifyPlan, VERIFY_FLAG, type VerifyPlan } from "./verify-plan.ts";
 
@@ -80,9 +81,23 @@ export function verifyThenExec(argv: readonly string[]): number {
   if (plan.view) {
     try {
       mountView(plan.view);
-      dropCapabilities();
     } catch (error) {
       return fail(`  the dynamic view: ${(error as Error).message}`);
+    }
+  }
+  if (plan.agentView) {
+    // After the view: the copy holds every mount the program will see.
+    try {
+      handOverAgentView(plan.agentView, plan.view === undefined);
+    } catch (error) {
+      return fail(`  the tools' view of the files: ${(error as Error).message}`);
+    }
+  }
+  if (plan.view || plan.agentView) {
+    try {
+      dropCapabilities();
+    } catch (error) {
+      return fail(`  ${(error as Error).message}`);
     }
   }
   // Whatever the plan says, the program never starts with a capability (a launcher that granted some and a

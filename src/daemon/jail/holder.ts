@@ -32,6 +32,7 @@ import {
   unshareMounts,
   withholdCapabilitiesFromChildren,
 } from "../../platform/jail-syscalls.ts";
+import { attachMountTree } from "../../platform/mount-tree.ts";
 import { readMountInfo } from "../../platform/mountinfo.ts";
 import { peerCredentials } from "../../platform/peer-credentials.ts";
 import { isWithin } from "../../policy/paths.ts";
@@ -53,6 +54,8 @@ import {
 } from "./protocol.ts";
 
 const O_PATH = 0o10000000;
+/** Where a sandbox's copy of its mounts is attached while the holder binds from it. */
+const AGENT_VIEW_DIR = "/run/airlock/agent-view";
 
 interface Connection {
   onLine?: (line: string) => void;
@@ -62,6 +65,7 @@ interface Connection {
 
 export async function runHolder(configJson: string): Promise<number> {
   const config = JSON.parse(configJson) as HolderConfig;
+  if (config.agentViewFd !== undefined) bindAgentView(config.agentViewFd, config.writable);
   for (const mount of mountsUnder(config.writable)) restrictMount(mount, config.attributes);
   forbidNestedUserNamespaces();
   withholdCapabilitiesFromChildren();
@@ -171,6 +175,24 @@ async function serve(socket: Socket<Connection>, namespaces: RunNamespaces): Pro
     // The next run would prepare it on its path, and fail the same way: end the jail, the daemon starts another.
     endJail(error);
   }
+}
+
+/**
+ * The writable directories as the sandboxed agent sees them: its copy of the sandbox's mounts is attached
+ * out of the way, each directory bound from it over the host's (with what the sandbox mounted below:
+ * its view, redacted copies, hidden directories), and the copy detached again. A directory the agent
+ * cannot see makes the jail fail to start, and the request with it.
+ */
+function bindAgentView(fd: number, writable: readonly string[]): void {
+  mkdirSync(AGENT_VIEW_DIR, { recursive: true });
+  attachMountTree(fd, AGENT_VIEW_DIR);
+  closeSync(fd);
+  for (const dir of writable) {
+    if (!existsSync(`${AGENT_VIEW_DIR}${dir}`))
+      throw new Error(`${dir} is not visible to the sandboxed agent, so its tools get no view of it`);
+    bindMount(`${AGENT_VIEW_DIR}${dir}`, dir, true);
+  }
+  detachMount(AGENT_VIEW_DIR);
 }
 
 /** The mount points at or below `dirs`. */

@@ -66,8 +66,17 @@ interface Running {
   readonly servers: readonly { stop(): void }[];
 }
 
+/** A sandbox's view of the files (daemon/agent-views.ts): the jail's workspace comes from it. */
+export interface JailView {
+  readonly key: string;
+  readonly fd: number;
+}
+
 export class JailPool {
-  private readonly holders = new Map<string, { ready: Promise<Holder>; stop: () => void }>();
+  private readonly holders = new Map<
+    string,
+    { ready: Promise<Holder>; stop: () => void; view: string | undefined }
+  >();
 
   /** This daemon's own directory under the runtime dir: daemons of one user never share holders. */
   private readonly dir: string;
@@ -82,18 +91,19 @@ export class JailPool {
     writeFileSync(join(this.dir, "pid-namespace"), pidNamespace());
   }
 
-  /** The holder of `agent`'s jail with `layout`, started if none runs. */
-  holderFor(agent: string, layout: JailLayout): Promise<Holder> {
-    const key = layoutKey(agent, layout);
+  /** The holder of `agent`'s jail with `layout` (and a sandbox's `view`), started if none runs. */
+  holderFor(agent: string, layout: JailLayout, view?: JailView): Promise<Holder> {
+    const key = layoutKey(agent, layout, view?.key);
     const existing = this.holders.get(key);
     if (existing) return existing.ready;
-    const started = this.start(key, agent, layout);
+    const started = this.start(key, agent, layout, view);
     this.holders.set(key, {
       ready: started.holder,
       stop: () => {
         started.proc?.kill("SIGKILL");
         for (const server of started.servers) server.stop();
       },
+      view: view?.key,
     });
     started.holder.catch(() => this.holders.delete(key));
     return started.holder;
@@ -108,6 +118,15 @@ export class JailPool {
     return this.sshAgent.then((agent) => agent?.socket);
   }
 
+  /** Stops the jails built from a sandbox's view: the sandbox is gone. */
+  dropView(view: string): void {
+    for (const [key, holder] of this.holders) {
+      if (holder.view !== view) continue;
+      holder.stop();
+      this.holders.delete(key);
+    }
+  }
+
   stopAll(): void {
     // Synchronously: the daemon exits right after.
     this.sshAgentStarted?.stop();
@@ -116,7 +135,7 @@ export class JailPool {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private start(key: string, agent: string, layout: JailLayout): Running {
+  private start(key: string, agent: string, layout: JailLayout, view: JailView | undefined): Running {
     const dir = join(this.dir, key);
     rmSync(dir, { recursive: true, force: true });
     for (const sub of ["", "control", "files", "credential", "ssh"])
@@ -158,6 +177,8 @@ export class JailPool {
     const config: HolderConfig = {
       writable: layout.writable,
       attributes: { noSymlinks: !layout.followSymlinks, noExec: !layout.workspaceExec },
+      // The view's descriptor is the holder's fd 3 (bwrap passes it through).
+      ...(view ? { agentViewFd: 3 } : {}),
     };
     const argv = [
       this.options.bwrap,
@@ -197,9 +218,7 @@ export class JailPool {
     try {
       proc = Bun.spawn(argv, {
         env: { PATH: "/usr/bin:/bin" },
-        stdin: "ignore",
-        stdout: "pipe",
-        stderr: "pipe",
+        stdio: ["ignore", "pipe", "pipe", ...(view ? [view.fd] : [])],
       });
     } catch (error) {
       broker?.stop();
@@ -287,9 +306,9 @@ function pidNamespace(): string {
   return readlinkSync("/proc/self/ns/pid");
 }
 
-function layoutKey(agent: string, layout: JailLayout): string {
+function layoutKey(agent: string, layout: JailLayout, view: string | undefined): string {
   return createHash("sha256")
-    .update(JSON.stringify([agent, layout]))
+    .update(JSON.stringify([agent, layout, view ?? null]))
     .digest("hex")
     .slice(0, 16);
 }

@@ -52,6 +52,11 @@ export interface HolderConfig {
   readonly writable: readonly string[];
   /** nosymfollow unless the module follows symlinks; noexec unless it runs programs from the workspace. */
   readonly attributes: { readonly noSymlinks: boolean; readonly noExec: boolean };
+  /**
+   * A sandbox's copy of its mounts, open on this descriptor: the writable directories are bound from it
+   * (the tools see what the agent sees there).
+   */
+  readonly agentViewFd?: number;
 }
 
 const isStringArray = (value: unknown): value is string[] =>

@@ -95,7 +95,7 @@ export function write(tree: Tree, nodeid: bigint, body: Buffer, b: DataView): Ui
   // A redacted file cannot be changed: the program would write into a file it sees masked.
   if (tree.isProtected(nodeid, path)) fail("EPERM");
   const size = b.getUint32(16, true);
-  const fd = openSync(path, fsConstants.O_WRONLY);
+  const fd = openForWrite(tree, nodeid, path);
   try {
     const written = writeSync(fd, body, 40, size, Number(b.getBigUint64(8, true)));
     tree.changed(nodeid);
@@ -104,6 +104,26 @@ export function write(tree: Tree, nodeid: bigint, body: Buffer, b: DataView): Ui
     return out;
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * The view opens by path for each write, where the program holds the descriptor that created the file: a
+ * file it created read-only (git's objects are 0444) is writable through that descriptor, so the owner's
+ * write bit is lent for the open, for files the program made only.
+ */
+function openForWrite(tree: Tree, nodeid: bigint, path: string): number {
+  try {
+    return openSync(path, fsConstants.O_WRONLY);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "EACCES" || !tree.created.has(nodeid)) throw error;
+    const mode = lstatSync(path).mode & 0o7777;
+    chmodSync(path, mode | 0o200);
+    try {
+      return openSync(path, fsConstants.O_WRONLY);
+    } finally {
+      chmodSync(path, mode);
+    }
   }
 }
 

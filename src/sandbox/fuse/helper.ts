@@ -63,26 +63,33 @@ export function mountView(mount: ViewMounts): void {
   }
   // The program needs neither the device nor a way to make a view of its own.
   sys.umount2(cString("/dev/fuse"), MNT_DETACH);
-  // A terminal program may open new ptys: a private devpts instance (bwrap's --dev would have made one).
-  sys.mount(
+  privateDevpts();
+  // The working directory still is the placeholder below a view: enter the view.
+  process.chdir(mount.cwd);
+  if (mount.disableUserns) forbidNestedUserNamespaces();
+}
+
+const MAX_USER_NAMESPACES = "/proc/sys/user/max_user_namespaces";
+
+/** A terminal program may open new ptys: a private devpts instance (bwrap's --dev would have made one). */
+export function privateDevpts(): void {
+  mountLibc().mount(
     cString("devpts"),
     cString("/dev/pts"),
     cString("devpts"),
     MS_NOSUID | MS_NOEXEC,
     cString("newinstance,ptmxmode=0666,mode=620"),
   );
-  // The working directory still is the placeholder below a view: enter the view.
-  process.chdir(mount.cwd);
-  if (mount.disableUserns) {
-    // Without CAP_SYS_RESOURCE (dropped next) the program cannot raise it again.
-    writeFileSync(MAX_USER_NAMESPACES, "0\n");
-    if (readFileSync(MAX_USER_NAMESPACES, "utf8").trim() !== "0") {
-      throw new Error("could not forbid nested user namespaces");
-    }
-  }
 }
 
-const MAX_USER_NAMESPACES = "/proc/sys/user/max_user_namespaces";
+/** bwrap's --disable-userns, done by the first process: without CAP_SYS_RESOURCE (dropped next) the
+ * program cannot raise the limit again. */
+export function forbidNestedUserNamespaces(): void {
+  writeFileSync(MAX_USER_NAMESPACES, "0\n");
+  if (readFileSync(MAX_USER_NAMESPACES, "utf8").trim() !== "0") {
+    throw new Error("could not forbid nested user namespaces");
+  }
+}
 
 /**
  * Binds what is open on `fd` (with everything mounted below it) over `path` in a view, and checks that
