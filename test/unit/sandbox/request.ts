@@ -77,5 +77,5 @@ export const BWRAP: BwrapOptions = {
   canDisableUserns: true,
   dropCapabilities: false,
   verifier: undefined,
-    agentView: false,
+  agentView: false,
 };
