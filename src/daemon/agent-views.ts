@@ -57,6 +57,8 @@ export class AgentViews {
       return refuse("an agent view comes with exactly one descriptor: the copy of the sandbox's mounts");
     if (peer.uid !== own)
       return refuse(`only uid ${own} may register a sandbox (this peer is uid ${peer.uid})`);
+    if (inAirlockSandbox(peer.pid))
+      return refuse("a sandbox's view is registered from outside every sandbox, by its launcher");
     const target = mountNamespaceOf(pid);
     if (target === undefined) return refuse(`there is no process ${pid}`);
     if (ownerOf(pid) !== own) return refuse(`process ${pid} is not uid ${own}'s`);

@@ -26,10 +26,13 @@ export function createWorkspace(
   writeFileSync(emptyFile, "", { mode: 0o444 });
   const shimDir = join(dir, "bin");
   if (shims) mkdirSync(shimDir, { mode: 0o755 });
-  // The shim is the airlock binary under the command's name (argv[0] decides, see src/main.ts).
-  for (const command of shims?.commands ?? []) symlinkSync(shims?.binary ?? "", join(shimDir, command));
   // Named `airlock` because the binary dispatches on its name (src/main.ts); bound over inside.
   const helperFile = join(dir, "helper", "airlock");
+  // The shim is the airlock binary under the command's name (argv[0] decides, see src/main.ts). Where the
+  // binary is bound in at helperFile (Linux), the shims point there: the binary's own path may be hidden
+  // inside (a private /tmp), and a dangling shim would let the shell find the real tool instead.
+  const target = socketPlaceholder ? helperFile : (shims?.binary ?? "");
+  for (const command of shims?.commands ?? []) symlinkSync(target, join(shimDir, command));
   mkdirSync(join(dir, "helper"), { mode: 0o755 });
   writeFileSync(helperFile, "", { mode: 0o555 });
   const agentSocket = shims && socketPlaceholder ? join(dir, "agent.sock") : undefined;

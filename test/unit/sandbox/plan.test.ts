@@ -424,6 +424,16 @@ describe("bwrap argv", () => {
     expect(bwrapArgs(plan(), { ...BWRAP, canDisableUserns: false })).not.toContain("--disable-userns");
   });
 
+  test("with --agent (the first process copies the mounts): the capabilities it drops, /dev by hand without /dev/fuse, no --disable-userns", () => {
+    const args = bwrapArgs(plan(), { ...BWRAP, agentView: true }).join(" ");
+    expect(args).toContain("--cap-add CAP_SYS_ADMIN --cap-add CAP_SETPCAP --cap-add CAP_SYS_RESOURCE");
+    expect(args).toContain("--tmpfs /dev --dev-bind /dev/null /dev/null");
+    expect(args).not.toContain("/dev/fuse");
+    expect(args).not.toContain("--dev /dev");
+    expect(args).not.toContain("--disable-userns");
+    expect(bwrapArgs(plan(), BWRAP).join(" ")).not.toContain("CAP_SYS_ADMIN");
+  });
+
   test("passes the program and its arguments verbatim after --, shielded by env on a terminal", () => {
     const p = { ...plan(), program: "npm", args: ["--help", "-- x", "$(id)"] };
     const argv = launchArgv(p, { ...BWRAP, envBin: "/usr/bin/env", shieldSignals: true });

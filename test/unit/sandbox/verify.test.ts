@@ -29,6 +29,23 @@ describe("verify plan (pure)", () => {
       expect(() => parseVerifyPlan(bad), bad).toThrow();
     }
   });
+
+  test("carries the agent view's socket and user-namespace setting, and refuses a malformed one", () => {
+    const plan = {
+      emptyDirs: [],
+      emptyFiles: [],
+      redacted: [],
+      agentView: { socketFd: 7, disableUserns: true },
+    };
+    expect(parseVerifyPlan(encodeVerifyPlan(plan))).toEqual(plan);
+    for (const agentView of [
+      { socketFd: "7", disableUserns: true },
+      { socketFd: 7 },
+      { socketFd: 1.5, disableUserns: false },
+    ]) {
+      expect(() => parseVerifyPlan(JSON.stringify({ ...plan, agentView }))).toThrow("agent view");
+    }
+  });
 });
 
 describe("checkSandbox (what the first process inside looks at)", () => {
