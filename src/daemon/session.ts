@@ -213,13 +213,22 @@ export async function runSession(
   }
   let holder: Holder | undefined;
   let sandboxed = false;
+  // A client in `airlock sandbox`: the tool sees the workspace as the agent does, which needs the jail.
+  const view = ctx.agentViews.choose(agentName, peer.pid);
+  if (jail.kind === "off" && view.kind !== "none") {
+    const message = `${agentName} runs its tools unjailed (${jail.why}): from an airlock sandbox they would see files the sandbox hides`;
+    return fail(
+      RPC_ERROR.invalidRequest,
+      message,
+      { layer: "request", rule: "agent-view", kind: "denied" },
+      "denied",
+    );
+  }
   if (jail.kind === "on") {
     if (!ctx.jails) {
       const message = `${command.command} must run jailed and this daemon cannot build jails`;
       return fail(RPC_ERROR.internal, message, { kind: "error" }, "error");
     }
-    // A client in `airlock sandbox`: the tool sees the workspace as the agent does.
-    const view = ctx.agentViews.choose(agentName, peer.pid);
     if (view.kind === "refused") {
       return fail(
         RPC_ERROR.invalidRequest,

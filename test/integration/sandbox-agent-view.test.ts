@@ -29,7 +29,12 @@ beforeAll(async () => {
   const configDir = home.at(".config/airlock");
   mkdirSync(home.at("agents/coder"), { recursive: true });
   writeFileSync(home.at("agents/coder/airlock.toml"), 'commands = ["git"]\n');
-  writeFileSync(join(configDir, "agents.toml"), `[coder]\npath = "${home.at("agents/coder")}"\n`);
+  mkdirSync(home.at("agents/loose"), { recursive: true });
+  writeFileSync(home.at("agents/loose/airlock.toml"), 'commands = ["git"]\n[exec]\njail = "off"\n');
+  writeFileSync(
+    join(configDir, "agents.toml"),
+    `[coder]\npath = "${home.at("agents/coder")}"\n[loose]\npath = "${home.at("agents/loose")}"\n`,
+  );
   daemon = Bun.spawn([AIRLOCK, "start", "--config", configDir, "--agents", join(configDir, "agents.toml")], {
     env: { ...process.env, ...env() },
     stdout: "ignore",
@@ -126,6 +131,16 @@ describe.each(["dynamic", "static"])(
 );
 
 describe("who may hand the daemon a sandbox's view", () => {
+  test("an agent whose tools run unjailed is refused from a sandbox: they would see the host's .env", async () => {
+    await using repo = await project();
+    const r = await runAirlock(
+      ["sandbox", "--agent", "loose", "--profile", "default", "--", "git", "show", "HEAD:a.txt"],
+      { cwd: repo.path, env: env() },
+    );
+    expect(r.stderr).toContain("runs its tools unjailed");
+    expect(r.exitCode).toBe(126);
+  });
+
   test("a program inside the sandbox cannot register a view, its own or another's", async () => {
     await using repo = await project();
     // A raw agent-view request with a descriptor, sent from inside (python3 does the SCM_RIGHTS).
