@@ -77,10 +77,16 @@ export class AgentViews {
     return { ok: true };
   }
 
-  /** The view a request from `pid` on `agent`'s socket must run with. */
-  choose(agent: string, pid: number): ViewChoice {
+  /** The view a request from `peer` on `agent`'s socket must run with. */
+  choose(agent: string, peer: PeerCredentials): ViewChoice {
+    const pid = peer.pid;
     const namespace = mountNamespaceOf(pid);
-    if (namespace === undefined) return { kind: "refused", reason: `the client (pid ${pid}) is gone` };
+    if (namespace === undefined) {
+      // Sandboxes are the daemon's own user's (their user namespace is its, so it can always look): a
+      // client of another allowed uid is out of sight, and no sandbox of its could have registered.
+      if (peer.uid !== (process.getuid?.() ?? 0)) return { kind: "none" };
+      return { kind: "refused", reason: `cannot tell whether the client (pid ${pid}) runs in a sandbox` };
+    }
     const view = this.views.get(namespace);
     if (view !== undefined && this.alive(view)) {
       if (view.agent === agent) return { kind: "view", view };

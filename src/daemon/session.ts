@@ -214,7 +214,7 @@ export async function runSession(
   let holder: Holder | undefined;
   let sandboxed = false;
   // A client in `airlock sandbox`: the tool sees the workspace as the agent does, which needs the jail.
-  const view = ctx.agentViews.choose(agentName, peer.pid);
+  const view = ctx.agentViews.choose(agentName, peer);
   if (jail.kind === "off" && view.kind !== "none") {
     const message = `${agentName} runs its tools unjailed (${jail.why}): from an airlock sandbox they would see files the sandbox hides`;
     return fail(

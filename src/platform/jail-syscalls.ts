@@ -101,12 +101,21 @@ export function unshareMounts(): void {
 /**
  * Returns the calling thread to the mount namespace open on `fd`. setns refuses (EINVAL) while the
  * thread shares its root and working directory with another thread, and a thread the runtime started
- * meanwhile does share them: take a private copy first.
+ * meanwhile does share them: take a private copy first. The runtime can start one even between the two
+ * calls (its compiler and collector threads come and go; seen under load), so a refusal is retried.
  */
 export function enterMounts(fd: number): void {
-  check(sys().unshare(CLONE_FS), "unshare", "taking a private root and working directory");
-  check(sys().setns(fd, CLONE_NEWNS), "setns", "returning to the holder's mount namespace");
+  for (let attempt = 1; ; attempt++) {
+    check(sys().unshare(CLONE_FS), "unshare", "taking a private root and working directory");
+    if (sys().setns(fd, CLONE_NEWNS) === 0) return;
+    const failure = errno();
+    if (failure !== EINVAL || attempt >= SETNS_ATTEMPTS)
+      throw new SyscallError("setns", failure, "returning to the holder's mount namespace");
+  }
 }
+
+const EINVAL = 22;
+const SETNS_ATTEMPTS = 5;
 
 /** Binds `source` over `target`; a bind keeps its source mount's flags (read-only stays read-only). */
 export function bindMount(source: string, target: string, recursive = false): void {
