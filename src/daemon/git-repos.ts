@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import {
   closeSync,
   constants as fsConstants,
@@ -309,8 +310,36 @@ export class RepoWalk {
   }
 }
 
+/**
+ * git's verdicts, by the exact bytes parsed (and the git binary that parsed them): the same config on
+ * the next request is not parsed again, and a changed byte is a new entry. Content-addressed, so the
+ * config validated is still the config used.
+ */
+const parsed = new Map<string, string>();
+const MAX_PARSED = 512;
+
 /** git's parser on exactly these bytes: stdin, no includes, no repository, no other config. */
 async function parseWithGit(gitBin: string, bytes: Uint8Array, file: string): Promise<string> {
+  const key = `${gitBin}\u0000${binaryStamp(gitBin)}\u0000${createHash("sha256").update(bytes).digest("hex")}`;
+  const known = parsed.get(key);
+  if (known !== undefined) return known;
+  const out = await runGitConfig(gitBin, bytes, file);
+  if (parsed.size >= MAX_PARSED) parsed.delete(parsed.keys().next().value ?? "");
+  parsed.set(key, out);
+  return out;
+}
+
+/** Where git was replaced in place (an upgrade), its verdicts are made again. */
+function binaryStamp(path: string): string {
+  try {
+    const stat = statSync(path, { bigint: true });
+    return `${stat.ino}:${stat.mtimeNs}:${stat.size}`;
+  } catch {
+    return "unknown";
+  }
+}
+
+async function runGitConfig(gitBin: string, bytes: Uint8Array, file: string): Promise<string> {
   const proc = Bun.spawn([gitBin, "config", "--file", "-", "--list", "-z", "--no-includes"], {
     cwd: "/",
     env: {

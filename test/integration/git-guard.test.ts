@@ -203,6 +203,23 @@ describe("the repository config guard, through the daemon", () => {
   });
 });
 
+describe("the guard remembers git's verdicts by the bytes judged", () => {
+  test("a config changed between two requests is judged anew: allowed, denied, allowed again", async () => {
+    await using tree = await workspace();
+    await using daemon = await daemonFor(tree);
+    const status = () =>
+      runShim("git", ["status", "--short"], { socket: daemon.socket("alpha"), cwd: tree.at("ws/work") });
+    expect((await status()).exitCode).toBe(0);
+    setConfig(tree, "ws/work", { "core.fsmonitor": "touch $MARKER" });
+    const denied = await status();
+    expect(denied.exitCode).toBe(126);
+    expect(denied.stderr).toContain("core.fsmonitor");
+    git(tree.at("ws/work"), "config", "--unset", "core.fsmonitor");
+    expect((await status()).exitCode).toBe(0);
+    expect(existsSync(tree.at("marker"))).toBe(false);
+  });
+});
+
 describe("everyday work keeps working", () => {
   test("git -c color.ui=always log, and git -c user.name=… commit", async () => {
     await using tree = await workspace();
