@@ -14,8 +14,25 @@ export const DEFAULT_DENY_READ: readonly string[] = [
   "~/.pypirc",
   "~/.netrc",
   "~/.git-credentials",
+  // git's XDG credential store (`credential.helper = store` writes here when ~/.git-credentials is absent).
+  "~/.config/git/credentials",
   "~/.config/gh",
   "~/.terraform.d",
+  // Terraform Cloud's token; helm's registry logins; yarn berry's npmAuthToken.
+  "~/.terraformrc",
+  "~/.config/helm",
+  "~/.yarnrc.yml",
+  // Shell and REPL histories: a password typed on a command line, a token pasted into a REPL.
+  "~/.bash_history",
+  "~/.zsh_history",
+  "~/.histfile",
+  "~/.local/share/fish/fish_history",
+  "~/.python_history",
+  "~/.node_repl_history",
+  "~/.psql_history",
+  "~/.mysql_history",
+  "~/.sqlite_history",
+  "~/.rediscli_history",
   // Less common stores with the same kind of content: tokens, passwords, session cookies.
   "~/.config/hub",
   "~/.config/glab-cli",
@@ -58,6 +75,9 @@ export const DEFAULT_ENV_DENY: readonly string[] = [
   "*API_KEY*",
   "*PRIVATE_KEY*",
   "*_AUTH",
+  // A personal access token (GITLAB_PAT), MySQL's password variable (MYSQL_PWD; not PWD or OLDPWD).
+  "*_PAT",
+  "*_PWD",
   "NPM_CONFIG_*AUTH*",
   "AWS_*",
   "AZURE_*",
@@ -89,7 +109,8 @@ export interface RedactionDefaults {
 }
 
 export const REDACTION_DEFAULTS: RedactionDefaults = {
-  envFiles: [".env", ".env.*"],
+  // Matched case-insensitively (`.ENV`); `prod.env`; direnv's `.envrc` (its `export X=…` lines too).
+  envFiles: [".env", ".env.*", "*.env", ".envrc"],
   // Dependency trees, caches and VCS object stores: large, and not where people keep their own secrets.
   // Entries with a `/` match the end of a path (`.git/objects`), the others a directory's basename.
   skipDirs: [

@@ -16,7 +16,7 @@ export function planEnv(
   for (const name of Object.keys(req.env).sort()) {
     const value = req.env[name];
     if (value === undefined) continue;
-    const denied = deny(name);
+    const denied = deny(name) ?? (holdsPasswordUrl(value) ? "a URL with a password" : undefined);
     if (denied !== undefined && allow(name) === undefined) {
       changes.push({ action: "unset", name, why: `matches ${denied}` });
       continue;
@@ -48,6 +48,11 @@ export function planEnv(
  * Case-insensitive globs → the first pattern matching a name. One combined expression screens each name
  * (a launch sees every host variable against ~30 patterns); only a hit looks for which pattern it was.
  */
+/** `postgres://user:pass@host/db`, whatever the variable's name (DATABASE_URL, REDIS_URL, …). */
+export function holdsPasswordUrl(value: string): boolean {
+  return /\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:[^\s/@]+@/i.test(value);
+}
+
 function matcher(patterns: readonly string[]): (name: string) => string | undefined {
   if (patterns.length === 0) return () => undefined;
   const options = { caseInsensitive: true };

@@ -35,8 +35,11 @@ export function buildPlan(req: SandboxRequest, facts: PathFacts, scan: ScanResul
   mount("dev", "/dev", "base", "minimal /dev with a private pts");
   mount("proc", "/proc", "base", "this sandbox's processes only");
   if (profile.privateTmp) {
+    // Without XDG_RUNTIME_DIR, systemd's per-user directory is still there (gpg-agent, keyrings, podman's
+    // auth.json): hidden as well.
     const runtimeDir = req.env.XDG_RUNTIME_DIR;
-    for (const dir of ["/tmp", ...(runtimeDir?.startsWith("/") ? [runtimeDir] : [])]) {
+    const runtimeDirs = runtimeDir?.startsWith("/") ? [runtimeDir] : [`/run/user/${req.uid}`];
+    for (const dir of ["/tmp", ...runtimeDirs]) {
       const fact = facts.get(dir);
       if (fact?.kind === "dir" && visible(fact.real))
         mount("tmpfs", fact.real, "private", "empty and private");

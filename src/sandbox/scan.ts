@@ -52,7 +52,7 @@ export function scanAndRedact(options: ScanOptions): ScanResult {
   const skipName = (path: string, name: string) =>
     redaction.skipDirs.some((entry) => (entry.includes("/") ? path.endsWith(`/${entry}`) : name === entry));
   const isEnvName = (name: string) =>
-    redaction.envFiles.some((glob) => globMatches(glob, name, { caseInsensitive: false }));
+    redaction.envFiles.some((glob) => globMatches(glob, name, { caseInsensitive: true }));
 
   const record = (path: string, kind: RedactedFile["kind"], text: string, count: number) => {
     const copy = join(options.outDir, `r${redacted.length}`);

@@ -27,7 +27,7 @@ export function pathsToInspect(req: SandboxRequest): string[] {
     expandPath(p, home, cwd),
   );
   const runtimeDir = req.env.XDG_RUNTIME_DIR;
-  if (runtimeDir?.startsWith("/")) out.push(runtimeDir);
+  out.push(runtimeDir?.startsWith("/") ? runtimeDir : `/run/user/${req.uid}`);
   for (const target of hideTargets(req)) out.push(target.path);
   for (const candidate of execCandidates(req)) out.push(candidate.path);
   if (req.agent) out.push(req.agent.socket);

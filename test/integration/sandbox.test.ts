@@ -33,6 +33,19 @@ const DENY_FILES = new Set([
   "~/.s3cfg",
   "~/.boto",
   "~/.config/containers/auth.json",
+  "~/.config/git/credentials",
+  "~/.terraformrc",
+  "~/.yarnrc.yml",
+  "~/.bash_history",
+  "~/.zsh_history",
+  "~/.histfile",
+  "~/.local/share/fish/fish_history",
+  "~/.python_history",
+  "~/.node_repl_history",
+  "~/.psql_history",
+  "~/.mysql_history",
+  "~/.sqlite_history",
+  "~/.rediscli_history",
 ]);
 const homeEntries = DEFAULT_DENY_READ.filter((entry) => entry.startsWith("~/"));
 const secretFileOf = (entry: string) => join(HOME, entry.slice(2), DENY_FILES.has(entry) ? "" : "secret");

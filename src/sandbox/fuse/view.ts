@@ -56,7 +56,7 @@ export class View {
 
   isEnvName(path: string): boolean {
     const name = basename(path);
-    return this.config.envFiles.some((glob) => globMatches(glob, name, { caseInsensitive: false }));
+    return this.config.envFiles.some((glob) => globMatches(glob, name, { caseInsensitive: true }));
   }
 
   /** What the program reads from `path`. Opens the real file once; a snapshot closes it again. */

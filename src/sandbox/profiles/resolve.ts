@@ -71,7 +71,8 @@ export function resolveProfile(chain: readonly ChainLink[]): Profile {
     privateTmp: last((f) => f.filesystem?.private_tmp, true),
     redaction: {
       mode: "static",
-      envFiles: unique([...last((f) => f.redaction?.env_files, [...R.envFiles])]),
+      // Like the deny lists: a profile adds names, it cannot drop the built-in ones.
+      envFiles: unique([...R.envFiles, ...list((f) => f.redaction?.env_files)]),
       privateKeys: last((f) => f.redaction?.private_keys, true),
       skipDirs: unique([...R.skipDirs, ...list((f) => f.redaction?.skip_dirs)]),
       maxFiles: last((f) => f.redaction?.max_files, R.maxFiles),

@@ -103,7 +103,9 @@ export const RedactionSection = v.strictObject({
   ),
   env_files: v.pipe(
     v.optional(v.array(v.string())),
-    v.description('basename globs of dotenv files whose values are redacted (default [".env", ".env.*"])'),
+    v.description(
+      'more basename globs of dotenv files whose values are redacted, case-insensitive (always [".env", ".env.*", "*.env", ".envrc"])',
+    ),
   ),
   private_keys: v.pipe(
     v.optional(v.boolean()),

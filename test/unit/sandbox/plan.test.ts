@@ -255,6 +255,23 @@ describe("private /tmp", () => {
     expect(isHidden(plan, "/run/user/1000/bus")).toBe(true);
   });
 
+  test("hides systemd's /run/user/<uid> when XDG_RUNTIME_DIR is unset (gpg-agent, keyrings, podman auth)", () => {
+    const env = { HOME, PATH: "/usr/bin" };
+    const plan = buildPlan(request({ env, uid: 1000 }), baseFacts({ "/run/user/1000": "dir" }), NO_SCAN);
+    expect(isHidden(plan, "/run/user/1000/gnupg/S.gpg-agent")).toBe(true);
+    expect(isHidden(plan, "/run/user/1000/containers/auth.json")).toBe(true);
+  });
+
+  test("the default profile hides the agents' own state (their login tokens) from shells and plain tools", () => {
+    const state = [`${HOME}/.claude`, `${HOME}/.codex`, `${HOME}/.claude.json`];
+    const plan = buildPlan(
+      request({ profile: builtinProfile("default") }),
+      baseFacts({ [`${HOME}/.claude`]: "dir", [`${HOME}/.codex`]: "dir", [`${HOME}/.claude.json`]: "file" }),
+      NO_SCAN,
+    );
+    for (const path of state) expect(isHidden(plan, `${path}/x`) || isHidden(plan, path), path).toBe(true);
+  });
+
   test("re-exposes HOME read-only and the project writable when they live under /tmp", () => {
     const home = "/tmp/h";
     const cwd = "/tmp/p";
@@ -366,6 +383,38 @@ describe("environment", () => {
     }
     expect(JSON.stringify(plan.envChanges)).not.toContain("aws-secret");
     expect(plan.env.EDITOR).toBe("vim");
+  });
+
+  test("removes connection strings with a password, access tokens and MySQL's password, whatever they are called", () => {
+    const more = {
+      HOME,
+      PATH: "/usr/bin",
+      PWD: "/work",
+      OLDPWD: "/",
+      DATABASE_URL: "postgres://app:hunter2@db.internal:5432/app",
+      cache: "redis://:s3cret@cache:6379/0",
+      MIRROR: "https://user:pw@mirror.example/simple",
+      GITLAB_PAT: "glpat-x",
+      mysql_pwd: "m",
+      SECRET_KEY: "django",
+      DOCKER_AUTH_CONFIG: "{}",
+      PUBLIC_URL: "https://example.com/a@b",
+      PLAIN_URL: "postgres://app@db/app",
+    };
+    const plan = buildPlan(request({ env: more }), baseFacts(), NO_SCAN);
+    for (const name of [
+      "DATABASE_URL",
+      "cache",
+      "MIRROR",
+      "GITLAB_PAT",
+      "mysql_pwd",
+      "SECRET_KEY",
+      "DOCKER_AUTH_CONFIG",
+    ])
+      expect(plan.env[name], name).toBeUndefined();
+    for (const name of ["PWD", "OLDPWD", "PUBLIC_URL", "PLAIN_URL"])
+      expect(plan.env[name], name).toBe(more[name as keyof typeof more]);
+    expect(JSON.stringify(plan.envChanges)).not.toContain("hunter2");
   });
 
   test("the agent profile keeps the agent's own model key; the npm profile does not", () => {

@@ -23,7 +23,8 @@ describe("the redaction scan", () => {
     await using tree = await tempTree({
       "app/.env": "API_KEY=sk-live-1\nDEBUG=true\n",
       "app/config/.env.production": "DB_PASSWORD=hunter2\n",
-      "app/.envrc": "not a dotenv file by name\n",
+      "app/.envoy.yaml": "not a dotenv file by name\n",
+      "app/environment.ts": "export const TOKEN = 1;\n",
     });
     const found = byPath(scan([tree.path]));
     expect([...found.keys()].sort()).toEqual([tree.at("app/.env"), tree.at("app/config/.env.production")]);
@@ -31,6 +32,20 @@ describe("the redaction scan", () => {
     expect(copy).toMatchObject({ kind: "env", count: 2 });
     expect(readFileSync(copy?.copy ?? "", "utf8")).toBe(`API_KEY=${REDACTED}\nDEBUG=${REDACTED}\n`);
     expect(statSync(copy?.copy ?? "").mode & 0o777).toBe(0o400);
+  });
+
+  test("finds dotenv files by their other names: .ENV, prod.env, direnv's .envrc (export lines too)", async () => {
+    await using tree = await tempTree({
+      "a/.ENV": "TOKEN=t1\n",
+      "b/prod.env": "TOKEN=t2\n",
+      "c/.envrc": "export TOKEN=t3\n",
+    });
+    const found = byPath(scan([tree.path]));
+    expect([...found.keys()].sort()).toEqual([tree.at("a/.ENV"), tree.at("b/prod.env"), tree.at("c/.envrc")]);
+    for (const file of found.values()) {
+      expect(file.kind).toBe("env");
+      expect(readFileSync(file.copy, "utf8")).not.toMatch(/t[123]/);
+    }
   });
 
   test("finds private keys by content, whatever the file is called", async () => {
