@@ -97,6 +97,12 @@ export function buildPlan(req: SandboxRequest, facts: PathFacts, scan: ScanResul
     }
   }
 
+  for (const link of scan.hardLinks) {
+    if (!visible(link.path)) continue;
+    const detail = `another name (hard link) of a file in ${show(link.store)}`;
+    mount("ro-bind", link.path, "deny-read", detail, req.workspace.emptyFile);
+  }
+
   for (const file of scan.redacted) {
     if (!visible(file.path)) continue;
     const what = file.kind === "env" ? "dotenv value" : "private key";

@@ -63,6 +63,7 @@ export function prepare(options: PrepareOptions): Prepared {
     const scan = scanAndRedact({
       roots: scanRoots(request, facts),
       exclude: [...hiddenPaths(request, facts), workspace.dir],
+      hiddenStores: hiddenPaths(request, facts),
       redaction: options.profile.redaction,
       outDir: workspace.dir,
     });

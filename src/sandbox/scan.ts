@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import {
   closeSync,
   constants,
+  lstatSync,
   openSync,
   readdirSync,
   readSync,
@@ -31,7 +32,12 @@ export interface ScanOptions {
   readonly redaction: Redaction;
   /** Where redacted copies go (the private 0700 directory). */
   readonly outDir: string;
+  /** Hidden credential stores: a file found elsewhere that is one of theirs (same device and inode) is hidden. */
+  readonly hiddenStores?: readonly string[];
 }
+
+/** A store holding more than this many entries is not searched for hard links to its files. */
+const MAX_STORE_ENTRIES = 10_000;
 
 /** A dotenv file larger than this is replaced by an empty file rather than parsed. */
 const MAX_ENV_BYTES = 4 * 1024 * 1024;
@@ -41,6 +47,9 @@ export function scanAndRedact(options: ScanOptions): ScanResult {
   const { redaction } = options;
   const started = performance.now();
   const redacted: RedactedFile[] = [];
+  const hardLinks: { path: string; store: string }[] = [];
+  // Only files with more than one name can have a name outside their store: usually none at all.
+  const linked = linkedFilesOf(options.hiddenStores ?? []);
   const seen = new Set<string>();
   const buffer = Buffer.allocUnsafe(redaction.maxFileBytes + 1);
   let entries = 0;
@@ -76,6 +85,13 @@ export function scanAndRedact(options: ScanOptions): ScanResult {
     }
     if (seen.has(real)) return;
     seen.add(real);
+    if (linked.size > 0) {
+      const store = storeOf(real, linked);
+      if (store !== undefined) {
+        hardLinks.push({ path: real, store });
+        return;
+      }
+    }
     if (isEnvName(name)) {
       const text = readCapped(real, MAX_ENV_BYTES);
       if (text === undefined) return; // unreadable here is unreadable inside too
@@ -146,6 +162,7 @@ export function scanAndRedact(options: ScanOptions): ScanResult {
     elapsedMs: performance.now() - started,
     stoppedBy,
     skippedDirs,
+    hardLinks,
   };
 }
 
@@ -192,4 +209,41 @@ function readCapped(path: string, cap: number): string | "too-large" | undefined
   const buffer = Buffer.allocUnsafe(size + 1);
   const length = readInto(path, buffer);
   return length === undefined ? undefined : buffer.subarray(0, length).toString("latin1");
+}
+
+/** The files of `stores` that have other names: "device:inode" → the store's path. */
+function linkedFilesOf(stores: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  let entries = 0;
+  const visit = (path: string, store: string, depth: number) => {
+    if (++entries > MAX_STORE_ENTRIES || depth > 8) return;
+    let stat: import("node:fs").Stats;
+    try {
+      stat = lstatSync(path);
+    } catch {
+      return;
+    }
+    if (stat.isFile() && stat.nlink > 1) out.set(`${stat.dev}:${stat.ino}`, store);
+    else if (stat.isDirectory()) {
+      let names: string[] = [];
+      try {
+        names = readdirSync(path);
+      } catch {
+        return;
+      }
+      for (const name of names) visit(join(path, name), store, depth + 1);
+    }
+  };
+  for (const store of stores) visit(store, store, 0);
+  return out;
+}
+
+/** The store `path` is another name of, if any. */
+function storeOf(path: string, linked: ReadonlyMap<string, string>): string | undefined {
+  try {
+    const stat = statSync(path);
+    return stat.nlink > 1 ? linked.get(`${stat.dev}:${stat.ino}`) : undefined;
+  } catch {
+    return undefined;
+  }
 }

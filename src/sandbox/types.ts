@@ -81,6 +81,8 @@ export interface ScanResult {
   readonly stoppedBy: "time" | "files" | undefined;
   /** Directories not entered (depth, skip list, other file systems), for --debug. */
   readonly skippedDirs: number;
+  /** Files that are another name of a file in a hidden credential store (a hard link): hidden too. */
+  readonly hardLinks: readonly { readonly path: string; readonly store: string }[];
 }
 
 export type Purpose =

@@ -2,7 +2,7 @@
 // a project directory per test.
 import { beforeAll, describe, expect, test } from "bun:test";
 import { generateKeyPairSync } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, linkSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_DENY_READ } from "../../src/sandbox/defaults.ts";
 import { SandboxError } from "../../src/sandbox/errors.ts";
@@ -280,6 +280,17 @@ describe("airlock sandbox (bubblewrap)", () => {
     const chosen = await sandbox(["--profile", "npm", "--", "printenv", "AIRLOCK_SANDBOX"], dir.path);
     expect(chosen.stdout).toBe("npm\n");
   });
+
+  test.each(["static", "dynamic"])(
+    "a hard link in the project to a file of a hidden store reads empty (%s redaction)",
+    async (mode) => {
+      await using dir = await project();
+      linkSync(secretFileOf("~/.aws"), dir.at("creds.txt"));
+      const r = await sandbox(["--redact", mode, "--", "cat", "creds.txt"], dir.path);
+      expect(r.stdout).toBe("");
+      expect(r.stdout + r.stderr).not.toContain("SECRET-~/.aws");
+    },
+  );
 
   test("everything after the program belongs to it, airlock's own flags included", async () => {
     await using dir = await project();

@@ -6,6 +6,7 @@ import { expandPath } from "../../../src/sandbox/paths.ts";
 import { buildPlan, effectiveOp } from "../../../src/sandbox/plan.ts";
 import { pathsToInspect } from "../../../src/sandbox/targets.ts";
 import type { MountOp, SandboxPlan } from "../../../src/sandbox/types.ts";
+import { verifyPlan } from "../../../src/sandbox/verify-plan.ts";
 import {
   BWRAP,
   baseFacts,
@@ -353,6 +354,20 @@ describe("deny_exec", () => {
       expect(paths).toContain(`${dir}/curl`);
     }
     expect(paths).not.toContain("relative/curl");
+  });
+});
+
+describe("hard links", () => {
+  test("a file that is another name of a hidden store's file reads as empty, saying which store", () => {
+    const scan = { ...NO_SCAN, hardLinks: [{ path: `${CWD}/creds.txt`, store: `${HOME}/.aws` }] };
+    const plan = buildPlan(request(), baseFacts({ [`${HOME}/.aws`]: "dir" }), scan);
+    expect(effectiveOp(plan.mounts, `${CWD}/creds.txt`)).toMatchObject({
+      op: "ro-bind",
+      source: EMPTY,
+      purpose: "deny-read",
+      detail: "another name (hard link) of a file in ~/.aws",
+    });
+    expect(verifyPlan(plan).emptyFiles).toContain(`${CWD}/creds.txt`);
   });
 });
 

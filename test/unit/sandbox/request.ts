@@ -64,6 +64,7 @@ export const NO_SCAN: ScanResult = {
   elapsedMs: 0,
   stoppedBy: undefined,
   skippedDirs: 0,
+  hardLinks: [],
 };
 
 /** bwrap options for argv tests: no verifier, no signal shield, a non-root launch. */

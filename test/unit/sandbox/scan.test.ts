@@ -1,5 +1,13 @@
 import { describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Redaction } from "../../../src/sandbox/profiles/resolve.ts";
@@ -46,6 +54,23 @@ describe("the redaction scan", () => {
       expect(file.kind).toBe("env");
       expect(readFileSync(file.copy, "utf8")).not.toMatch(/t[123]/);
     }
+  });
+
+  test("finds a file that is another name (hard link) of a file in a hidden store, and reads nothing of it", async () => {
+    await using tree = await tempTree({
+      "home/.aws/credentials": "aws_secret_access_key = abc\n",
+      "app/x": "x",
+    });
+    linkSync(tree.at("home/.aws/credentials"), tree.at("app/creds.txt"));
+    const result = scanAndRedact({
+      roots: [tree.at("app")],
+      exclude: [tree.at("home/.aws")],
+      hiddenStores: [tree.at("home/.aws")],
+      redaction: DEFAULTS,
+      outDir: mkdtempSync(join(tmpdir(), "airlock-scan-out-")),
+    });
+    expect(result.hardLinks).toEqual([{ path: tree.at("app/creds.txt"), store: tree.at("home/.aws") }]);
+    expect(result.redacted).toEqual([]);
   });
 
   test("finds private keys by content, whatever the file is called", async () => {
