@@ -97,10 +97,8 @@ export function buildPlan(req: SandboxRequest, facts: PathFacts, scan: ScanResul
     }
   }
 
-  for (const link of scan.hardLinks) {
-    if (!visible(link.path)) continue;
-    const detail = `another name (hard link) of a file in ${show(link.store)}`;
-    mount("ro-bind", link.path, "deny-read", detail, req.workspace.emptyFile);
+  for (const file of scan.hiddenFiles) {
+    if (visible(file.path)) mount("ro-bind", file.path, "deny-read", file.why, req.workspace.emptyFile);
   }
 
   for (const file of scan.redacted) {

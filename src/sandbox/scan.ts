@@ -19,6 +19,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { globMatches } from "../policy/glob.ts";
+import { holdsKeyMarker } from "./key-search.ts";
 import { isWithin } from "./paths.ts";
 import type { Redaction } from "./profiles/resolve.ts";
 import { KEY_MARKERS, redactDotenv, redactPrivateKeys } from "./redact.ts";
@@ -47,7 +48,7 @@ export function scanAndRedact(options: ScanOptions): ScanResult {
   const { redaction } = options;
   const started = performance.now();
   const redacted: RedactedFile[] = [];
-  const hardLinks: { path: string; store: string }[] = [];
+  const hiddenFiles: { path: string; why: string }[] = [];
   // Only files with more than one name can have a name outside their store: usually none at all.
   const linked = linkedFilesOf(options.hiddenStores ?? []);
   const seen = new Set<string>();
@@ -88,7 +89,7 @@ export function scanAndRedact(options: ScanOptions): ScanResult {
     if (linked.size > 0) {
       const store = storeOf(real, linked);
       if (store !== undefined) {
-        hardLinks.push({ path: real, store });
+        hiddenFiles.push({ path: real, why: `another name (hard link) of a file in ${store}` });
         return;
       }
     }
@@ -105,6 +106,11 @@ export function scanAndRedact(options: ScanOptions): ScanResult {
     }
     if (!redaction.privateKeys) return;
     const length = readInto(real, buffer);
+    if (length === "too-large") {
+      if (largeFileHoldsKey(real))
+        hiddenFiles.push({ path: real, why: "holds a private key, in a file too large to redact" });
+      return;
+    }
     if (length === undefined) return;
     filesRead++;
     const view = buffer.subarray(0, length);
@@ -162,7 +168,7 @@ export function scanAndRedact(options: ScanOptions): ScanResult {
     elapsedMs: performance.now() - started,
     stoppedBy,
     skippedDirs,
-    hardLinks,
+    hiddenFiles,
   };
 }
 
@@ -179,7 +185,7 @@ function deviceOf(path: string): number | undefined {
  * syscalls (open, read, close): the scan is bounded by how many files it opens. O_NONBLOCK keeps a FIFO
  * swapped in since readdir from blocking the launch.
  */
-function readInto(path: string, buffer: Buffer): number | undefined {
+function readInto(path: string, buffer: Buffer): number | "too-large" | undefined {
   let fd: number | undefined;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -189,7 +195,7 @@ function readInto(path: string, buffer: Buffer): number | undefined {
       if (n <= 0) break;
       length += n;
     }
-    return length < buffer.length ? length : undefined;
+    return length < buffer.length ? length : "too-large";
   } catch {
     return undefined;
   } finally {
@@ -208,6 +214,8 @@ function readCapped(path: string, cap: number): string | "too-large" | undefined
   if (size > cap) return "too-large";
   const buffer = Buffer.allocUnsafe(size + 1);
   const length = readInto(path, buffer);
+  // Grown past the cap since the stat: too large all the same.
+  if (length === "too-large") return "too-large";
   return length === undefined ? undefined : buffer.subarray(0, length).toString("latin1");
 }
 
@@ -245,5 +253,17 @@ function storeOf(path: string, linked: ReadonlyMap<string, string>): string | un
     return stat.nlink > 1 ? linked.get(`${stat.dev}:${stat.ino}`) : undefined;
   } catch {
     return undefined;
+  }
+}
+
+function largeFileHoldsKey(path: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    return holdsKeyMarker(fd);
+  } catch {
+    return false; // unreadable here is unreadable inside too
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }

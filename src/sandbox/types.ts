@@ -81,8 +81,11 @@ export interface ScanResult {
   readonly stoppedBy: "time" | "files" | undefined;
   /** Directories not entered (depth, skip list, other file systems), for --debug. */
   readonly skippedDirs: number;
-  /** Files that are another name of a file in a hidden credential store (a hard link): hidden too. */
-  readonly hardLinks: readonly { readonly path: string; readonly store: string }[];
+  /**
+   * Files hidden whole, and why: another name (a hard link) of a file in a hidden credential store, or a
+   * file too large to redact that holds a private key.
+   */
+  readonly hiddenFiles: readonly { readonly path: string; readonly why: string }[];
 }
 
 export type Purpose =

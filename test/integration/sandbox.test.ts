@@ -292,6 +292,18 @@ describe("airlock sandbox (bubblewrap)", () => {
     },
   );
 
+  test.each(["static", "dynamic"])(
+    "a private key past the first MiB of a large file never reads in clear (%s redaction)",
+    async (mode) => {
+      const key = generateKeyPairSync("ed25519")
+        .privateKey.export({ type: "pkcs8", format: "pem" })
+        .toString();
+      await using dir = await project({ "dump.log": `${"log line\n".repeat(300_000)}${key}` });
+      const r = await sandbox(["--redact", mode, "--", "tail", "-c", "300", "dump.log"], dir.path);
+      expect(r.stdout).not.toContain(key.split("\n")[1] ?? "?");
+    },
+  );
+
   test("everything after the program belongs to it, airlock's own flags included", async () => {
     await using dir = await project();
     const r = await sandbox(["echo", "--dry-run", "--profile", "x", "--"], dir.path);

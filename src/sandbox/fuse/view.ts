@@ -5,6 +5,7 @@
 import { type BigIntStats, closeSync, fstatSync, lstatSync, openSync, readSync } from "node:fs";
 import { basename } from "node:path";
 import { globMatches } from "../../policy/glob.ts";
+import { holdsKeyMarker } from "../key-search.ts";
 import { maskDotenv, maskPrivateKeys, mayHoldKey } from "../mask.ts";
 import { isWithin } from "../paths.ts";
 import type { Attr } from "./protocol.ts";
@@ -68,8 +69,9 @@ export class View {
       const size = fstatSync(fd).size;
       const env = this.isEnvName(path);
       if (size > SNAPSHOT_BYTES) {
-        // Too large to decide by content: a dotenv file is masked whole; anything else is not searched.
-        if (env) return { kind: "masked", size };
+        // Too large to mask by content: a dotenv file, or one holding a private key anywhere, is masked
+        // whole; anything else is served as it is.
+        if (env || (this.config.privateKeys && this.largeHoldsKey(fd))) return { kind: "masked", size };
         keep = true;
         return { kind: "fd", fd };
       }
@@ -78,6 +80,17 @@ export class View {
     } finally {
       if (!keep) closeSync(fd);
     }
+  }
+
+  /** A large file's key search, kept by content identity: a file opened again is not read again. */
+  private largeHoldsKey(fd: number): boolean {
+    const key = identityOf(fstatSync(fd, { bigint: true }));
+    const known = this.decisions.get(key);
+    if (known !== undefined) return known;
+    const found = holdsKeyMarker(fd);
+    if (this.decisions.size >= DECISIONS) this.decisions.clear();
+    this.decisions.set(key, found);
+    return found;
   }
 
   /** The attributes the program sees: a hidden path's own, but empty (size 0). */
@@ -132,7 +145,7 @@ export class View {
       return false;
     }
     this.close(content);
-    return content.kind === "bytes" && content.redacted;
+    return (content.kind === "bytes" && content.redacted) || content.kind === "masked";
   }
 }
 

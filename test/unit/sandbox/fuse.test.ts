@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, writeFileSync } from "node:fs";
 import { bwrapArgs } from "../../../src/sandbox/bwrap-args.ts";
 import { bypassDirs, checkBypass } from "../../../src/sandbox/fuse/bypass.ts";
 import { dynamicPlan, onTopOfViews } from "../../../src/sandbox/fuse/plan.ts";
@@ -141,15 +141,19 @@ describe("the view's decisions", () => {
     expect(view.isRedacted(tree.at("a.txt"))).toBe(false);
   });
 
-  test("over 1 MiB: a dotenv file is masked whole, anything else is served as it is without a search", async () => {
+  test("over 1 MiB: a dotenv file, or a file with a private key anywhere in it, is masked whole; anything else is served as it is", async () => {
     await using tree = await tempTree({});
     writeFileSync(tree.at(".env"), `A=${"x".repeat(SNAPSHOT_BYTES)}\n`);
-    writeFileSync(tree.at("big.log"), `${"y".repeat(SNAPSHOT_BYTES)}\n${pkcs1().privateKey}`);
+    const key = pkcs1().privateKey;
+    writeFileSync(tree.at("big.log"), `${"y".repeat(SNAPSHOT_BYTES)}\n${key}`);
+    writeFileSync(tree.at("plain.log"), `${"z".repeat(SNAPSHOT_BYTES)}\nno key here\n`);
     const view = new View(config(tree.path));
     expect(view.open(tree.at(".env"))).toEqual({ kind: "masked", size: SNAPSHOT_BYTES + 3 });
-    const big = view.open(tree.at("big.log"));
-    expect(big.kind).toBe("fd");
-    if (big.kind === "fd") require("node:fs").closeSync(big.fd);
+    expect(view.open(tree.at("big.log"))).toEqual({ kind: "masked", size: SNAPSHOT_BYTES + 1 + key.length });
+    expect(view.isRedacted(tree.at("big.log"))).toBe(true);
+    const plain = view.open(tree.at("plain.log"));
+    expect(plain.kind).toBe("fd");
+    if (plain.kind === "fd") closeSync(plain.fd);
   });
 
   test("hidden and read-only places cover everything below them", async () => {

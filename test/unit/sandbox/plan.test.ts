@@ -359,13 +359,14 @@ describe("deny_exec", () => {
 
 describe("hard links", () => {
   test("a file that is another name of a hidden store's file reads as empty, saying which store", () => {
-    const scan = { ...NO_SCAN, hardLinks: [{ path: `${CWD}/creds.txt`, store: `${HOME}/.aws` }] };
+    const why = `another name (hard link) of a file in ${HOME}/.aws`;
+    const scan = { ...NO_SCAN, hiddenFiles: [{ path: `${CWD}/creds.txt`, why }] };
     const plan = buildPlan(request(), baseFacts({ [`${HOME}/.aws`]: "dir" }), scan);
     expect(effectiveOp(plan.mounts, `${CWD}/creds.txt`)).toMatchObject({
       op: "ro-bind",
       source: EMPTY,
       purpose: "deny-read",
-      detail: "another name (hard link) of a file in ~/.aws",
+      detail: why,
     });
     expect(verifyPlan(plan).emptyFiles).toContain(`${CWD}/creds.txt`);
   });

@@ -64,7 +64,7 @@ export const NO_SCAN: ScanResult = {
   elapsedMs: 0,
   stoppedBy: undefined,
   skippedDirs: 0,
-  hardLinks: [],
+  hiddenFiles: [],
 };
 
 /** bwrap options for argv tests: no verifier, no signal shield, a non-root launch. */

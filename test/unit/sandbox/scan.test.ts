@@ -69,8 +69,25 @@ describe("the redaction scan", () => {
       redaction: DEFAULTS,
       outDir: mkdtempSync(join(tmpdir(), "airlock-scan-out-")),
     });
-    expect(result.hardLinks).toEqual([{ path: tree.at("app/creds.txt"), store: tree.at("home/.aws") }]);
+    expect(result.hiddenFiles).toEqual([
+      {
+        path: tree.at("app/creds.txt"),
+        why: `another name (hard link) of a file in ${tree.at("home/.aws")}`,
+      },
+    ]);
     expect(result.redacted).toEqual([]);
+  });
+
+  test("a file over max_file_kib with a private key anywhere in it is hidden whole", async () => {
+    const key = pkcs8();
+    await using tree = await tempTree({
+      "app/big.log": `${"x".repeat(200 * 1024)}\n${key}`,
+      "app/huge.txt": "y".repeat(200 * 1024),
+    });
+    const result = scan([tree.path]);
+    expect(result.hiddenFiles).toEqual([
+      { path: tree.at("app/big.log"), why: "holds a private key, in a file too large to redact" },
+    ]);
   });
 
   test("finds private keys by content, whatever the file is called", async () => {
