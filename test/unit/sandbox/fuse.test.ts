@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { closeSync, mkdirSync, openSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, writeFileSync } from "node:fs";
 import { bwrapArgs } from "../../../src/sandbox/bwrap-args.ts";
 import { bypassDirs, checkBypass } from "../../../src/sandbox/fuse/bypass.ts";
 import { dynamicPlan, onTopOfViews } from "../../../src/sandbox/fuse/plan.ts";
