@@ -179,7 +179,14 @@ async function sandbox(
     if (tools && "missing" in tools) debug("bwrap not found on PATH");
     if (flags["dry-run"] === true) {
       const home = prepared.facts.get(prepared.request.home)?.real ?? prepared.request.home;
-      for (const line of renderPlan(prepared.plan, home, commandLine(prepared, tools))) printLine(line);
+      const { committedEnvFiles, historyWarning } = await import("../sandbox/history.ts");
+      const history = historyWarning(
+        committedEnvFiles(prepared.plan.cwd, prepared.request.profile.redaction.envFiles),
+      );
+      const plan = history
+        ? { ...prepared.plan, warnings: [...prepared.plan.warnings, history] }
+        : prepared.plan;
+      for (const line of renderPlan(plan, home, commandLine(prepared, tools))) printLine(line);
       return EXIT.ok;
     }
     for (const warning of prepared.plan.warnings) ui.warn(warning);

@@ -304,6 +304,23 @@ describe("airlock sandbox (bubblewrap)", () => {
     },
   );
 
+  test("--dry-run warns when the git history holds a dotenv file the sandbox would redact", async () => {
+    await using dir = await project({ "config/prod.env": "TOKEN=hist0ry-s3cret\n" });
+    const git = (...args: string[]) =>
+      Bun.spawnSync(["git", "-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd: dir.path });
+    git("init", "-q");
+    git("add", ".");
+    git("commit", "-qm", "oops");
+    git("rm", "-q", "config/prod.env");
+    git("commit", "-qm", "removed");
+    const r = await sandbox(["--dry-run", "--", "true"], dir.path);
+    expect(r.stdout).toContain("the git history holds config/prod.env");
+    expect(r.stdout).toContain("git show <commit>:<path>");
+    expect(r.stdout).not.toContain("hist0ry-s3cret");
+    await using clean = await project();
+    expect((await sandbox(["--dry-run", "--", "true"], clean.path)).stdout).not.toContain("git history");
+  });
+
   test("everything after the program belongs to it, airlock's own flags included", async () => {
     await using dir = await project();
     const r = await sandbox(["echo", "--dry-run", "--profile", "x", "--"], dir.path);
