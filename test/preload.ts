@@ -1,5 +1,5 @@
 // Runs before every test file: no test may read or write the real user's files or see real credentials.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -10,6 +10,8 @@ process.env.XDG_DATA_HOME = join(home, ".local", "share");
 process.env.XDG_STATE_HOME = join(home, ".local", "state");
 process.env.XDG_CACHE_HOME = join(home, ".cache");
 process.env.XDG_RUNTIME_DIR = join(home, ".run");
+// It exists, as a real one does: the sockets' default directory is in it, never a shared one in /tmp.
+mkdirSync(process.env.XDG_RUNTIME_DIR, { mode: 0o700 });
 process.env.NO_COLOR = "1";
 
 // Tests run from an empty directory in no repository. The daemon checks each request's cwd against the

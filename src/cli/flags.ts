@@ -8,7 +8,11 @@ export const configFlag = {
 } as const;
 
 export const socketsFlag = {
-  sockets: { type: "string", description: "socket directory (default <config>/sockets)", valueHint: "DIR" },
+  sockets: {
+    type: "string",
+    description: "socket directory (default $XDG_RUNTIME_DIR/airlock)",
+    valueHint: "DIR",
+  },
 } as const;
 
 export const jsonFlag = {

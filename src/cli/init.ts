@@ -42,7 +42,7 @@ export default defineCommand({
   meta: {
     name: "init",
     description:
-      "Create the config, sockets and data dirs, a commented config.toml and agents.toml, and a user service " +
+      "Create the config and data dirs, a commented config.toml and agents.toml, and a user service " +
       "(systemd on Linux, launchd on macOS) that runs the daemon. Never overwrites your files; safe to re-run",
   },
   args: {
@@ -125,7 +125,9 @@ function install(
   const bin = airlockBinary();
   const agentsFile = join(paths.configDir, "agents.toml");
   const manifest = new ManifestBuilder(readManifest(manifestFile));
-  for (const dir of [paths.configDir, paths.socketsDir, paths.dataDir]) {
+  // Not the sockets' directory: it is runtime state (the runtime directory, or a temp one), made by the
+  // daemon when it starts.
+  for (const dir of [paths.configDir, paths.dataDir]) {
     const outcome = manifest.ensureDir(dir, 0o700);
     say(
       `  ${outcome === "created" ? "created" : "exists "}  ${dir}${outcome === "created" ? " (0700)" : ""}`,

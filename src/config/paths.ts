@@ -1,3 +1,5 @@
+import { statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 
 /** Every place airlock reads or writes, resolved once from flags, environment and XDG defaults. */
@@ -38,10 +40,33 @@ export function resolvePaths(flags: PathFlags, env: NodeJS.ProcessEnv = process.
     configDir,
     configFile: join(configDir, "config.toml"),
     agentsFile: flags.agents ? resolve(expandHome(flags.agents, env)) : undefined,
-    socketsDir: flags.sockets ? resolve(expandHome(flags.sockets, env)) : join(configDir, "sockets"),
+    socketsDir: flags.sockets ? resolve(expandHome(flags.sockets, env)) : defaultSocketsDir(env),
     dataDir,
     defaultLogFile: join(dataDir, "airlock.log"),
   };
+}
+
+/**
+ * Where the agents' sockets live unless `--sockets` says (airlock 0.4's `<config>/sockets` included): the
+ * user's runtime directory, `$XDG_RUNTIME_DIR/airlock`; without the variable, systemd's `/run/user/<uid>`
+ * where it exists (a login over ssh, a cron job, the user service: one answer for all); else
+ * `<tmpdir>/airlock-<uid>`, which the daemon creates 0700 and refuses if anyone else owns it.
+ */
+export function defaultSocketsDir(env: NodeJS.ProcessEnv = process.env): string {
+  const uid = process.getuid?.() ?? 0;
+  const runtime = env.XDG_RUNTIME_DIR;
+  if (runtime && isAbsolute(runtime) && isDirectory(runtime)) return join(runtime, "airlock");
+  const systemd = `/run/user/${uid}`;
+  if (isDirectory(systemd)) return join(systemd, "airlock");
+  return join(tmpdir(), `airlock-${uid}`);
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function absoluteOr(value: string | undefined, fallback: string): string {

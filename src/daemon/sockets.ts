@@ -28,6 +28,23 @@ export function socketAccess(allowedUids: readonly number[], daemonUid: number):
 export function prepareSocketDir(dir: string, access: SocketAccess): void {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new DaemonError(`cannot prepare socket directory ${dir}: ${(error as Error).message}`);
+  }
+  // In a shared place (/tmp) someone else may have made it first, or left a symlink: never use theirs.
+  const stat = lstatSync(dir);
+  const own = process.getuid?.() ?? 0;
+  if (!stat.isDirectory())
+    throw new DaemonError(
+      `socket directory ${dir} is not a directory (a symlink?); refusing it`,
+      "remove it",
+    );
+  if (stat.uid !== own)
+    throw new DaemonError(
+      `socket directory ${dir} belongs to uid ${stat.uid}, not to this user (${own}); refusing it`,
+      "remove it, or pass --sockets DIR",
+    );
+  try {
     chmodSync(dir, access.dirMode);
   } catch (error) {
     throw new DaemonError(`cannot prepare socket directory ${dir}: ${(error as Error).message}`);

@@ -38,7 +38,8 @@ export interface Workspace {
   readonly shimDir: string;
   /**
    * Linux, with --agent: an empty file the agent's socket is bound over inside. The daemon's socket usually
-   * lives in a directory the sandbox hides (`~/.config/airlock/sockets`); bound here, it needs no hole in it.
+   * lives in a directory the sandbox hides (the runtime directory, or airlock's config directory); bound here,
+   * it needs no hole in it.
    */
   readonly agentSocket?: string;
 }

@@ -199,7 +199,7 @@ describe("airlock show, profile, version", () => {
     const claude = JSON.parse(show.stdout);
     expect(claude.env_keys).toEqual(["GIT_AUTHOR_EMAIL", "GIT_AUTHOR_NAME"]);
     expect(show.stdout).not.toContain("claude@example.com");
-    expect(claude.socket).toEndWith("/sockets/claude.sock");
+    expect(claude.socket).toBe(`${process.env.XDG_RUNTIME_DIR}/airlock/claude.sock`);
   });
 
   test("version and --version print version, bun and target", async () => {

@@ -25,6 +25,8 @@ interface Sandbox {
   readonly tree: TempTree;
   readonly home: string;
   readonly configDir: string;
+  /** The default sockets directory: the runtime directory's airlock/. */
+  readonly socketsDir: string;
   readonly unit: string;
   readonly env: Record<string, string>;
   init(args?: string[], extra?: Record<string, string>): ReturnType<typeof runAirlock>;
@@ -40,8 +42,11 @@ async function sandbox(): Promise<Sandbox & AsyncDisposable> {
   });
   const home = tree.at("home");
   mkdirSync(home);
+  const runtimeDir = join(home, ".run");
+  mkdirSync(runtimeDir, { mode: 0o700 });
   const env = {
     HOME: home,
+    XDG_RUNTIME_DIR: runtimeDir,
     XDG_CONFIG_HOME: join(home, ".config"),
     XDG_DATA_HOME: join(home, ".local", "share"),
     PATH: `${tree.at("fake")}:/usr/bin:/bin`,
@@ -51,6 +56,7 @@ async function sandbox(): Promise<Sandbox & AsyncDisposable> {
     tree,
     home,
     configDir: join(home, ".config", "airlock"),
+    socketsDir: join(runtimeDir, "airlock"),
     unit: join(home, ".config", "systemd", "user", "airlock.service"),
     env,
     init: (args = [], extra = {}) => runAirlock(["init", ...args], { env: { ...env, ...extra } }),
@@ -67,8 +73,9 @@ describe("airlock init on Linux (systemd)", () => {
     await using box = await sandbox();
     const r = await box.init();
     expect(r.exitCode).toBe(0);
-    for (const dir of [box.configDir, join(box.configDir, "sockets"), join(box.home, ".local/share/airlock")])
-      expect(mode(dir)).toBe(0o700);
+    for (const dir of [box.configDir, join(box.home, ".local/share/airlock")]) expect(mode(dir)).toBe(0o700);
+    // The sockets' directory is runtime state: the daemon makes it.
+    expect(existsSync(box.socketsDir)).toBe(false);
     const config = readFileSync(join(box.configDir, "config.toml"), "utf8");
     expect(config).toContain('enable = ["git"]');
     expect(config).toMatch(/^# /m);
@@ -133,7 +140,7 @@ describe("airlock init on Linux (systemd)", () => {
     expect(box.calls()).toContain("systemctl --user disable --now airlock.service");
     expect(existsSync(box.unit)).toBe(false);
     expect(existsSync(join(box.configDir, "agents.toml"))).toBe(false);
-    expect(existsSync(join(box.configDir, "sockets"))).toBe(false);
+    expect(existsSync(box.socketsDir)).toBe(false);
     expect(existsSync(join(box.home, ".local/share/airlock"))).toBe(false);
     expect(readFileSync(configFile, "utf8")).toContain("# my edit");
     expect(r.stderr).toContain("kept (changed since init)");
@@ -271,7 +278,8 @@ describe("the first run", () => {
     const failing = (JSON.parse(fresh.stdout) as { checks: { name: string; ok: boolean }[] }).checks
       .filter((c) => !c.ok)
       .map((c) => c.name);
-    expect(failing).toEqual(["agents"]);
+    // No agent yet, and no daemon has run (the sockets' directory is its to make).
+    expect(failing).toEqual(["agents", "sockets dir"]);
 
     const agentDir = box.tree.at("agents/claude");
     mkdirSync(agentDir, { recursive: true });
@@ -281,7 +289,7 @@ describe("the first run", () => {
     const execStart = /^ExecStart=(.*)$/m.exec(readFileSync(box.unit, "utf8"))?.[1] ?? "";
     const daemon = Bun.spawn(execStart.split(" "), { env: { ...process.env, ...box.env }, stderr: "pipe" });
     try {
-      const socket = join(box.configDir, "sockets", "claude.sock");
+      const socket = join(box.socketsDir, "claude.sock");
       for (let i = 0; i < 200 && !existsSync(socket) && daemon.exitCode === null; i++) await Bun.sleep(25);
       const r = await runAirlock(["doctor"], { env: box.env });
       expect(r.stderr).toContain("✓ daemon claude: check git --version: allowed");

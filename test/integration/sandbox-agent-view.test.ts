@@ -17,6 +17,7 @@ let daemon: ReturnType<typeof Bun.spawn>;
 let socket: string;
 const env = () => ({
   HOME: home.path,
+  XDG_RUNTIME_DIR: join(home.path, ".run"),
   XDG_CONFIG_HOME: join(home.path, ".config"),
   XDG_DATA_HOME: join(home.path, ".local/share"),
   XDG_STATE_HOME: join(home.path, ".local/state"),
@@ -24,6 +25,7 @@ const env = () => ({
 
 beforeAll(async () => {
   home = await tempTree({});
+  mkdirSync(home.at(".run"), { mode: 0o700 });
   const init = await runAirlock(["init", "--service", "none"], { env: env() });
   if (init.exitCode !== 0) throw new Error(`airlock init failed: ${init.stderr}`);
   const configDir = home.at(".config/airlock");
@@ -40,7 +42,8 @@ beforeAll(async () => {
     stdout: "ignore",
     stderr: "ignore",
   });
-  socket = join(configDir, "sockets", "coder.sock");
+  // The default place: the user's runtime directory.
+  socket = home.at(".run/airlock/coder.sock");
   for (let i = 0; i < 200 && !existsSync(socket) && daemon.exitCode === null; i++) await Bun.sleep(25);
   if (!existsSync(socket)) throw new Error("the daemon did not open the agent's socket");
 });

@@ -358,10 +358,15 @@ describe("airlock sandbox (bubblewrap)", () => {
     expect(agents.exitCode).not.toBe(0);
   });
 
-  test("--agent works on the layout airlock init makes: sockets inside the hidden ~/.config/airlock", async () => {
+  test("--agent works on the layout airlock init makes: sockets in the hidden runtime directory, config in the hidden ~/.config/airlock", async () => {
     await using home = await tempTree({});
     await using dir = await project();
-    const env = { HOME: home.path, XDG_CONFIG_HOME: join(home.path, ".config") };
+    mkdirSync(home.at(".run"), { mode: 0o700 });
+    const env = {
+      HOME: home.path,
+      XDG_CONFIG_HOME: join(home.path, ".config"),
+      XDG_RUNTIME_DIR: home.at(".run"),
+    };
     const init = await runAirlock(["init", "--service", "none"], { env });
     expect(init.exitCode).toBe(0);
     const configDir = home.at(".config/airlock");
@@ -374,7 +379,7 @@ describe("airlock sandbox (bubblewrap)", () => {
       { env: { ...process.env, ...env }, stdout: "ignore", stderr: "pipe" },
     );
     try {
-      const socket = join(configDir, "sockets", "coder.sock");
+      const socket = home.at(".run/airlock/coder.sock");
       for (let i = 0; i < 200 && !existsSync(socket) && daemon.exitCode === null; i++) await Bun.sleep(25);
       expect(existsSync(socket)).toBe(true);
       const git = await sandbox(
