@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
-import { chmodSync, lstatSync, readFileSync, statSync } from "node:fs";
+import { chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync } from "node:fs";
 import { AIRLOCK, runShim, shimEnv, shimNamed } from "../helpers/binary.ts";
 import { programModule, startArgs, startDaemon, startProgramDaemon } from "../helpers/daemon.ts";
 import { execLine, rpc } from "../helpers/rpc-client.ts";
@@ -190,6 +190,25 @@ describe("sockets", () => {
     await using daemon = await startDaemon();
     expect(statSync(daemon.socket("alpha")).mode & 0o777).toBe(0o600);
     expect(statSync(daemon.socketsDir).mode & 0o777).toBe(0o700);
+  });
+
+  test("a sockets directory that is a symlink, or another user's, is refused at start", async () => {
+    await using linked = await startDaemon({
+      beforeLaunch: async (tree) => {
+        mkdirSync(tree.at("elsewhere"));
+        symlinkSync(tree.at("elsewhere"), tree.at("s"));
+      },
+    });
+    expect(await linked.proc.exited).not.toBe(0);
+    expect(linked.output()).toContain("is not a directory (a symlink?); refusing it");
+    await using foreign = await startDaemon({
+      beforeLaunch: async (tree) => {
+        mkdirSync(tree.at("s"));
+        chownSync(tree.at("s"), 65534, 65534);
+      },
+    });
+    expect(await foreign.proc.exited).not.toBe(0);
+    expect(foreign.output()).toContain("belongs to uid 65534");
   });
 
   test("a stale socket (nothing listening) is removed and replaced", async () => {

@@ -1,4 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { loadConfig, moduleFor } from "../../../src/config/load.ts";
 import { resolvePaths } from "../../../src/config/paths.ts";
 import { tempTree } from "../../helpers/temp-tree.ts";
@@ -145,11 +148,28 @@ describe("paths", () => {
     }
   });
 
-  test("XDG defaults put sockets under the config dir and the log under the data dir", () => {
-    const paths = resolvePaths({}, { HOME: "/home/u" });
+  test("XDG defaults: the config under the config dir, the log under the data dir, sockets in the runtime dir", () => {
+    const runtime = process.env.XDG_RUNTIME_DIR ?? "";
+    const paths = resolvePaths({}, { HOME: "/home/u", XDG_RUNTIME_DIR: runtime });
     expect(paths.configFile).toBe("/home/u/.config/airlock/config.toml");
-    expect(paths.socketsDir).toBe("/home/u/.config/airlock/sockets");
+    expect(paths.socketsDir).toBe(`${runtime}/airlock`);
     expect(paths.defaultLogFile).toBe("/home/u/.local/share/airlock/airlock.log");
     expect(resolvePaths({}, { HOME: "/h", XDG_CONFIG_HOME: "/x" }).configDir).toBe("/x/airlock");
+  });
+
+  test("without a runtime dir, sockets go to systemd's /run/user/<uid> if it is there, else a per-user temp dir", () => {
+    const uid = process.getuid?.() ?? 0;
+    const expected = existsSync(`/run/user/${uid}`)
+      ? `/run/user/${uid}/airlock`
+      : join(tmpdir(), `airlock-${uid}`);
+    expect(resolvePaths({}, { HOME: "/home/u" }).socketsDir).toBe(expected);
+    expect(resolvePaths({}, { HOME: "/home/u", XDG_RUNTIME_DIR: "/nonexistent/run" }).socketsDir).toBe(
+      expected,
+    );
+  });
+
+  test("--sockets names any directory, airlock 0.4's <config>/sockets included", () => {
+    const paths = resolvePaths({ sockets: "~/.config/airlock/sockets" }, { HOME: "/home/u" });
+    expect(paths.socketsDir).toBe("/home/u/.config/airlock/sockets");
   });
 });
