@@ -39,12 +39,7 @@ export default defineCommand({
   },
   args: { ...locationFlags, ...jsonFlag },
   async run({ args }) {
-    const flags = pathFlags(args);
-    const defaults = resolvePaths(flags);
-    const initAgents = join(defaults.configDir, "agents.toml");
-    // `airlock init` writes this file and its service runs the daemon with it.
-    const agentsFile = flags.agents ?? (existsSync(initAgents) ? initAgents : undefined);
-    const config = loadConfig(resolvePaths({ ...flags, agents: agentsFile }), { requireDaemonConfig: true });
+    const config = loadConfig(resolvePaths(pathFlags(args)), { requireDaemonConfig: true });
     const checks = [
       ...configChecks(config),
       ...binChecks(config),

@@ -54,7 +54,13 @@ export default defineCommand({
       throw error;
     }
     say(`airlock: enabled commands: ${config.daemon?.commands.enable.join(", ")}`);
-    if (sockets.length === 0) say("airlock: no agents configured (pass --agents FILE); no sockets opened");
+    if (sockets.length === 0) {
+      const why =
+        config.paths.agentsFile === undefined
+          ? `${join(config.paths.configDir, "agents.toml")} does not exist and no --agents was given`
+          : `${config.paths.agentsFile} lists none`;
+      say(`airlock: no agents: ${why}; no sockets opened (add agents, then send SIGHUP to reload)`);
+    }
     for (const agent of config.agents) say(`airlock: agent ${agent.name}: ${daemon.socketOf(agent.name)}`);
     await stopped;
     clearInterval(keepAlive);

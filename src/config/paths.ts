@@ -39,7 +39,11 @@ export function resolvePaths(flags: PathFlags, env: NodeJS.ProcessEnv = process.
   return {
     configDir,
     configFile: join(configDir, "config.toml"),
-    agentsFile: flags.agents ? resolve(expandHome(flags.agents, env)) : undefined,
+    // `airlock init` writes <config>/agents.toml and its service runs the daemon with it: every command
+    // reads that file unless --agents names another.
+    agentsFile: flags.agents
+      ? resolve(expandHome(flags.agents, env))
+      : existingFile(join(configDir, "agents.toml")),
     socketsDir: flags.sockets ? resolve(expandHome(flags.sockets, env)) : defaultSocketsDir(env),
     dataDir,
     defaultLogFile: join(dataDir, "airlock.log"),
@@ -59,6 +63,14 @@ export function defaultSocketsDir(env: NodeJS.ProcessEnv = process.env): string 
   const systemd = `/run/user/${uid}`;
   if (isDirectory(systemd)) return join(systemd, "airlock");
   return join(tmpdir(), `airlock-${uid}`);
+}
+
+function existingFile(path: string): string | undefined {
+  try {
+    return statSync(path).isFile() ? path : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function isDirectory(path: string): boolean {
