@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { defineCommand } from "citty";
 import { ConfigErrors } from "../config/errors.ts";
 import { loadConfig } from "../config/load.ts";
