@@ -15,7 +15,14 @@ import { resolveCwd } from "./cwd.ts";
 import { messageOf } from "./errors.ts";
 import { type PinnedFile, runGuard } from "./guards.ts";
 import { DEFAULT_COLLECT_LIMIT, finishWithPostHooks, OutputCollector } from "./hook-phase.ts";
-import { chooseJail, jailableCwd, jailEnabled, jailSpecOf, writableFor } from "./jail/choose.ts";
+import {
+  chooseJail,
+  jailableCwd,
+  jailEnabled,
+  jailSpecOf,
+  workspacesFor,
+  writableFor,
+} from "./jail/choose.ts";
 import type { Holder } from "./jail/pool.ts";
 import { jailedEnv, runPins } from "./jail/run-plan.ts";
 import { Reply, type SessionIo } from "./reply.ts";
@@ -178,7 +185,24 @@ export async function runSession(
       "denied",
     );
   }
-  const writable = writableFor(agent, runCwd, homeDir(ctx.env as NodeJS.ProcessEnv));
+  const home = homeDir(ctx.env as NodeJS.ProcessEnv);
+  // A client in `airlock sandbox`: the tool sees the workspace as the agent does (its view's copy).
+  const view = ctx.agentViews.choose(agentName, peer);
+  // Jailed: the directories the jail binds, by identity, so a renamed parent cannot swap them. The
+  // client's own directory is the start, unless it is a sandbox's view (another inode by design).
+  const realCwd = cwd.via === "peer" && view.kind === "none" ? `/proc/${peer.pid}/cwd` : runCwd;
+  const workspaces = jailEnabled(agent)
+    ? workspacesFor(agent, runCwd, realCwd, home)
+    : { dirs: writableFor(agent, runCwd, home), identities: new Map<string, string>() };
+  if ("refused" in workspaces) {
+    return fail(
+      RPC_ERROR.invalidRequest,
+      `cannot jail ${params.command}: ${workspaces.refused}`,
+      { layer: "request", rule: "jail", kind: "denied" },
+      "denied",
+    );
+  }
+  const writable = workspaces.dirs;
   let pinned: readonly PinnedFile[] = [];
   let commonDir: string | undefined;
   if (plan.guard) {
@@ -214,7 +238,6 @@ export async function runSession(
   let holder: Holder | undefined;
   let sandboxed = false;
   // A client in `airlock sandbox`: the tool sees the workspace as the agent does, which needs the jail.
-  const view = ctx.agentViews.choose(agentName, peer);
   if (jail.kind === "off" && view.kind !== "none") {
     const message = `${agentName} runs its tools unjailed (${jail.why}): from an airlock sandbox they would see files the sandbox hides`;
     return fail(
@@ -242,6 +265,7 @@ export async function runSession(
       holder = await ctx.jails.holderFor(
         agentName,
         jail.layout,
+        workspaces.identities,
         view.kind === "view" ? view.view : undefined,
       );
     } catch (error) {

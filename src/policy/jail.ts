@@ -246,16 +246,23 @@ export function jailFactPaths(
 }
 
 /** The layout as bwrap arguments, before the holder's own mounts and the program. */
-export function jailBwrapArgs(layout: JailLayout): string[] {
+export function jailBwrapArgs(
+  layout: JailLayout,
+  /** Writable directories bound from an open descriptor (`--bind-fd`), not by name: their identity is fixed. */
+  boundFds: ReadonlyMap<string, number> = new Map(),
+): string[] {
   const args: string[] = [];
   for (const mount of layout.mounts) {
     switch (mount.kind) {
       case "ro":
         args.push("--ro-bind", mount.source, mount.target);
         break;
-      case "rw":
-        args.push("--bind", mount.source, mount.target);
+      case "rw": {
+        const fd = boundFds.get(mount.source);
+        if (fd === undefined) args.push("--bind", mount.source, mount.target);
+        else args.push("--bind-fd", String(fd), mount.target);
         break;
+      }
       case "symlink":
         args.push("--symlink", mount.link, mount.target);
         break;

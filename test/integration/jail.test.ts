@@ -9,6 +9,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  renameSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -519,10 +520,10 @@ describe("the tool holds no capability and cannot reach the daemon", () => {
     expect(found.stdout + found.stderr).not.toContain("started");
     expect(found.stdout).not.toMatch(/answer:\[.+\]/s);
     // Not vacuous: the same bytes from outside the jail's pid namespace (the daemon's side) are answered.
-    const uid = process.getuid?.() ?? 0;
+    // The daemon's runtime directory (the test's XDG_RUNTIME_DIR exists) holds its holders' sockets.
     const sockets = [
       ...new Bun.Glob(`${daemon.proc.pid}-*/*/control/holder.sock`).scanSync({
-        cwd: join(tmpdir(), `airlock-jail-${uid}`),
+        cwd: join(process.env.XDG_RUNTIME_DIR ?? tmpdir(), "airlock-jail"),
         absolute: true,
         onlyFiles: false,
       }),
@@ -765,6 +766,31 @@ describe("what the jail holds follows the agent's settings", () => {
     expect(sibling.exitCode).not.toBe(0);
     const above = await run(daemon, "ls", ["-A", tree.at("ws")], cwd);
     expect(above.stdout.split("\n").filter((l) => l !== "")).toEqual(["work"]);
+  });
+
+  test("without roots, a directory that took another's name gets a jail of its own, never the old one", async () => {
+    await using tree = await workspace();
+    await using daemon = await startDaemon({
+      enable: ["ls", "sh"],
+      agents: { alpha: { overrides: LOOKERS } },
+    });
+    const cwd = tree.at("ws/work");
+    expect((await run(daemon, "ls", ["-A"], cwd)).stdout).toContain(".git");
+    // The same name, another directory (the agent renamed the first one away).
+    renameSync(cwd, tree.at("ws/old"));
+    mkdirSync(cwd);
+    writeFileSync(join(cwd, "new.txt"), "new\n");
+    const listed = await run(daemon, "ls", ["-A"], cwd);
+    expect(listed.stdout.split("\n").filter((l) => l !== "")).toEqual(["new.txt"]);
+    expect(existsSync(tree.at("ws/old/.git"))).toBe(true);
+  });
+
+  test("without roots, a directory in one of $HOME's dot-directories is no workspace (~/.aws, airlock's own)", async () => {
+    await using daemon = await startDaemon({ enable: ["ls"], agents: { alpha: { overrides: LOOKERS } } });
+    const r = await run(daemon, "ls", ["-A"], join(HOME, ".aws"));
+    expect(r.exitCode).toBe(126);
+    expect(r.stderr).toContain(`is inside ${HOME}/.aws`);
+    expect(r.stdout).not.toContain("credentials");
   });
 
   test("[jail.<command>] remove leaves a credential of the module out; add brings another in", async () => {

@@ -1,6 +1,15 @@
 // Per request: is this run jailed, what may it write, and what does its jail hold. The facts are read
 // here (a few lstat calls); the layout itself is decided by the pure planner in policy/jail.ts.
-import { existsSync, lstatSync, readlinkSync, realpathSync, statSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  constants as fsConstants,
+  lstatSync,
+  openSync,
+  readlinkSync,
+  realpathSync,
+  statSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import type { Agent, LoadedConfig } from "../../config/load.ts";
 import { homeDir } from "../../config/paths.ts";
@@ -17,6 +26,7 @@ import {
 } from "../../policy/jail.ts";
 import { isWithin } from "../../policy/paths.ts";
 import type { EffectiveModule } from "../../policy/types.ts";
+import { identityOfFd, workspaceAround } from "./workspace.ts";
 
 export type JailChoice =
   | { readonly kind: "off"; readonly why: string }
@@ -41,6 +51,42 @@ export function writableFor(agent: Agent, cwd: string, home: string): string[] {
   const candidates = agent.roots.length > 0 ? agent.roots.map(realOrSelf) : [repositoryTop(cwd)];
   return candidates.filter((dir) => !isWithin(home, dir));
 }
+
+/**
+ * The writable directories of a jailed run and the identity ("device:inode") each must have when the jail
+ * binds it: the agent's roots, or the repository around the client's real working directory, found by
+ * descriptor (jail/workspace.ts). Refused where a jail may not write.
+ */
+export function workspacesFor(
+  agent: Agent,
+  cwd: string,
+  realCwd: string,
+  home: string,
+): { dirs: string[]; identities: Map<string, string> } | { refused: string } {
+  if (agent.roots.length === 0) {
+    const found = workspaceAround(cwd, realCwd, home);
+    if (found.kind === "refused") return { refused: found.reason };
+    const { path, identity } = found.workspace;
+    return { dirs: [path], identities: new Map([[path, identity]]) };
+  }
+  const dirs = writableFor(agent, cwd, home);
+  const identities = new Map<string, string>();
+  for (const dir of dirs) {
+    try {
+      const fd = openSync(dir, O_PATH | fsConstants.O_DIRECTORY);
+      try {
+        identities.set(dir, identityOfFd(fd));
+      } finally {
+        closeSync(fd);
+      }
+    } catch (error) {
+      return { refused: `cannot open the workspace root ${dir}: ${(error as Error).message}` };
+    }
+  }
+  return { dirs, identities };
+}
+
+const O_PATH = 0o10000000;
 
 /** The jail as `airlock show` and `airlock test` print it: what a run of this command would see. */
 export interface JailReport {

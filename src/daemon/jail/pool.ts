@@ -3,8 +3,11 @@
 // spawn and not for a new sandbox. A holder that dies is started again on the next run.
 import { createHash, randomUUID } from "node:crypto";
 import {
+  closeSync,
+  constants as fsConstants,
   lstatSync,
   mkdirSync,
+  openSync,
   readdirSync,
   readFileSync,
   readlinkSync,
@@ -31,6 +34,7 @@ import {
   RUN_FILES,
 } from "./protocol.ts";
 import { listenAgentProxy } from "./ssh-agent-proxy.ts";
+import { identityOfFd } from "./workspace.ts";
 
 const READY_TIMEOUT_MS = 10_000;
 
@@ -91,12 +95,21 @@ export class JailPool {
     writeFileSync(join(this.dir, "pid-namespace"), pidNamespace());
   }
 
-  /** The holder of `agent`'s jail with `layout` (and a sandbox's `view`), started if none runs. */
-  holderFor(agent: string, layout: JailLayout, view?: JailView): Promise<Holder> {
-    const key = layoutKey(agent, layout, view?.key);
+  /**
+   * The holder of `agent`'s jail with `layout` (and a sandbox's `view`), started if none runs. `identities`
+   * ("device:inode" by writable directory) are what the jail binds under those names: a jail is never
+   * reused for a directory that took another's name.
+   */
+  holderFor(
+    agent: string,
+    layout: JailLayout,
+    identities: ReadonlyMap<string, string>,
+    view?: JailView,
+  ): Promise<Holder> {
+    const key = layoutKey(agent, layout, view?.key, identities);
     const existing = this.holders.get(key);
     if (existing) return existing.ready;
-    const started = this.start(key, agent, layout, view);
+    const started = this.start(key, agent, layout, identities, view);
     this.holders.set(key, {
       ready: started.holder,
       stop: () => {
@@ -135,7 +148,13 @@ export class JailPool {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private start(key: string, agent: string, layout: JailLayout, view: JailView | undefined): Running {
+  private start(
+    key: string,
+    agent: string,
+    layout: JailLayout,
+    identities: ReadonlyMap<string, string>,
+    view: JailView | undefined,
+  ): Running {
     const dir = join(this.dir, key);
     rmSync(dir, { recursive: true, force: true });
     for (const sub of ["", "control", "files", "credential", "ssh"])
@@ -174,6 +193,17 @@ export class JailPool {
     for (const [name, content] of Object.entries(layout.files)) {
       writeFileSync(join(dir, "files", name), content, { mode: 0o444 });
     }
+    // Each writable directory from a descriptor, checked to be the directory the request was judged for.
+    let bound: Map<string, number>;
+    try {
+      bound = openWritable(layout.writable, identities);
+    } catch (error) {
+      broker?.stop();
+      proxy?.stop();
+      return { holder: Promise.reject(error), proc: undefined, servers: [] };
+    }
+    const firstBoundFd = view ? 4 : 3;
+    const boundFds = new Map([...bound.keys()].map((dir, index) => [dir, firstBoundFd + index]));
     const config: HolderConfig = {
       writable: layout.writable,
       attributes: { noSymlinks: !layout.followSymlinks, noExec: !layout.workspaceExec },
@@ -192,7 +222,7 @@ export class JailPool {
       // For the holder only: it keeps them to make each run's mounts, and starts every tool without them.
       "--cap-add",
       "ALL",
-      ...jailBwrapArgs({ ...layout, mounts }),
+      ...jailBwrapArgs({ ...layout, mounts }, boundFds),
       "--dir",
       RUN_FILES,
       "--ro-bind",
@@ -218,7 +248,7 @@ export class JailPool {
     try {
       proc = Bun.spawn(argv, {
         env: { PATH: "/usr/bin:/bin" },
-        stdio: ["ignore", "pipe", "pipe", ...(view ? [view.fd] : [])],
+        stdio: ["ignore", "pipe", "pipe", ...(view ? [view.fd] : []), ...bound.values()],
       });
     } catch (error) {
       broker?.stop();
@@ -228,6 +258,9 @@ export class JailPool {
         proc,
         servers: [],
       };
+    } finally {
+      // bwrap has its copies.
+      for (const fd of bound.values()) closeSync(fd);
     }
     const child = proc;
     const holder = waitReady(child, layout, this.options.log).then((): Holder => {
@@ -306,9 +339,14 @@ function pidNamespace(): string {
   return readlinkSync("/proc/self/ns/pid");
 }
 
-function layoutKey(agent: string, layout: JailLayout, view: string | undefined): string {
+function layoutKey(
+  agent: string,
+  layout: JailLayout,
+  view: string | undefined,
+  identities: ReadonlyMap<string, string>,
+): string {
   return createHash("sha256")
-    .update(JSON.stringify([agent, layout, view ?? null]))
+    .update(JSON.stringify([agent, layout, view ?? null, [...identities].sort()]))
     .digest("hex")
     .slice(0, 16);
 }
@@ -324,3 +362,25 @@ export function ensurePrivateDir(dir: string): void {
     );
   }
 }
+
+/** Opens each writable directory and checks it is still the one named by `identities`. */
+function openWritable(dirs: readonly string[], identities: ReadonlyMap<string, string>): Map<string, number> {
+  const opened = new Map<string, number>();
+  try {
+    for (const dir of dirs) {
+      const fd = openSync(dir, O_PATH | fsConstants.O_DIRECTORY);
+      opened.set(dir, fd);
+      const expected = identities.get(dir);
+      if (expected === undefined || identityOfFd(fd) !== expected)
+        throw new JailStartError(`the workspace ${dir} changed between the check and the jail; try again`);
+    }
+    return opened;
+  } catch (error) {
+    for (const fd of opened.values()) closeSync(fd);
+    throw error instanceof JailStartError
+      ? error
+      : new JailStartError(`cannot open the workspace: ${String(error)}`);
+  }
+}
+
+const O_PATH = 0o10000000;
