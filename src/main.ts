@@ -12,6 +12,10 @@ async function main(): Promise<number> {
       const { runHolder } = await import("./daemon/jail/holder.ts");
       return runHolder(process.argv[3] ?? "{}");
     }
+    if (process.argv[2] === "__view-keeper") {
+      const { runViewKeeper } = await import("./daemon/jail/view-keeper.ts");
+      return runViewKeeper();
+    }
     if (process.argv[2] === "__git-credential") {
       const { runCredentialClient } = await import("./daemon/jail/credential-client.ts");
       return runCredentialClient(process.argv[3] ?? "");

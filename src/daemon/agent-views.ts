@@ -3,11 +3,13 @@
 // that namespace gets its workspace from the copy, so a file hidden or redacted for the agent is hidden or
 // redacted for the tool too. A client in an airlock sandbox that registered nothing is refused: its tools
 // would see the host's files, which is exactly what the sandbox promised they would not.
-import { fstatSync, statSync } from "node:fs";
-import { closeFd } from "../platform/fd-passing.ts";
+import { fstatSync, statSync, writeSync } from "node:fs";
+import { closeFd, receiveWithFds, waitReadable } from "../platform/fd-passing.ts";
+import { errno, libc, SyscallError, socketConstants } from "../platform/libc.ts";
 import { mountNamespaceOf } from "../platform/mount-tree.ts";
 import { readMountInfo } from "../platform/mountinfo.ts";
 import type { PeerCredentials } from "../platform/peer-credentials.ts";
+import { VIEW_KEEPER_FLAG } from "./jail/view-keeper.ts";
 
 /** One daemon serves a handful of sandboxes at a time; more is a leak or an attack. */
 const MAX_VIEWS = 64;
@@ -15,8 +17,8 @@ const MAX_VIEWS = 64;
 export interface AgentView {
   /** The sandbox's mount namespace ("mnt:[…]"). */
   readonly key: string;
-  /** The copy of the sandbox's mounts (a detached mount tree), owned by the registry. */
-  readonly fd: number;
+  /** The view's keeper (jail/view-keeper.ts), which holds the copy and makes a clone for each jail. */
+  readonly keeper: { readonly proc: ReturnType<typeof Bun.spawn>; readonly socket: number };
   /** The process named at registration: while it lives in that namespace, the sandbox does. */
   readonly pid: number;
   /** The agent on whose socket the sandbox registered: its requests alone may use the view. */
@@ -34,6 +36,8 @@ export class AgentViews {
   constructor(
     /** Called when a sandbox is gone (its jails go with it). */
     private readonly onGone: (view: AgentView) => void,
+    /** bubblewrap, for the keepers; undefined where this daemon builds no jails. */
+    private readonly bwrap: string | undefined,
   ) {}
 
   /**
@@ -68,12 +72,21 @@ export class AgentViews {
     if (peerNamespace === undefined || peerNamespace === target)
       return refuse("a sandbox's view is registered from outside it, by its launcher");
     if (!isDescriptor(fd)) return refuse("the descriptor sent is not open");
+    if (this.bwrap === undefined)
+      return refuse("this daemon builds no jails, so a sandbox's view is of no use");
     this.sweep();
     if (this.views.has(target))
       return refuse(`the sandbox of process ${pid} has registered its view already`);
     if (this.views.size >= MAX_VIEWS)
       return refuse(`this daemon holds ${MAX_VIEWS} sandboxes' views already`);
-    this.views.set(target, { key: target, fd, pid, agent });
+    let keeper: AgentView["keeper"];
+    try {
+      keeper = startKeeper(this.bwrap, fd);
+    } catch (error) {
+      return refuse(`cannot keep the view: ${(error as Error).message}`);
+    }
+    closeFd(fd);
+    this.views.set(target, { key: target, keeper, pid, agent });
     return { ok: true };
   }
 
@@ -110,15 +123,25 @@ export class AgentViews {
     for (const view of [...this.views.values()]) this.alive(view);
   }
 
+  /** A fresh copy of `view`'s mounts for one jail (the caller owns the descriptor). */
+  clone(view: AgentView): number {
+    writeSync(view.keeper.socket, "c");
+    waitReadable(view.keeper.socket, KEEPER_ANSWER_MS);
+    const answer = receiveWithFds(view.keeper.socket, 16, 1);
+    const fd = answer.fds[0];
+    if (fd === undefined) throw new Error("the sandbox's view keeper did not answer");
+    return fd;
+  }
+
   closeAll(): void {
-    for (const view of this.views.values()) closeFd(view.fd);
+    for (const view of this.views.values()) stopKeeper(view);
     this.views.clear();
   }
 
   private alive(view: AgentView): boolean {
     if (mountNamespaceOf(view.pid) === view.key) return true;
     this.views.delete(view.key);
-    closeFd(view.fd);
+    stopKeeper(view);
     this.onGone(view);
     return false;
   }
@@ -152,4 +175,51 @@ function isDescriptor(fd: number): boolean {
   } catch {
     return false;
   }
+}
+
+const KEEPER_ANSWER_MS = 5000;
+
+/** The keeper of one view: bwrap gives it capabilities in a user namespace of its own, nothing else. */
+function startKeeper(bwrap: string, tree: number): AgentView["keeper"] {
+  const { AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC } = socketConstants();
+  const pair = new Int32Array(2);
+  if (libc().socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) !== 0)
+    throw new SyscallError("socketpair", errno(), "making the view keeper's socket pair");
+  const [ours = -1, theirs = -1] = pair;
+  try {
+    const proc = Bun.spawn(
+      [
+        bwrap,
+        "--unshare-user",
+        "--unshare-pid",
+        "--unshare-ipc",
+        "--die-with-parent",
+        "--new-session",
+        "--cap-add",
+        "ALL",
+        "--ro-bind",
+        "/",
+        "/",
+        "--tmpfs",
+        "/run",
+        "--proc",
+        "/proc",
+        "--",
+        process.execPath,
+        VIEW_KEEPER_FLAG,
+      ],
+      { env: { PATH: "/usr/bin:/bin" }, stdio: ["ignore", "ignore", "inherit", tree, theirs] },
+    );
+    return { proc, socket: ours };
+  } catch (error) {
+    closeFd(ours);
+    throw error;
+  } finally {
+    closeFd(theirs);
+  }
+}
+
+function stopKeeper(view: AgentView): void {
+  closeFd(view.keeper.socket);
+  view.keeper.proc.kill("SIGKILL");
 }

@@ -78,7 +78,7 @@ export class Daemon {
     const jails = this.jails instanceof JailPool ? this.jails : undefined;
     this.context = {
       jails,
-      agentViews: new AgentViews((view) => jails?.dropView(view.key)),
+      agentViews: new AgentViews((view) => jails?.dropView(view.key), jails?.bwrap),
       config: () => this.current,
       audit: (record) => this.record(record),
       limit: new ConcurrencyLimit(config.daemon?.daemon.max_concurrent ?? 64),

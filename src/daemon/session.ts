@@ -266,7 +266,9 @@ export async function runSession(
         agentName,
         jail.layout,
         workspaces.identities,
-        view.kind === "view" ? view.view : undefined,
+        view.kind === "view"
+          ? { key: view.view.key, clone: () => ctx.agentViews.clone(view.view) }
+          : undefined,
       );
     } catch (error) {
       return fail(RPC_ERROR.internal, messageOf(error), { kind: "error" }, "error");

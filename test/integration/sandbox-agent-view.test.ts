@@ -118,6 +118,18 @@ describe.each(["dynamic", "static"])(
       expect(r.stdout).not.toContain(onHost.trim());
     });
 
+    test("two workspaces from one sandbox (a repository inside the project) each get a jail from the view", async () => {
+      await using repo = await project();
+      Bun.spawnSync(["git", "init", "-q", "inner"], { cwd: repo.path });
+      writeFileSync(repo.at("inner/.env"), `TOKEN=${SECRET}\n`);
+      const script = "git add -f .env && git show :.env && cd inner && git add -f .env && git show :.env";
+      const r = await inSandbox(mode, script, repo.path);
+      expect(r.stderr).toBe("");
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout).not.toContain(SECRET);
+      expect(r.stdout.match(/TOKEN=|API_TOKEN=/g)?.length).toBe(2);
+    });
+
     test("files the agent writes through git land in the project (commit, then the host's git log)", async () => {
       await using repo = await project();
       const script =

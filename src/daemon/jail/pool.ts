@@ -73,7 +73,8 @@ interface Running {
 /** A sandbox's view of the files (daemon/agent-views.ts): the jail's workspace comes from it. */
 export interface JailView {
   readonly key: string;
-  readonly fd: number;
+  /** A copy of the sandbox's mounts of this jail's own (the caller closes it). */
+  clone(): number;
 }
 
 export class JailPool {
@@ -81,6 +82,11 @@ export class JailPool {
     string,
     { ready: Promise<Holder>; stop: () => void; view: string | undefined }
   >();
+
+  /** bubblewrap, for the sandboxes' view keepers. */
+  get bwrap(): string {
+    return this.options.bwrap;
+  }
 
   /** This daemon's own directory under the runtime dir: daemons of one user never share holders. */
   private readonly dir: string;
@@ -195,8 +201,15 @@ export class JailPool {
     }
     // Each writable directory from a descriptor, checked to be the directory the request was judged for.
     let bound: Map<string, number>;
+    let viewFd: number | undefined;
     try {
       bound = openWritable(layout.writable, identities);
+      try {
+        viewFd = view?.clone();
+      } catch (error) {
+        for (const fd of bound.values()) closeSync(fd);
+        throw new JailStartError(`cannot copy the sandbox's view: ${(error as Error).message}`);
+      }
     } catch (error) {
       broker?.stop();
       proxy?.stop();
@@ -248,7 +261,7 @@ export class JailPool {
     try {
       proc = Bun.spawn(argv, {
         env: { PATH: "/usr/bin:/bin" },
-        stdio: ["ignore", "pipe", "pipe", ...(view ? [view.fd] : []), ...bound.values()],
+        stdio: ["ignore", "pipe", "pipe", ...(viewFd === undefined ? [] : [viewFd]), ...bound.values()],
       });
     } catch (error) {
       broker?.stop();
@@ -261,6 +274,7 @@ export class JailPool {
     } finally {
       // bwrap has its copies.
       for (const fd of bound.values()) closeSync(fd);
+      if (viewFd !== undefined) closeSync(viewFd);
     }
     const child = proc;
     const holder = waitReady(child, layout, this.options.log).then((): Holder => {
