@@ -5,13 +5,13 @@ import type { AgentViews } from "./agent-views.ts";
 import type { DockerMounts } from "./docker-mounts.ts";
 import type { RunningChild } from "./exec.ts";
 import type { JailPool } from "./jail/pool.ts";
-import type { ConcurrencyLimit, KeyedMutex } from "./limits.ts";
+import type { FairConcurrency, KeyedMutex } from "./limits.ts";
 
 /** What every connection shares: the current config snapshot, limits, the audit log, running children. */
 export interface DaemonContext {
   config(): LoadedConfig;
   audit(record: AuditRecord): void;
-  readonly limit: ConcurrencyLimit;
+  readonly limit: FairConcurrency;
   readonly mutex: KeyedMutex;
   readonly running: Set<RunningChild>;
   readonly env: Readonly<Record<string, string | undefined>>;

@@ -31,6 +31,45 @@ export class ConcurrencyLimit {
   }
 }
 
+/**
+ * The daemon's bound, and within it each agent's share (half the slots, at least one): a single agent
+ * that fills its share with long runs leaves the other half to the rest.
+ */
+export class FairConcurrency {
+  private readonly global: ConcurrencyLimit;
+  private readonly perAgent = new Map<string, ConcurrencyLimit>();
+  private readonly share: number;
+
+  constructor(max: number) {
+    this.global = new ConcurrencyLimit(max);
+    this.share = Math.max(1, Math.ceil(max / 2));
+  }
+
+  /** A release function once `agent` has a slot of its share and one of the daemon's; undefined: queue full. */
+  async acquire(agent: string): Promise<(() => void) | undefined> {
+    let own = this.perAgent.get(agent);
+    if (own === undefined) {
+      own = new ConcurrencyLimit(this.share);
+      this.perAgent.set(agent, own);
+    }
+    const releaseOwn = await own.acquire();
+    if (!releaseOwn) return undefined;
+    const releaseGlobal = await this.global.acquire();
+    if (!releaseGlobal) {
+      releaseOwn();
+      return undefined;
+    }
+    return () => {
+      releaseGlobal();
+      releaseOwn();
+    };
+  }
+
+  get running(): number {
+    return this.global.running;
+  }
+}
+
 /** `[exec] concurrent = false`: one run at a time per key (agent + command), in arrival order. */
 export class KeyedMutex {
   private readonly tails = new Map<string, Promise<void>>();

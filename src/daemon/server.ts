@@ -20,7 +20,7 @@ import { readFirstLine } from "./handshake.ts";
 import { jailEnabled } from "./jail/choose.ts";
 import { JailPool } from "./jail/pool.ts";
 import { jailProblems, openJailPool } from "./jail/setup.ts";
-import { ConcurrencyLimit, KeyedMutex } from "./limits.ts";
+import { FairConcurrency, KeyedMutex } from "./limits.ts";
 import { runSession, type SessionIo } from "./session.ts";
 import {
   claimSocketPath,
@@ -81,7 +81,7 @@ export class Daemon {
       agentViews: new AgentViews((view) => jails?.dropView(view.key), jails?.bwrap),
       config: () => this.current,
       audit: (record) => this.record(record),
-      limit: new ConcurrencyLimit(config.daemon?.daemon.max_concurrent ?? 64),
+      limit: new FairConcurrency(config.daemon?.daemon.max_concurrent ?? 64),
       mutex: new KeyedMutex(),
       running: new Set<RunningChild>(),
       env: { ...process.env },

@@ -292,7 +292,7 @@ export async function runSession(
 
   // Wait for our turn with the client paused: its stdin stays in the kernel, not in our memory.
   io.pause();
-  const release = await ctx.limit.acquire();
+  const release = await ctx.limit.acquire(agentName);
   if (!release) {
     const message = `airlock daemon is busy (${ctx.limit.running} commands running); retry later`;
     return fail(RPC_ERROR.internal, message, { kind: "busy" }, "refused");

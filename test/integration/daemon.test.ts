@@ -442,7 +442,8 @@ describe("as PID 1 in a container", () => {
       // The client must live in the daemon's pid namespace, or its pid means nothing there.
       const client = Bun.spawnSync(
         // The tool lingers a moment after forking: the daemon kills its process group once it exits, and
-        // `setsid -f` alone raced that kill (the child not yet in its own session).
+        // `setsid -f` alone raced that kill (the child not yet in its own session). The orphan lives 3 s, so a
+        // loaded machine still finds it under PID 1 before it exits.
         [
           "nsenter",
           "-t",
@@ -454,7 +455,7 @@ describe("as PID 1 in a container", () => {
           "--",
           "sh",
           "-c",
-          "setsid -f /bin/sleep 1; sleep 0.3",
+          "setsid -f /bin/sleep 3; sleep 0.3",
         ],
         { env: { ...process.env, ...shimEnv(tree.at("s/alpha.sock")) }, cwd: tree.path },
       );

@@ -66,6 +66,7 @@ export function workspacesFor(
   if (agent.roots.length === 0) {
     const found = workspaceAround(cwd, realCwd, home);
     if (found.kind === "refused") return { refused: found.reason };
+    if (found.kind === "none") return { dirs: [], identities: new Map() };
     const { path, identity } = found.workspace;
     return { dirs: [path], identities: new Map([[path, identity]]) };
   }

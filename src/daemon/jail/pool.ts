@@ -37,6 +37,11 @@ import { listenAgentProxy } from "./ssh-agent-proxy.ts";
 import { identityOfFd } from "./workspace.ts";
 
 const READY_TIMEOUT_MS = 10_000;
+/** A jail unused this long is stopped (the next run in its directory starts another, ~150 ms). */
+const HOLDER_IDLE_MS = 10 * 60_000;
+const SWEEP_MS = 60_000;
+/** At most this many jails at once; the least recently used idle one makes room for a new one. */
+const MAX_HOLDERS = 48;
 
 export interface Holder {
   readonly key: string;
@@ -65,6 +70,8 @@ export interface JailPoolOptions {
 
 interface Running {
   readonly holder: Promise<Holder>;
+  /** Runs in flight (the holder's own counter, known before it is ready). */
+  readonly runs: { count: number };
   readonly proc: ReturnType<typeof Bun.spawn> | undefined;
   /** The credential broker and the ssh-agent proxy of this jail, where it has them. */
   readonly servers: readonly { stop(): void }[];
@@ -80,8 +87,16 @@ export interface JailView {
 export class JailPool {
   private readonly holders = new Map<
     string,
-    { ready: Promise<Holder>; stop: () => void; view: string | undefined }
+    {
+      ready: Promise<Holder>;
+      stop: () => void;
+      view: string | undefined;
+      runs: { count: number };
+      lastUsed: number;
+    }
   >();
+  /** Idle jails are stopped: each directory an agent visits would otherwise keep three processes. */
+  private readonly sweeper = setInterval(() => this.stopIdle(Date.now() - HOLDER_IDLE_MS), SWEEP_MS);
 
   /** bubblewrap, for the sandboxes' view keepers. */
   get bwrap(): string {
@@ -94,6 +109,7 @@ export class JailPool {
   private sshAgentStarted: OwnSshAgent | undefined;
 
   constructor(private readonly options: JailPoolOptions) {
+    this.sweeper.unref();
     ensurePrivateDir(options.runtimeDir);
     removeStale(options.runtimeDir);
     this.dir = join(options.runtimeDir, `${process.pid}-${randomUUID().slice(0, 8)}`);
@@ -114,7 +130,14 @@ export class JailPool {
   ): Promise<Holder> {
     const key = layoutKey(agent, layout, view?.key, identities);
     const existing = this.holders.get(key);
-    if (existing) return existing.ready;
+    if (existing) {
+      existing.lastUsed = Date.now();
+      return existing.ready;
+    }
+    if (this.holders.size >= MAX_HOLDERS && !this.evictOne())
+      return Promise.reject(
+        new JailStartError(`${MAX_HOLDERS} jails are running commands already; retry when one finishes`),
+      );
     const started = this.start(key, agent, layout, identities, view);
     this.holders.set(key, {
       ready: started.holder,
@@ -123,6 +146,8 @@ export class JailPool {
         for (const server of started.servers) server.stop();
       },
       view: view?.key,
+      runs: started.runs,
+      lastUsed: Date.now(),
     });
     started.holder.catch(() => this.holders.delete(key));
     return started.holder;
@@ -146,8 +171,31 @@ export class JailPool {
     }
   }
 
+  /** Stops the jails with no run in flight that were last used before `before`. */
+  stopIdle(before: number): void {
+    for (const [key, holder] of this.holders) {
+      if (holder.runs.count > 0 || holder.lastUsed >= before) continue;
+      holder.stop();
+      this.holders.delete(key);
+    }
+  }
+
+  /** Makes room by stopping the least recently used idle jail; false when every jail is busy. */
+  private evictOne(): boolean {
+    let oldest: [string, { lastUsed: number; stop: () => void }] | undefined;
+    for (const entry of this.holders) {
+      if (entry[1].runs.count > 0) continue;
+      if (oldest === undefined || entry[1].lastUsed < oldest[1].lastUsed) oldest = entry;
+    }
+    if (oldest === undefined) return false;
+    oldest[1].stop();
+    this.holders.delete(oldest[0]);
+    return true;
+  }
+
   stopAll(): void {
     // Synchronously: the daemon exits right after.
+    clearInterval(this.sweeper);
     this.sshAgentStarted?.stop();
     for (const { stop } of this.holders.values()) stop();
     this.holders.clear();
@@ -213,7 +261,7 @@ export class JailPool {
     } catch (error) {
       broker?.stop();
       proxy?.stop();
-      return { holder: Promise.reject(error), proc: undefined, servers: [] };
+      return { holder: Promise.reject(error), proc: undefined, servers: [], runs };
     }
     const firstBoundFd = view ? 4 : 3;
     const boundFds = new Map([...bound.keys()].map((dir, index) => [dir, firstBoundFd + index]));
@@ -270,6 +318,7 @@ export class JailPool {
         holder: Promise.reject(new JailStartError(`cannot start bwrap: ${String(error)}`)),
         proc,
         servers: [],
+        runs,
       };
     } finally {
       // bwrap has its copies.
@@ -289,7 +338,7 @@ export class JailPool {
         runs,
       };
     });
-    return { holder, proc, servers: [broker, proxy].filter((x) => x !== undefined) };
+    return { holder, proc, servers: [broker, proxy].filter((x) => x !== undefined), runs };
   }
 }
 

@@ -19,6 +19,7 @@ export interface Workspace {
 
 export type WorkspaceChoice =
   | { readonly kind: "found"; readonly workspace: Workspace }
+  | { readonly kind: "none" }
   | { readonly kind: "refused"; readonly reason: string };
 
 /**
@@ -57,6 +58,8 @@ export function workspaceAround(cwd: string, realCwd: string, home: string): Wor
       dir = parent;
     }
     const path = readlinkSync(`/proc/self/fd/${chosen}`);
+    // A directory holding $HOME (`/`, `/home`): the run gets nothing writable rather than every store.
+    if (isWithin(home, path)) return { kind: "none" };
     const unsafe = unsafeFor(path, home);
     if (unsafe !== undefined) return { kind: "refused", reason: unsafe };
     return { kind: "found", workspace: { path, identity: identityOfFd(chosen) } };
@@ -70,10 +73,8 @@ export function workspaceAround(cwd: string, realCwd: string, home: string): Wor
   }
 }
 
-/** Why a jail may not write `dir`, if it may not. */
+/** Why a jail may not write `dir` (inside one of $HOME's dot-directories), if it may not. */
 export function unsafeFor(dir: string, home: string): string | undefined {
-  if (isWithin(home, dir))
-    return `the workspace ${dir} holds $HOME (${home}): a jail there would show every credential store`;
   const relative = dir.slice(home.length + 1);
   if (isWithin(dir, home) && relative.startsWith("."))
     return `the workspace ${dir} is inside ${home}/${relative.split("/")[0]}, where credential stores and airlock's own files live; give the agent [workspace] roots to run tools there`;

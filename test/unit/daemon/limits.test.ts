@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ConcurrencyLimit, KeyedMutex } from "../../../src/daemon/limits.ts";
+import { ConcurrencyLimit, FairConcurrency, KeyedMutex } from "../../../src/daemon/limits.ts";
 import { socketAccess } from "../../../src/daemon/sockets.ts";
 
 describe("ConcurrencyLimit", () => {
@@ -54,5 +54,27 @@ describe("socketAccess", () => {
   test("several foreign uids need 0666; the peer check does the filtering", () => {
     expect(socketAccess([1001, 1002], 0).mode).toBe(0o666);
     expect(socketAccess([1001], 1000).mode).toBe(0o666);
+  });
+});
+
+describe("FairConcurrency", () => {
+  test("one agent holding its whole share leaves the other half of the slots to another agent", async () => {
+    const limit = new FairConcurrency(4);
+    const greedy = [await limit.acquire("a"), await limit.acquire("a")];
+    expect(greedy.every((r) => r !== undefined)).toBe(true);
+    // A third run of agent a waits for its own share...
+    let third: (() => void) | undefined;
+    const pending = limit.acquire("a").then((r) => {
+      third = r;
+    });
+    await Bun.sleep(5);
+    expect(third).toBeUndefined();
+    // ...while agent b gets a slot at once.
+    const other = await limit.acquire("b");
+    expect(other).toBeDefined();
+    expect(limit.running).toBe(3);
+    greedy[0]?.();
+    await pending;
+    expect(third).toBeDefined();
   });
 });
