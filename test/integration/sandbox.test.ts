@@ -2,7 +2,7 @@
 // a project directory per test.
 import { beforeAll, describe, expect, test } from "bun:test";
 import { generateKeyPairSync } from "node:crypto";
-import { chmodSync, existsSync, linkSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, linkSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_DENY_READ } from "../../src/sandbox/defaults.ts";
 import { SandboxError } from "../../src/sandbox/errors.ts";
@@ -46,6 +46,13 @@ const DENY_FILES = new Set([
   "~/.mysql_history",
   "~/.sqlite_history",
   "~/.rediscli_history",
+  "~/.databrickscfg",
+  "~/.dbt/profiles.yml",
+  "~/.composer/auth.json",
+  "~/.config/composer/auth.json",
+  "~/.gradle/gradle.properties",
+  "~/.config/pip/pip.conf",
+  "~/.pip/pip.conf",
 ]);
 const homeEntries = DEFAULT_DENY_READ.filter((entry) => entry.startsWith("~/"));
 const secretFileOf = (entry: string) => join(HOME, entry.slice(2), DENY_FILES.has(entry) ? "" : "secret");
@@ -320,6 +327,20 @@ describe("airlock sandbox (bubblewrap)", () => {
     await using clean = await project();
     expect((await sandbox(["--dry-run", "--", "true"], clean.path)).stdout).not.toContain("git history");
   });
+
+  test.each(["static", "dynamic"])(
+    "a dotenv-named symlink to a file with another name reads redacted, by either name (%s redaction)",
+    async (mode) => {
+      await using dir = await project({ "cfg/app.secrets": "DB_PASS=SYMLINKED_SECRET_555\n" });
+      symlinkSync("cfg/app.secrets", dir.at(".env.production"));
+      const r = await sandbox(
+        ["--redact", mode, "--", "cat", ".env.production", "cfg/app.secrets"],
+        dir.path,
+      );
+      expect(r.stdout).toStartWith("DB_PASS=");
+      expect(r.stdout).not.toContain("SYMLINKED_SECRET_555");
+    },
+  );
 
   test("everything after the program belongs to it, airlock's own flags included", async () => {
     await using dir = await project();

@@ -81,12 +81,15 @@ export function dynamicPlan(plan: SandboxPlan, redaction: Redaction, reason: str
       mounts.push(op);
     }
   }
+  // A dotenv-named symlink's target is redacted where it really lives, whatever it is called.
+  const envPaths = plan.scan.redacted.filter((file) => file.kind === "env").map((file) => file.path);
   const views: ViewConfig[] = rules.map((r) => ({
     root: r.root,
     hidden: r.hidden,
     writable: r.writable,
     readOnly: r.readOnly,
     envFiles: [...redaction.envFiles],
+    envPaths: envPaths.filter((path) => isWithin(path, r.root)),
     privateKeys: redaction.privateKeys,
   }));
   return { ...plan, mounts, redactionMode: "dynamic", redactionReason: reason, views };

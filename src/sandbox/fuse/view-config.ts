@@ -9,6 +9,11 @@ export interface ViewConfig {
   /** Real paths inside those that cannot be changed all the same (`read_only = ["./.git/hooks"]`). */
   readonly readOnly: readonly string[];
   readonly envFiles: readonly string[];
+  /**
+   * Files read as dotenv files whatever their name: the targets of dotenv-named symlinks the launch scan
+   * found (`.env.production -> config/app.secrets`).
+   */
+  readonly envPaths: readonly string[];
   readonly privateKeys: boolean;
 }
 
@@ -28,11 +33,12 @@ function checkViewConfig(value: unknown): ViewConfig {
   const writable = get("writable");
   const readOnly = get("readOnly");
   const envFiles = get("envFiles");
+  const envPaths = get("envPaths");
   const privateKeys = get("privateKeys");
   if (typeof root !== "string" || !root.startsWith("/") || !strings(hidden) || !strings(readOnly)) {
     throw new Error("the view configuration is malformed");
   }
-  if (!strings(writable) || !strings(envFiles) || typeof privateKeys !== "boolean")
+  if (!strings(writable) || !strings(envFiles) || !strings(envPaths) || typeof privateKeys !== "boolean")
     throw new Error("the view configuration is malformed");
-  return { root, hidden, writable, readOnly, envFiles, privateKeys };
+  return { root, hidden, writable, readOnly, envFiles, envPaths, privateKeys };
 }

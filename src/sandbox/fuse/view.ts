@@ -56,6 +56,7 @@ export class View {
   }
 
   isEnvName(path: string): boolean {
+    if (this.config.envPaths.includes(path)) return true;
     const name = basename(path);
     return this.config.envFiles.some((glob) => globMatches(glob, name, { caseInsensitive: true }));
   }

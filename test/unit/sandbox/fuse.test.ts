@@ -118,7 +118,20 @@ describe("the view's decisions", () => {
     writable: [root],
     readOnly: [`${root}/.git/hooks`],
     envFiles: [".env", ".env.*"],
+    envPaths: [`${root}/config/app.secrets`],
     privateKeys: true,
+  });
+
+  test("the target of a dotenv-named symlink reads as a dotenv file, whatever it is called", async () => {
+    await using tree = await tempTree({
+      "config/app.secrets": "DB_PASS=hunter2\n",
+      "config/other.txt": "A=1\n",
+    });
+    const view = new View(config(tree.path));
+    const secrets = view.open(tree.at("config/app.secrets"));
+    expect(secrets.kind === "bytes" && Buffer.from(secrets.bytes).toString()).toBe("DB_PASS=*******\n");
+    const other = view.open(tree.at("config/other.txt"));
+    expect(other.kind === "bytes" && Buffer.from(other.bytes).toString()).toBe("A=1\n");
   });
 
   test("dotenv by name, keys by content, ordinary files as they are", async () => {
