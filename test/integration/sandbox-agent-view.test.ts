@@ -130,6 +130,18 @@ describe.each(["dynamic", "static"])(
       expect(r.stdout.match(/TOKEN=|API_TOKEN=/g)?.length).toBe(2);
     });
 
+    test("a project inside HOME (where the view of HOME covers the project's placeholder)", async () => {
+      const inside = home.at(`src-${mode}`);
+      mkdirSync(inside, { recursive: true });
+      const git = (...args: string[]) => Bun.spawnSync(["git", ...args], { cwd: inside });
+      git("init", "-q");
+      writeFileSync(join(inside, ".env"), `API_TOKEN=${SECRET}\n`);
+      const r = await inSandbox(mode, "git add -f .env && git show :.env", inside);
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toStartWith("API_TOKEN=");
+      expect(r.stdout).not.toContain(SECRET);
+    });
+
     test("files the agent writes through git land in the project (commit, then the host's git log)", async () => {
       await using repo = await project();
       const script =

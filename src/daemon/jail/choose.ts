@@ -313,13 +313,14 @@ export function jailableCwd(hostCwd: string): string | undefined {
   return undefined;
 }
 
-/** The mount that holds `path`: the last one listed whose mount point is `path` or above it. */
-function coveringMount(mounts: readonly MountEntry[], path: string): MountEntry | undefined {
+/**
+ * The mount that holds `path`: the last one listed (mount order) whose mount point is `path` or above it.
+ * A later mount on an ancestor covers deeper ones made before it (the sandbox's dynamic view of HOME is
+ * mounted over the project's placeholder below it).
+ */
+export function coveringMount(mounts: readonly MountEntry[], path: string): MountEntry | undefined {
   let best: MountEntry | undefined;
-  for (const mount of mounts) {
-    // Listed in mount order: at the same point, a later mount is on top.
-    if (isWithin(path, mount.point) && mount.point.length >= (best?.point.length ?? 0)) best = mount;
-  }
+  for (const mount of mounts) if (isWithin(path, mount.point)) best = mount;
   return best;
 }
 

@@ -181,16 +181,18 @@ async function serve(socket: Socket<Connection>, namespaces: RunNamespaces): Pro
  * The writable directories as the sandboxed agent sees them: its copy of the sandbox's mounts is attached
  * out of the way, each directory bound from it over the host's (with what the sandbox mounted below:
  * its view, redacted copies, hidden directories), and the copy detached again. A directory the agent
- * cannot see makes the jail fail to start, and the request with it.
+ * cannot see at all is an empty, read-only one for its tools too.
  */
 function bindAgentView(fd: number, writable: readonly string[]): void {
   mkdirSync(AGENT_VIEW_DIR, { recursive: true });
   attachMountTree(fd, AGENT_VIEW_DIR);
   closeSync(fd);
   for (const dir of writable) {
-    if (!existsSync(`${AGENT_VIEW_DIR}${dir}`))
-      throw new Error(`${dir} is not visible to the sandboxed agent, so its tools get no view of it`);
-    bindMount(`${AGENT_VIEW_DIR}${dir}`, dir, true);
+    if (existsSync(`${AGENT_VIEW_DIR}${dir}`)) bindMount(`${AGENT_VIEW_DIR}${dir}`, dir, true);
+    else {
+      mountTmpfs(dir, "size=4k,mode=0555");
+      remountReadOnly(dir);
+    }
   }
   detachMount(AGENT_VIEW_DIR);
 }
