@@ -6,6 +6,7 @@ import { ConfigError } from "./errors.ts";
 import { type BinResolver, loadBuiltin, parseModule, resolveBinOnPath } from "./modules.ts";
 import { type AirlockPaths, expandHome } from "./paths.ts";
 import { AgentFile, AgentsFile, DaemonConfigFile } from "./schema/files.ts";
+import { didYouMean } from "./suggest.ts";
 import { parseTomlFile } from "./toml.ts";
 
 export interface Agent {
@@ -61,9 +62,23 @@ export function loadConfig(paths: AirlockPaths, options: LoadOptions): LoadedCon
         );
       }
     });
+    const known = [...new Set([...builtins.keys(), ...enabled])];
     for (const agent of agents) {
       for (const command of agent.settings.commands) {
-        if (!enabled.includes(command)) {
+        const defined = builtins.has(command) || enabled.includes(command) || agent.overrides.has(command);
+        const guess = defined ? undefined : didYouMean(command, known);
+        if (guess !== undefined) {
+          // Nothing defines it and it is one edit or two from a command that exists: a typo.
+          errors.push(
+            new ConfigError(
+              join(agent.dir, "airlock.toml"),
+              `'${command}' is not a command airlock knows (no built-in, not enabled, no module of the agent's)`,
+              ["commands"],
+              undefined,
+              `did you mean '${guess}'?`,
+            ),
+          );
+        } else if (!enabled.includes(command)) {
           warnings.push(
             new ConfigError(
               join(agent.dir, "airlock.toml"),

@@ -120,6 +120,21 @@ describe("errors name the file, the key and the line", () => {
     expect(error?.line).toBe(2);
   });
 
+  test("a misspelt command in an agent's list is an error with a suggestion; an unknown one stays a warning", async () => {
+    await using tree = await tempTree({
+      ...V04,
+      "agents/claude/airlock.toml": 'commands = ["gti", "kubectl"]\n',
+    });
+    const config = load(tree.path);
+    expect(config.errors.map((e) => e.message)).toEqual([
+      expect.stringContaining("'gti' is not a command airlock knows"),
+    ]);
+    expect(config.errors[0]?.message).toContain("did you mean 'git'?");
+    expect(config.warnings.map((w) => w.message)).toContainEqual(
+      expect.stringContaining("'kubectl' is not in [commands] enable"),
+    );
+  });
+
   test("every problem is reported at once", async () => {
     await using tree = await tempTree({
       ...V04,
