@@ -1,5 +1,6 @@
 import { type ArgsDef, type CommandDef, renderUsage, runCommand } from "citty";
 import { buildInfo } from "../build-info.ts";
+import { didYouMean } from "../config/suggest.ts";
 import { EXIT } from "./exit-codes.ts";
 import { configErrorsOf, printLine, reportError, UsageError } from "./output.ts";
 
@@ -82,8 +83,11 @@ function pickCommand(argv: string[]): { name: CommandName | undefined; rest: str
       leading.push(arg);
       continue;
     }
-    if (!(arg in commands))
-      throw new UsageError(`unknown command '${arg}'; run \`airlock --help\` for the list`);
+    if (!(arg in commands)) {
+      const guess = didYouMean(arg, Object.keys(commands));
+      const hint = guess === undefined ? "" : `did you mean '${guess}'? `;
+      throw new UsageError(`unknown command '${arg}'; ${hint}run \`airlock --help\` for the list`);
+    }
     return { name: arg as CommandName, rest: [...leading, ...argv.slice(i + 1)] };
   }
   return { name: undefined, rest: leading };

@@ -146,6 +146,14 @@ describe("airlock check", () => {
   });
 });
 
+describe("a mistyped command", () => {
+  test("is a usage error (exit 2) that suggests the command meant", async () => {
+    const r = await runAirlock(["doctr"]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("unknown command 'doctr'; did you mean 'doctor'?");
+  });
+});
+
 describe("airlock show, profile, version", () => {
   test("show git prints the built-in module and its SECURITY.md", async () => {
     const r = await runAirlock(["show", "git"]);
