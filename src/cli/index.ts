@@ -22,6 +22,8 @@ export const commands = {
   version: () => import("./version.ts"),
   init: () => import("./init.ts"),
   doctor: () => import("./doctor.ts"),
+  status: () => import("./status.ts"),
+  reload: () => import("./reload.ts"),
   "hook-util": () => import("./hook-util.ts"),
 } satisfies Record<string, () => Promise<Loaded>>;
 

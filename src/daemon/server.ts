@@ -30,6 +30,7 @@ import {
   type SocketAccess,
   socketAccess,
 } from "./sockets.ts";
+import { DaemonStatus } from "./status.ts";
 
 interface Connection {
   readonly agent: string;
@@ -61,6 +62,12 @@ export class Daemon {
   private readonly access: SocketAccess;
   private readonly jails: ReturnType<typeof openJailPool>;
   private isStopping = false;
+  readonly status = new DaemonStatus(() => ({
+    socketsDir: this.current.paths.socketsDir,
+    configDir: this.current.paths.configDir,
+    agentsFile: this.current.paths.agentsFile,
+    agents: [...this.listeners.keys()].map((name) => ({ name, socket: this.socketOf(name) })),
+  }));
 
   constructor(
     config: LoadedConfig,
@@ -110,6 +117,7 @@ export class Daemon {
       throw error;
     }
     this.record({ event: "daemon-start", pid: process.pid, agents: [...this.listeners.keys()] });
+    this.status.write();
     return [...this.listeners.values()].map((l) => l.path);
   }
 
@@ -129,6 +137,10 @@ export class Daemon {
     for (const name of removed) this.close(name);
     for (const name of added) this.open(name);
     this.record({ event: "reload", outcome: "ok", added, removed });
+    this.status.reloaded(
+      "ok",
+      `agents added: ${added.join(", ") || "none"}; removed: ${removed.join(", ") || "none"}`,
+    );
     return { added, removed };
   }
 
@@ -155,6 +167,7 @@ export class Daemon {
 
   reloadFailed(reason: string): void {
     this.record({ event: "reload", outcome: "failed", reason });
+    this.status.reloaded("failed", reason);
   }
 
   /** Stops accepting, lets running commands finish up to the grace period, then kills what is left. */
@@ -172,10 +185,12 @@ export class Daemon {
     }
     if (this.jails instanceof JailPool) this.jails.stopAll();
     this.context.agentViews.closeAll();
+    this.status.remove();
     this.record({ event: "daemon-stop", pid: process.pid });
   }
 
   private record(record: AuditRecord): void {
+    if (record.event === "exec" && typeof record.agent === "string") this.status.served(record.agent);
     try {
       this.audit?.write(record);
     } catch (error) {

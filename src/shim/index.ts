@@ -159,7 +159,7 @@ export async function runShim(command: string, args: string[], socketPath?: stri
           ? "nothing is listening"
           : (error as Error).message;
     complain(
-      `cannot reach the airlock daemon at ${path} (${why}); is \`airlock start\` running, and is AIRLOCK_SOCKET right?`,
+      `cannot reach the airlock daemon at ${path} (${why}); is the daemon running (\`airlock status\` on its host), and is AIRLOCK_SOCKET (the path above) right?`,
       EXIT.unavailable,
     );
   }
