@@ -65,6 +65,18 @@ export function defaultSocketsDir(env: NodeJS.ProcessEnv = process.env): string 
   return join(tmpdir(), `airlock-${uid}`);
 }
 
+/**
+ * Where a daemon keeps its jails' sockets (the holders' control sockets, the credential broker, its own
+ * ssh-agent): `$XDG_RUNTIME_DIR/airlock-jail`, else `<tmpdir>/airlock-jail-<uid>`. The sandbox hides both.
+ */
+export function jailRuntimeDirs(env: NodeJS.ProcessEnv = process.env): string[] {
+  const runtime = env.XDG_RUNTIME_DIR;
+  const fallback = join(tmpdir(), `airlock-jail-${process.getuid?.() ?? 0}`);
+  return runtime && isAbsolute(runtime) && isDirectory(runtime)
+    ? [join(runtime, "airlock-jail"), fallback]
+    : [fallback];
+}
+
 function existingFile(path: string): string | undefined {
   try {
     return statSync(path).isFile() ? path : undefined;

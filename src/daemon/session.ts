@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { redactArgs } from "../audit/log.ts";
 import { findAgent } from "../config/load.ts";
-import { homeDir } from "../config/paths.ts";
+import { homeDir, jailRuntimeDirs } from "../config/paths.ts";
 import type { HookContext, HookRequest, HookRun } from "../hooks/types.ts";
 import { closeFd } from "../platform/fd-passing.ts";
 import type { PeerCredentials } from "../platform/peer-credentials.ts";
@@ -192,7 +192,13 @@ export async function runSession(
   // client's own directory is the start, unless it is a sandbox's view (another inode by design).
   const realCwd = cwd.via === "peer" && view.kind === "none" ? `/proc/${peer.pid}/cwd` : runCwd;
   const workspaces = jailEnabled(agent)
-    ? workspacesFor(agent, runCwd, realCwd, home)
+    ? workspacesFor(agent, runCwd, realCwd, home, [
+        config.paths.configDir,
+        config.paths.dataDir,
+        config.paths.socketsDir,
+        ...jailRuntimeDirs(ctx.env as NodeJS.ProcessEnv),
+        ...config.agents.map((a) => a.dir),
+      ])
     : { dirs: writableFor(agent, runCwd, home), identities: new Map<string, string>() };
   if ("refused" in workspaces) {
     return fail(

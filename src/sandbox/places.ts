@@ -5,7 +5,7 @@ import { join } from "node:path";
 import * as v from "valibot";
 import { ConfigErrors } from "../config/errors.ts";
 import type { LoadedConfig } from "../config/load.ts";
-import { type AirlockPaths, expandHome } from "../config/paths.ts";
+import { type AirlockPaths, expandHome, jailRuntimeDirs } from "../config/paths.ts";
 import { AgentName } from "../config/schema/common.ts";
 import { DaemonConfigFile } from "../config/schema/files.ts";
 import { parseTomlFile } from "../config/toml.ts";
@@ -31,6 +31,7 @@ export function airlockPlaces(
     logFiles: [log, ...Array.from({ length: Math.max(keep, 0) }, (_, i) => `${log}.${i + 1}`)],
     agentsFile: paths.agentsFile,
     agentDirs: config?.agents.map((agent) => agent.dir) ?? [],
+    jailDirs: jailRuntimeDirs(env),
   };
 }
 

@@ -34,19 +34,23 @@ export function buildPlan(req: SandboxRequest, facts: PathFacts, scan: ScanResul
   mount("ro-bind", "/", "base", "the host, read-only", "/");
   mount("dev", "/dev", "base", "minimal /dev with a private pts");
   mount("proc", "/proc", "base", "this sandbox's processes only");
-  if (profile.privateTmp) {
-    // Without XDG_RUNTIME_DIR, systemd's per-user directory is still there (gpg-agent, keyrings, podman's
-    // auth.json): hidden as well.
-    const runtimeDir = req.env.XDG_RUNTIME_DIR;
-    const runtimeDirs = runtimeDir?.startsWith("/") ? [runtimeDir] : [`/run/user/${req.uid}`];
-    for (const dir of ["/tmp", ...runtimeDirs]) {
+  // Without XDG_RUNTIME_DIR, systemd's per-user directory is still there (gpg-agent, keyrings, podman's
+  // auth.json): hidden as well.
+  const runtimeDir = req.env.XDG_RUNTIME_DIR;
+  const runtimeDirs = runtimeDir?.startsWith("/") ? [runtimeDir] : [`/run/user/${req.uid}`];
+  const makePrivate = (dirs: readonly string[]) => {
+    for (const dir of dirs) {
       const fact = facts.get(dir);
       if (fact?.kind === "dir" && visible(fact.real))
         mount("tmpfs", fact.real, "private", "empty and private");
     }
-  }
+  };
+  if (profile.privateTmp) makePrivate(["/tmp", ...runtimeDirs]);
   if (homeFact?.kind === "dir" && !visible(home)) mount("ro-bind", home, "home", "HOME, read-only", home);
   mount("bind", cwd, "workdir", "working directory, writable", cwd);
+  // A runtime directory inside HOME or the project (a HOME under /tmp, bound back above) is made private
+  // again on top: the daemon's jail sockets live there.
+  if (profile.privateTmp) makePrivate(runtimeDirs);
 
   for (const entry of profile.writable) {
     const fact = facts.get(expandPath(entry, req.home, cwd));

@@ -68,6 +68,7 @@ export function hideTargets(req: SandboxRequest): HideTarget[] {
   for (const file of airlock.logFiles) own(file, "audit log");
   if (airlock.agentsFile) own(airlock.agentsFile, "agents file");
   for (const dir of airlock.agentDirs) own(dir, "agent dir");
+  for (const dir of airlock.jailDirs) own(dir, "jail sockets dir");
   return out;
 }
 

@@ -20,6 +20,8 @@ export interface AirlockPlaces {
   readonly agentsFile: string | undefined;
   /** Agent directories from the agents file: their airlock.toml may `[env] set` tokens. */
   readonly agentDirs: readonly string[];
+  /** The daemon's jail sockets (holders' control sockets, its ssh-agent): a way around every policy. */
+  readonly jailDirs: readonly string[];
 }
 
 /** `--agent NAME`: the socket bound inside and the shims that reach it. */

@@ -793,6 +793,14 @@ describe("what the jail holds follows the agent's settings", () => {
     expect(r.stdout).not.toContain("credentials");
   });
 
+  test("without roots, the agent's own directory is no workspace: a hook written there would run on the host", async () => {
+    await using daemon = await startDaemon({ enable: ["ls"], agents: { alpha: { overrides: LOOKERS } } });
+    const agentDir = daemon.tree.at("agents/alpha");
+    const r = await run(daemon, "ls", ["-A"], agentDir);
+    expect(r.exitCode).toBe(126);
+    expect(r.stderr).toContain(`overlaps ${agentDir}`);
+  });
+
   test("[jail.<command>] remove leaves a credential of the module out; add brings another in", async () => {
     await using tree = await workspace();
     await using daemon = await daemonFor(tree, {

@@ -168,6 +168,23 @@ describe("who may hand the daemon a sandbox's view", () => {
     expect(r.exitCode).toBe(126);
   });
 
+  test.each(["static", "dynamic"])(
+    "the daemon's jail sockets and its ssh-agent are out of the sandbox's reach, its runtime dir in HOME or not (%s)",
+    async (mode) => {
+      await using repo = await project();
+      // A run first, so the daemon has jails (and their control sockets) under its runtime dir.
+      expect((await inSandbox(mode, "git status --short", repo.path)).exitCode).toBe(0);
+      expect(existsSync(home.at(".run/airlock-jail"))).toBe(true);
+      const r = await inSandbox(
+        mode,
+        `find "$XDG_RUNTIME_DIR" ${home.at(".run")} -mindepth 1; find ${home.path} -type s`,
+        repo.path,
+      );
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout.trim()).toBe("");
+    },
+  );
+
   test("a program inside the sandbox cannot register a view, its own or another's", async () => {
     await using repo = await project();
     // A raw agent-view request with a descriptor, sent from inside (python3 does the SCM_RIGHTS).

@@ -91,6 +91,7 @@ function prepareTouchStarted(dir: TempTree): ReturnType<typeof prepare> {
       logFiles: [],
       agentsFile: undefined,
       agentDirs: [],
+      jailDirs: [],
     },
     agent: undefined,
     binary: AIRLOCK,

@@ -62,6 +62,26 @@ export function workspacesFor(
   cwd: string,
   realCwd: string,
   home: string,
+  /** airlock's own places (config, data, sockets, jails, agent dirs): a tool never writes there. */
+  airlockDirs: readonly string[],
+): { dirs: string[]; identities: Map<string, string> } | { refused: string } {
+  const found = workspaceDirs(agent, cwd, realCwd, home);
+  if ("refused" in found) return found;
+  for (const dir of found.dirs) {
+    const overlap = airlockDirs.find((own) => isWithin(dir, own) || isWithin(own, dir));
+    if (overlap !== undefined)
+      return {
+        refused: `the workspace ${dir} overlaps ${overlap}, where airlock keeps its policy, hooks and sockets; a tool may not write there`,
+      };
+  }
+  return found;
+}
+
+function workspaceDirs(
+  agent: Agent,
+  cwd: string,
+  realCwd: string,
+  home: string,
 ): { dirs: string[]; identities: Map<string, string> } | { refused: string } {
   if (agent.roots.length === 0) {
     const found = workspaceAround(cwd, realCwd, home);

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import type { AuditRecord } from "../../audit/log.ts";
 import type { LoadedConfig } from "../../config/load.ts";
+import { jailRuntimeDirs } from "../../config/paths.ts";
 import { jailEnabled } from "./choose.ts";
 import { JailPool, JailStartError } from "./pool.ts";
 
@@ -17,11 +18,7 @@ export function openJailPool(
 ): JailPool | { unavailable: string } {
   const tool = jailTool(env);
   if ("unavailable" in tool) return tool;
-  const runtime = env.XDG_RUNTIME_DIR;
-  const base =
-    runtime !== undefined && isAbsolute(runtime) && existsSync(runtime)
-      ? join(runtime, "airlock-jail")
-      : join(tmpdir(), `airlock-jail-${process.getuid?.() ?? 0}`);
+  const base = jailRuntimeDirs(env as NodeJS.ProcessEnv)[0] ?? join(tmpdir(), "airlock-jail");
   try {
     return new JailPool({ bwrap: tool.bwrap, binary: process.execPath, runtimeDir: base, log, record, env });
   } catch (error) {

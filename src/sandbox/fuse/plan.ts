@@ -117,5 +117,10 @@ export function onTopOfViews(plan: SandboxPlan): { path: string; readOnly: boole
   const outer = inside.filter(
     (op) => !inside.some((other) => other !== op && other.dest !== op.dest && isWithin(op.dest, other.dest)),
   );
-  return outer.map((op) => ({ path: op.dest, readOnly: op.op !== "bind" }));
+  // Binds keep their source's flags; a private tmpfs (a runtime directory in HOME) is the program's to
+  // write; every other mount in a view is there to hide, read-only.
+  return outer.map((op) => ({
+    path: op.dest,
+    readOnly: op.op !== "bind" && !(op.op === "tmpfs" && op.purpose === "private"),
+  }));
 }

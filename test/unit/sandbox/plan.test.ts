@@ -137,6 +137,7 @@ describe("airlock's own places", () => {
     "/var/log/airlock.log": "file",
     "/etc/airlock/agents.toml": "file",
     "/srv/agents/claude": "dir",
+    "/run/user/1000/airlock-jail": "dir",
   } as const;
   const airlock = {
     configDir: `${HOME}/.config/airlock`,
@@ -145,6 +146,7 @@ describe("airlock's own places", () => {
     logFiles: ["/var/log/airlock.log"],
     agentsFile: "/etc/airlock/agents.toml",
     agentDirs: ["/srv/agents/claude"],
+    jailDirs: ["/run/user/1000/airlock-jail"],
   };
 
   test("always hides the config dir, sockets dir, data dir, log, agents file and agent dirs", () => {
@@ -271,6 +273,18 @@ describe("private /tmp", () => {
       NO_SCAN,
     );
     for (const path of state) expect(isHidden(plan, `${path}/x`) || isHidden(plan, path), path).toBe(true);
+  });
+
+  test("a runtime dir inside a HOME under /tmp stays private after HOME is bound back (the daemon's jail sockets live there)", () => {
+    const home = "/tmp/h";
+    const runtime = "/tmp/h/.run";
+    const plan = buildPlan(
+      request({ home, cwd: "/work/p", env: { HOME: home, XDG_RUNTIME_DIR: runtime } }),
+      facts({ [home]: "dir", "/work/p": "dir", "/tmp": "dir", [runtime]: "dir" }),
+      NO_SCAN,
+    );
+    expect(effectiveOp(plan.mounts, `${home}/notes.txt`)).toMatchObject({ op: "ro-bind", purpose: "home" });
+    expect(isHidden(plan, `${runtime}/airlock-jail/1-x/control/holder.sock`)).toBe(true);
   });
 
   test("re-exposes HOME read-only and the project writable when they live under /tmp", () => {

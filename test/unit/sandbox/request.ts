@@ -32,6 +32,7 @@ export function request(overrides: Partial<SandboxRequest> = {}): SandboxRequest
       logFiles: [`${HOME}/.local/share/airlock/airlock.log`],
       agentsFile: undefined,
       agentDirs: [],
+      jailDirs: [],
     },
     agent: undefined,
     workspace: { dir: "/run/ws", emptyFile: EMPTY, shimDir: SHIMS },
