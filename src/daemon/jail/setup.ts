@@ -1,7 +1,6 @@
 // At start and reload: can this machine build jails, and does any agent need one. An agent whose tools
 // must run jailed is refused at start when the jail cannot be built: the daemon never quietly runs them
 // unconfined.
-import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import type { AuditRecord } from "../../audit/log.ts";
