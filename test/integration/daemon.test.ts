@@ -441,9 +441,9 @@ describe("as PID 1 in a container", () => {
       );
       // The client must live in the daemon's pid namespace, or its pid means nothing there.
       const client = Bun.spawnSync(
-        // The tool lingers a moment after forking: the daemon kills its process group once it exits, and
-        // `setsid -f` alone raced that kill (the child not yet in its own session). The orphan lives 3 s, so a
-        // loaded machine still finds it under PID 1 before it exits.
+        // The tool waits until the orphan is in its own session (the daemon kills the tool's process group
+        // once it exits). The orphan lets go of the client's pipes: holding them, it kept this spawnSync
+        // waiting until it had exited (the old flake). It lives 3 s, long enough to be seen under PID 1.
         [
           "nsenter",
           "-t",
@@ -455,7 +455,7 @@ describe("as PID 1 in a container", () => {
           "--",
           "sh",
           "-c",
-          "setsid -f /bin/sleep 3; sleep 0.3",
+          `setsid -f sh -c 'touch ${tree.at("detached")}; exec /bin/sleep 3' </dev/null >/dev/null 2>&1; while [ ! -e ${tree.at("detached")} ]; do sleep 0.05; done`,
         ],
         { env: { ...process.env, ...shimEnv(tree.at("s/alpha.sock")) }, cwd: tree.path },
       );
