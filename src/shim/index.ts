@@ -47,6 +47,8 @@ export async function runShim(command: string, args: string[], socketPath?: stri
   let settled = false;
   let sawAnything = false;
   let streamingStdin = false;
+  /** The daemon gave the request its slot (its `stdio` message): signals are the tool's from then on. */
+  let admitted = false;
   let socketRef: Socket<undefined> | undefined;
   let writer: SocketWriter | undefined;
 
@@ -72,6 +74,7 @@ export async function runShim(command: string, args: string[], socketPath?: stri
   const handle = (message: ServerLine) => {
     sawAnything = true;
     if (message.method === "stdio") {
+      admitted = true;
       if (message.params?.mode === "stream" && !streamingStdin && writer) {
         streamingStdin = true;
         void forwardStdin(writer);
@@ -101,6 +104,11 @@ export async function runShim(command: string, args: string[], socketPath?: stri
   for (const signal of FORWARDED_SIGNALS) {
     process.on(signal, () => {
       writer?.write(`${JSON.stringify({ jsonrpc: "2.0", method: "signal", params: { signal } })}\n`);
+      // A request still waiting for a slot (no `stdio` message yet) reads no signal: SIGTERM and SIGHUP
+      // end the shim at once (`timeout 20 git …` must return). Leaving closes the connection; the daemon
+      // then ends whatever it starts for it. Once the tool runs, the tool decides.
+      if (!admitted && (signal === "SIGTERM" || signal === "SIGHUP"))
+        finish(128 + (signal === "SIGTERM" ? 15 : 1));
     });
   }
 

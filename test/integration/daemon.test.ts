@@ -280,6 +280,26 @@ describe("sockets", () => {
 });
 
 describe("load and lifecycle", () => {
+  test("a shim still waiting for a slot leaves at once on SIGTERM (exit 143); the running one is untouched", async () => {
+    await using daemon = await startDaemon({
+      enable: ["sleep"],
+      daemonToml: "[daemon]\nmax_concurrent = 2\n",
+      agents: { alpha: { overrides: { sleep: programModule("/bin/sleep") } } },
+    });
+    const env = { ...process.env, ...shimEnv(daemon.socket("alpha")) };
+    // The agent's share of two slots is one: the first run holds it, the second waits.
+    const running = Bun.spawn([shimNamed("sleep"), "20"], { env, stdio: ["ignore", "ignore", "ignore"] });
+    for (let i = 0; i < 400 && Bun.spawnSync(["pgrep", "-fx", "/bin/sleep 20"]).exitCode !== 0; i++)
+      await Bun.sleep(25);
+    const queued = Bun.spawn([shimNamed("sleep"), "20"], { env, stdio: ["ignore", "ignore", "ignore"] });
+    await Bun.sleep(300);
+    queued.kill("SIGTERM");
+    expect(await queued.exited).toBe(143);
+    expect(running.exitCode).toBeNull();
+    running.kill("SIGKILL");
+    await running.exited;
+  });
+
   test("200 concurrent requests across 4 agents: none lost", async () => {
     const agents = { a1: {}, a2: {}, a3: {}, a4: {} };
     await using daemon = await startDaemon({ agents });
