@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { basename, isAbsolute, join } from "node:path";
+import { basename, dirname, isAbsolute, join } from "node:path";
 import type { AgentPolicy, EffectiveModule } from "../policy/types.ts";
 import { BUILTIN_NAMES } from "./builtins.ts";
 import { ConfigError } from "./errors.ts";
@@ -241,12 +241,60 @@ export function findAgent(config: LoadedConfig, name: string): Agent | undefined
 
 function readText(file: string, errors: ConfigError[], reportUnreadable: boolean): string | undefined {
   if (!existsSync(file)) return undefined;
+  let text: string;
   try {
-    return readFileSync(file, "utf8");
+    text = readFileSync(file, "utf8");
   } catch (error) {
     if (reportUnreadable) errors.push(new ConfigError(file, `cannot read: ${(error as Error).message}`));
     return undefined;
   }
+  for (const path of [file, dirname(file)]) {
+    const problem = untrusted(path);
+    if (problem !== undefined)
+      errors.push(new ConfigError(path, problem.message, [], undefined, problem.fix));
+  }
+  return text;
+}
+
+/**
+ * Policy is only as safe as its files: one that another user owns, or that anyone else may write (or whose
+ * directory they may write, to swap it), is refused, as hooks are. Group-writable counts when the group is
+ * not the owner's own (a user private group, umask 002, stays fine).
+ */
+function untrusted(path: string): { message: string; fix: string } | undefined {
+  let stat: import("node:fs").Stats;
+  try {
+    stat = statSync(path);
+  } catch {
+    return undefined; // read a moment ago; gone now is the next read's problem
+  }
+  const own = process.getuid?.() ?? 0;
+  if (stat.uid !== own && stat.uid !== 0)
+    return {
+      message: `is owned by uid ${stat.uid}: policy files and their directories must be the daemon's user's (uid ${own}) or root's`,
+      fix: `chown ${own} ${path}`,
+    };
+  const mode = (stat.mode & 0o7777).toString(8).padStart(4, "0");
+  const sticky = stat.isDirectory() && (stat.mode & 0o1000) !== 0;
+  if ((stat.mode & 0o002) !== 0 && !sticky)
+    return { message: `is writable by every user (mode ${mode})`, fix: `chmod o-w ${path}` };
+  if ((stat.mode & 0o020) !== 0 && stat.gid !== primaryGid(stat.uid))
+    return { message: `is writable by group ${stat.gid} (mode ${mode})`, fix: `chmod g-w ${path}` };
+  return undefined;
+}
+
+/** The primary group of `uid` from /etc/passwd (a user private group shares the user's own number). */
+function primaryGid(uid: number): number | undefined {
+  if (uid === (process.getuid?.() ?? -1)) return process.getgid?.();
+  try {
+    for (const line of readFileSync("/etc/passwd", "utf8").split("\n")) {
+      const fields = line.split(":");
+      if (Number(fields[2]) === uid) return Number(fields[3]);
+    }
+  } catch {
+    // no passwd file: no group counts as the owner's own
+  }
+  return undefined;
 }
 
 function isDirectory(path: string): boolean {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { chmodSync, chownSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, moduleFor } from "../../../src/config/load.ts";
@@ -133,6 +133,26 @@ describe("errors name the file, the key and the line", () => {
     expect(config.warnings.map((w) => w.message)).toContainEqual(
       expect.stringContaining("'kubectl' is not in [commands] enable"),
     );
+  });
+
+  test("a policy file or directory anyone may write, or another user owns, is refused with the fix", async () => {
+    await using tree = await tempTree(V04);
+    chmodSync(tree.at("agents/claude/commands/git.toml"), 0o666);
+    chmodSync(tree.at("agents/ci-bot"), 0o777);
+    chownSync(tree.at("config/config.toml"), 65534, 65534);
+    const messages = load(tree.path).errors.map((e) => e.message);
+    expect(messages).toContainEqual(
+      expect.stringContaining("git.toml: is writable by every user (mode 0666) (chmod o-w"),
+    );
+    expect(messages).toContainEqual(expect.stringContaining("ci-bot: is writable by every user (mode 0777)"));
+    expect(messages).toContainEqual(expect.stringContaining("config.toml: is owned by uid 65534"));
+  });
+
+  test("a group-writable file of the owner's own group (umask 002) is fine", async () => {
+    await using tree = await tempTree(V04);
+    chmodSync(tree.at("agents/claude/airlock.toml"), 0o664);
+    chownSync(tree.at("agents/claude/airlock.toml"), process.getuid?.() ?? 0, process.getgid?.() ?? 0);
+    expect(load(tree.path).errors).toEqual([]);
   });
 
   test("every problem is reported at once", async () => {
