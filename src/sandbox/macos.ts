@@ -44,6 +44,15 @@ export function seatbeltProfile(plan: SandboxPlan, tempDirs: readonly string[] =
     for (const op of hidden) lines.push(`  ${filter(op)}`);
     lines.push(")");
   }
+  const refused = by(["gate-refused"]);
+  if (refused.length > 0) {
+    lines.push(
+      ";; the profile's directory gate: entries of HOME it does not allow",
+      "(deny file-read* file-write*",
+    );
+    for (const op of refused) lines.push(`  (subpath ${sbplString(op.dest)})`);
+    lines.push(")");
+  }
   const redacted = by(["redacted"]);
   if (redacted.length > 0) {
     lines.push(";; would be redacted on Linux; unreadable here", "(deny file-read*");

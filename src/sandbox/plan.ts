@@ -22,7 +22,13 @@ export function buildPlan(req: SandboxRequest, facts: PathFacts, scan: ScanResul
   const skipped: Skipped[] = [];
   const warnings: string[] = [];
   const placed = new Set<string>();
-  const visible = (path: string) => effectiveOp(ops, path)?.op !== "tmpfs";
+  // The gate's tmpfs over HOME does not count as hiding: what is hidden below it is still hidden by its own
+  // mount, so Seatbelt (which has no mounts) still denies it, and the verify step still checks it.
+  // Below a refused stand-in nothing is reachable (and nothing can be mounted: it is read-only).
+  const visible = (path: string) => {
+    const op = effectiveOp(ops, path);
+    return !(op?.op === "tmpfs" && op.purpose !== "gate") && op?.purpose !== "gate-refused";
+  };
   const mount = (
     op: MountOp["op"],
     dest: string,
@@ -30,6 +36,31 @@ export function buildPlan(req: SandboxRequest, facts: PathFacts, scan: ScanResul
     detail: string,
     source?: string,
   ) => ops.push(source === undefined ? { op, dest, purpose, detail } : { op, source, dest, purpose, detail });
+
+  /**
+   * The profile's directory gate: HOME becomes an empty tmpfs; each allowed path is bound back read-only
+   * (the writable ones, the project, follow); every other entry of HOME is a mode-000 stand-in, so a read
+   * fails with EACCES and says "refused" rather than "absent".
+   */
+  const gateHome = (allow: readonly string[]) => {
+    mount("tmpfs", home, "gate", `HOME gated by profile ${profile.name}: only its [gate] allow list shows`);
+    const allowed: string[] = [];
+    for (const entry of allow) {
+      const path = expandPath(entry, req.home, cwd);
+      const fact = facts.get(path);
+      if (fact === undefined) continue;
+      allowed.push(path);
+      mount("ro-bind", path, "gate", `gate: allowed by ${entry}`, fact.real);
+    }
+    for (const entry of req.homeEntries ?? []) {
+      const path = `${home}/${entry.name}`;
+      const onTheWay = allowed.some((a) => isWithin(a, path)) || isWithin(cwd, path);
+      if (onTheWay) continue;
+      const source = entry.kind === "dir" ? req.workspace.refusedDir : req.workspace.refusedFile;
+      if (source !== undefined)
+        mount("ro-bind", path, "gate-refused", "gate: refused (not in [gate] allow)", source);
+    }
+  };
 
   mount("ro-bind", "/", "base", "the host, read-only", "/");
   mount("dev", "/dev", "base", "minimal /dev with a private pts");
@@ -47,6 +78,7 @@ export function buildPlan(req: SandboxRequest, facts: PathFacts, scan: ScanResul
   };
   if (profile.privateTmp) makePrivate(["/tmp", ...runtimeDirs]);
   if (homeFact?.kind === "dir" && !visible(home)) mount("ro-bind", home, "home", "HOME, read-only", home);
+  if (profile.gate !== undefined && homeFact?.kind === "dir") gateHome(profile.gate);
   mount("bind", cwd, "workdir", "working directory, writable", cwd);
   // A runtime directory inside HOME or the project (a HOME under /tmp, bound back above) is made private
   // again on top: the daemon's jail sockets live there.

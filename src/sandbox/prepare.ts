@@ -1,6 +1,6 @@
 // The edge between the command line and the pure plan: makes the private directory, learns the facts
 // the plan asks for, runs the bounded scan, and builds the plan. Nothing runs yet.
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { basename } from "node:path";
 import { SandboxError } from "./errors.ts";
 import { inspectPaths } from "./facts.ts";
@@ -47,6 +47,7 @@ export function prepare(options: PrepareOptions): Prepared {
     for (const dir of creatableDirs(options.profile, options.program, home, options.cwd)) ensureDir(dir);
     const request: SandboxRequest = {
       profile: options.profile,
+      ...(options.profile.gate === undefined ? {} : { homeEntries: homeEntries(home) }),
       profileReason: options.profileReason,
       program: options.program,
       args: options.args,
@@ -99,5 +100,17 @@ function ensureDir(dir: string): void {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch {
     // Not creatable (read-only HOME, say): the plan then lists it as absent.
+  }
+}
+
+/** HOME's entries, for a gated profile: each one not allowed gets a stand-in of its kind. */
+function homeEntries(home: string): { name: string; kind: "dir" | "file" }[] {
+  try {
+    return readdirSync(home, { withFileTypes: true }).map((entry) => ({
+      name: entry.name,
+      kind: entry.isDirectory() ? "dir" : "file",
+    }));
+  } catch {
+    return [];
   }
 }

@@ -23,8 +23,8 @@ export interface HideTarget {
 /** Every host path the plan needs a fact about. */
 export function pathsToInspect(req: SandboxRequest): string[] {
   const { profile, home, cwd } = req;
-  const out = [home, cwd, "/tmp", ...profile.writable, ...profile.readOnly].map((p) =>
-    expandPath(p, home, cwd),
+  const out = [home, cwd, "/tmp", ...profile.writable, ...profile.readOnly, ...(profile.gate ?? [])].map(
+    (p) => expandPath(p, home, cwd),
   );
   const runtimeDir = req.env.XDG_RUNTIME_DIR;
   out.push(runtimeDir?.startsWith("/") ? runtimeDir : `/run/user/${req.uid}`);

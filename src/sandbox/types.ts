@@ -36,6 +36,9 @@ export interface Workspace {
   readonly dir: string;
   /** An empty, read-only file bound over hidden files and denied programs. */
   readonly emptyFile: string;
+  /** A file and a directory of mode 000: bound over the entries of HOME a gate refuses (EACCES). */
+  readonly refusedFile?: string;
+  readonly refusedDir?: string;
   /** Symlinks named after the agent's commands, pointing at the airlock binary. */
   readonly shimDir: string;
   /**
@@ -47,6 +50,8 @@ export interface Workspace {
 }
 
 export interface SandboxRequest {
+  /** HOME's own entries (a gated profile refuses those it does not allow); absent without a gate. */
+  readonly homeEntries?: readonly { readonly name: string; readonly kind: "dir" | "file" }[];
   readonly profile: Profile;
   /** Why this profile: `--profile`, the program's name, or --allow-unknown-program. */
   readonly profileReason: string;
@@ -105,7 +110,11 @@ export type Purpose =
   | "agent-socket"
   | "shims"
   /** Dynamic mode: a project directory bound directly, past the view (`[redaction] bypass`). */
-  | "bypass";
+  | "bypass"
+  /** A profile's directory gate: HOME's tmpfs and the paths it allows back. */
+  | "gate"
+  /** An entry of HOME the gate refuses: a mode-000 stand-in (EACCES). */
+  | "gate-refused";
 
 export interface MountOp {
   readonly op: "ro-bind" | "bind" | "tmpfs" | "dev" | "proc" | "remount-ro";

@@ -47,7 +47,12 @@ export function verifyPlan(plan: SandboxPlan): VerifyPlan {
   const hashOfCopy = new Map(plan.scan.redacted.map((file) => [file.copy, file.sha256]));
   const hashOfPath = new Map(plan.scan.redacted.map((file) => [file.path, file.sha256]));
   for (const op of plan.mounts) {
-    if (op.purpose === "deny-read" || op.purpose === "airlock" || op.purpose === "deny-exec") {
+    if (
+      op.purpose === "deny-read" ||
+      op.purpose === "airlock" ||
+      op.purpose === "deny-exec" ||
+      op.purpose === "gate-refused"
+    ) {
       if (op.op === "tmpfs") emptyDirs.push(op.dest);
       else if (op.op === "ro-bind") emptyFiles.push(op.dest);
     } else if (op.purpose === "redacted") {

@@ -1,7 +1,7 @@
 // The run's private directory (0700, removed at exit): the empty file bound over hidden files, the
 // redacted copies, the shims, the seccomp filter and bwrap's status file. Nothing secret is ever written
 // here, so a copy left behind by a killed run leaks nothing.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Workspace } from "./types.ts";
@@ -35,6 +35,11 @@ export function createWorkspace(
   for (const command of shims?.commands ?? []) symlinkSync(target, join(shimDir, command));
   mkdirSync(join(dir, "helper"), { mode: 0o755 });
   writeFileSync(helperFile, "", { mode: 0o555 });
+  // What a gate binds over the entries of HOME it refuses: reading either fails with EACCES.
+  const refusedFile = join(dir, "refused");
+  writeFileSync(refusedFile, "", { mode: 0o000 });
+  const refusedDir = join(dir, "refused-dir");
+  mkdirSync(refusedDir, { mode: 0o000 });
   const agentSocket = shims && socketPlaceholder ? join(dir, "agent.sock") : undefined;
   if (agentSocket) writeFileSync(agentSocket, "", { mode: 0o600 });
   return {
@@ -45,7 +50,13 @@ export function createWorkspace(
     seccompFile: join(dir, "seccomp.bpf"),
     verifyFile: join(dir, "verify.json"),
     helperFile,
+    refusedFile,
+    refusedDir,
     ...(agentSocket ? { agentSocket } : {}),
-    [Symbol.dispose]: () => rmSync(dir, { recursive: true, force: true }),
+    [Symbol.dispose]: () => {
+      // A 000 directory cannot be entered, so rm cannot look inside it: give it its mode back first.
+      chmodSync(refusedDir, 0o700);
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

@@ -343,6 +343,27 @@ describe("airlock sandbox (bubblewrap)", () => {
     },
   );
 
+  test.each(["static", "dynamic"])(
+    "the npm profile's directory gate: HOME's other entries read EACCES, package caches and the project work (%s)",
+    async (mode) => {
+      await using home = await tempTree({
+        "Documents/taxes.txt": "TAXES-SECRET\n",
+        "notes.txt": "NOTES-SECRET\n",
+        "other-project/src/app.ts": "OTHER-SECRET\n",
+        ".npm/_cacache/index": "cache entry\n",
+      });
+      await using dir = await project();
+      const script =
+        "cat ~/Documents/taxes.txt; cat ~/notes.txt; ls ~/other-project; cat ~/.npm/_cacache/index; echo built > out.txt && cat out.txt";
+      const r = await sandbox(["--redact", mode, "--profile", "npm", "--", "sh", "-c", script], dir.path, {
+        env: { HOME: home.path },
+      });
+      expect(r.stdout).toBe("cache entry\nbuilt\n");
+      expect(r.stderr.match(/Permission denied/g)?.length).toBe(3);
+      expect(r.stdout + r.stderr).not.toMatch(/TAXES-SECRET|NOTES-SECRET|OTHER-SECRET/);
+    },
+  );
+
   test("everything after the program belongs to it, airlock's own flags included", async () => {
     await using dir = await project();
     const r = await sandbox(["echo", "--dry-run", "--profile", "x", "--"], dir.path);

@@ -15,6 +15,8 @@ export interface Profile {
   readonly denyRead: readonly string[];
   readonly denyExec: readonly string[];
   readonly privateTmp: boolean;
+  /** HOME's directory gate: undefined without one; else the only HOME paths shown. */
+  readonly gate: readonly string[] | undefined;
   readonly redaction: Redaction;
   readonly env: {
     readonly deny: readonly string[];
@@ -69,6 +71,8 @@ export function resolveProfile(chain: readonly ChainLink[]): Profile {
     denyRead: list((f) => f.filesystem?.deny_read),
     denyExec: list((f) => f.filesystem?.deny_exec),
     privateTmp: last((f) => f.filesystem?.private_tmp, true),
+    // A gate anywhere in the chain gates; the allow lists add up.
+    gate: chain.some((link) => link.file.gate !== undefined) ? list((f) => f.gate?.allow) : undefined,
     redaction: {
       mode: "static",
       // Like the deny lists: a profile adds names, it cannot drop the built-in ones.

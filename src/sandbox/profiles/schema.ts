@@ -88,6 +88,15 @@ export const FilesystemSection = v.strictObject({
   ),
 });
 
+export const GateSection = v.strictObject({
+  allow: v.pipe(
+    v.optional(v.array(ProfilePath)),
+    v.description(
+      "with a [gate], HOME shows only these paths (and the working directory); every other entry of HOME is refused (EACCES)",
+    ),
+  ),
+});
+
 export const RedactionSection = v.strictObject({
   mode: v.pipe(
     v.optional(
@@ -160,6 +169,10 @@ export const ProfileFile = v.strictObject({
     v.description("let the program create its own user namespaces (an agent's own sandbox needs this)"),
   ),
   filesystem: v.optional(FilesystemSection),
+  gate: v.pipe(
+    v.optional(GateSection),
+    v.description("a directory gate for HOME: a program reads only what `allow` lists (package managers)"),
+  ),
   redaction: v.optional(RedactionSection),
   env: v.optional(EnvSection),
 });

@@ -371,6 +371,37 @@ describe("deny_exec", () => {
   });
 });
 
+describe("the directory gate", () => {
+  test("HOME becomes a tmpfs, allowed paths come back, every other entry of HOME is a mode-000 stand-in", () => {
+    const gated = { ...builtinProfile("default"), gate: ["~/.npm/"] };
+    const workspace = {
+      dir: "/run/ws",
+      emptyFile: EMPTY,
+      shimDir: SHIMS,
+      refusedFile: "/run/ws/refused",
+      refusedDir: "/run/ws/refused-dir",
+    };
+    const homeEntries = [
+      { name: "Documents", kind: "dir" as const },
+      { name: "notes.txt", kind: "file" as const },
+      { name: ".npm", kind: "dir" as const },
+    ];
+    const plan = buildPlan(
+      request({ profile: gated, workspace, homeEntries }),
+      baseFacts({ [`${HOME}/.npm`]: "dir" }),
+      NO_SCAN,
+    );
+    expect(effectiveOp(plan.mounts, `${HOME}/.npm/x`)).toMatchObject({ op: "ro-bind", purpose: "gate" });
+    expect(effectiveOp(plan.mounts, `${HOME}/Documents/a`)).toMatchObject({
+      purpose: "gate-refused",
+      source: "/run/ws/refused-dir",
+    });
+    expect(effectiveOp(plan.mounts, `${HOME}/notes.txt`)).toMatchObject({ source: "/run/ws/refused" });
+    expect(effectiveOp(plan.mounts, `${HOME}/other`)).toMatchObject({ op: "tmpfs", purpose: "gate" });
+    expect(effectiveOp(plan.mounts, `${CWD}/x`)).toMatchObject({ purpose: "workdir" });
+  });
+});
+
 describe("hard links", () => {
   test("a file that is another name of a hidden store's file reads as empty, saying which store", () => {
     const why = `another name (hard link) of a file in ${HOME}/.aws`;
