@@ -89,8 +89,12 @@ export function prepare(options: PrepareOptions): Prepared {
  */
 export function creatableDirs(profile: Profile, program: string, home: string, cwd: string): string[] {
   const name = basename(program);
+  // A part that is the program's own name (`.claude`, `pnpm`, `claude-cli-nodejs`), not one that merely
+  // contains it (`sh` is in `share`).
+  const names = (part: string) =>
+    part === name || part === `.${name}` || part.startsWith(`${name}-`) || part.startsWith(`.${name}-`);
   return profile.writable
-    .filter((entry) => entry.endsWith("/") && entry.split("/").some((part) => part.includes(name)))
+    .filter((entry) => entry.endsWith("/") && entry.split("/").some(names))
     .map((entry) => expandPath(entry, home, cwd));
 }
 

@@ -364,6 +364,26 @@ describe("airlock sandbox (bubblewrap)", () => {
     },
   );
 
+  test("under the npm profile an install script cannot plant a program the host runs later (PNPM_HOME, npx's cache)", async () => {
+    await using home = await tempTree({
+      ".local/share/pnpm/.keep": "",
+      ".npm/_npx/.keep": "",
+      ".npm/_cacache/.keep": "",
+    });
+    await using dir = await project();
+    const script = [
+      "echo x > ~/.local/share/pnpm/git && echo planted-pnpm",
+      "echo x > ~/.npm/_npx/evil && echo planted-npx",
+      "echo ok > ~/.npm/_cacache/entry && echo cache-ok",
+    ].join("; ");
+    const r = await sandbox(["--profile", "npm", "--", "sh", "-c", script], dir.path, {
+      env: { HOME: home.path },
+    });
+    expect(r.stdout).toBe("cache-ok\n");
+    expect(existsSync(home.at(".local/share/pnpm/git"))).toBe(false);
+    expect(existsSync(home.at(".npm/_npx/evil"))).toBe(false);
+  });
+
   test("everything after the program belongs to it, airlock's own flags included", async () => {
     await using dir = await project();
     const r = await sandbox(["echo", "--dry-run", "--profile", "x", "--"], dir.path);

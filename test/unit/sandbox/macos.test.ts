@@ -13,7 +13,7 @@ function plan(overrides: Partial<SandboxPlan> = {}): SandboxPlan {
       [`${HOME}/.ssh`]: "dir",
       [`${HOME}/.npmrc`]: "file",
       [`${HOME}/.config/airlock`]: "dir",
-      [`${HOME}/.npm`]: "dir",
+      [`${HOME}/.npm/_cacache`]: "dir",
       [socket]: "socket",
       "/usr/bin/curl": "file",
     }),
@@ -55,7 +55,7 @@ describe("the Seatbelt profile", () => {
   test("allows writes only in the project, the profile's writable paths, temp dirs and /dev", () => {
     const start = profile.indexOf("(deny file-write*");
     const writes = profile.slice(start, profile.indexOf("\n  ))", start));
-    for (const dir of [CWD, `${HOME}/.npm`, "/private/tmp", "/private/var/folders", "/dev"]) {
+    for (const dir of [CWD, `${HOME}/.npm/_cacache`, "/private/tmp", "/private/var/folders", "/dev"]) {
       expect(writes).toContain(`(require-not (subpath "${dir}"))`);
     }
   });

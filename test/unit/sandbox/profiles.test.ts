@@ -159,4 +159,20 @@ describe("state directories", () => {
       "/home/me/.local/state/opencode",
     ]);
   });
+
+  test("a directory is created for the program it names, not for one whose name is inside a part (sh in share)", () => {
+    const npm = loadProfile(NO_CONFIG, "npm");
+    expect(creatableDirs(npm, "sh", "/home/me", "/w")).toEqual([]);
+    expect(creatableDirs(npm, "pnpm", "/home/me", "/w")).toEqual([
+      "/home/me/.local/share/pnpm/store",
+      "/home/me/.cache/pnpm",
+    ]);
+  });
+
+  test("the npm profile writes caches only, never a directory a host program runs from (npx's, PNPM_HOME)", () => {
+    const npm = loadProfile(NO_CONFIG, "npm");
+    expect(npm.writable).not.toContain("~/.npm/");
+    expect(npm.writable).not.toContain("~/.local/share/pnpm/");
+    expect(npm.writable).toContain("~/.npm/_cacache/");
+  });
 });
