@@ -51,7 +51,7 @@ export default defineCommand({
     ];
     const ok = checks.every((c) => c.ok);
     if (args.json) printJson({ ok, checks });
-    else for (const c of checks) process.stderr.write(`${render(c)}\n`);
+    else for (const c of checks) process.stdout.write(`${render(c)}\n`);
     return ok ? EXIT.ok : EXIT.failure;
   },
 });

@@ -55,7 +55,7 @@ describe("airlock doctor", () => {
     expect(existsSync(d.socket("alpha"))).toBe(true);
     const r = await runAirlock(["doctor", ...flagsOf(d)]);
     expect(r.exitCode).toBe(1);
-    const line = r.stderr.split("\n").find((l) => l.startsWith("✗ socket alpha"));
+    const line = r.stdout.split("\n").find((l) => l.startsWith("✗ socket alpha"));
     expect(line).toContain("stale: nothing is listening");
     expect(line).toContain("— fix: start or reload the daemon");
   });

@@ -292,7 +292,7 @@ describe("the first run", () => {
       const socket = join(box.socketsDir, "claude.sock");
       for (let i = 0; i < 200 && !existsSync(socket) && daemon.exitCode === null; i++) await Bun.sleep(25);
       const r = await runAirlock(["doctor"], { env: box.env });
-      expect(r.stderr).toContain("✓ daemon claude: check git --version: allowed");
+      expect(r.stdout).toContain("✓ daemon claude: check git --version: allowed");
       expect(r.exitCode).toBe(0);
     } finally {
       daemon.kill("SIGTERM");
