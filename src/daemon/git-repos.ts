@@ -171,6 +171,13 @@ export class RepoWalk {
    * the roots is refused too (a url in config outlives the check).
    */
   async target(path: string, via: string, bases: readonly string[], strict: boolean, nesting: number) {
+    // /proc/self/cwd, /proc/<pid>/root, /dev/fd/N name one place for the guard (the daemon's process) and
+    // another for git (red team: /proc/self/cwd/../evil.git checked one repository and reached another).
+    if (/^\/+(proc|dev)(\/|$)/.test(path))
+      throw new GuardDenial(
+        "guard:git-repo",
+        `${path} (${via}) goes through /proc or /dev, which name a different place for git than for the guard`,
+      );
     for (const base of new Set(bases)) {
       const full = under(base, path);
       if (fileKind(full) === "absent" && fileKind(`${full}.git`) === "absent") {

@@ -155,6 +155,30 @@ describe("the repository config guard, through the daemon", () => {
     expect(r.stderr).toContain("remote.loot.url");
   });
 
+  test.each([
+    ["/proc/self/cwd/../evil.git", "remote.x.url"],
+    ["file:///proc/thread-self/cwd/evil.git", "remote.x.url"],
+    ["/dev/fd/3", "remote.x.url"],
+  ])(
+    "denies a remote url through /proc or /dev (%s): it names one place for the guard, another for git",
+    async (url) => {
+      await using tree = await workspace();
+      git(tree.at("ws/work"), "init", "-q", "--bare", "evil.git");
+      writeFileSync(
+        tree.at("ws/work/evil.git/config"),
+        `[core]\n\tbare = true\n\talternateRefsCommand = touch ${tree.at("marker")}\n`,
+      );
+      await using daemon = await daemonFor(tree);
+      const r = await runShim("git", ["-c", `remote.x.url=${url}`, "push", "x", "HEAD:x"], {
+        socket: daemon.socket("alpha"),
+        cwd: tree.at("ws/work"),
+      });
+      expect(r.exitCode).toBe(126);
+      expect(r.stderr).toContain("goes through /proc or /dev");
+      expect(existsSync(tree.at("marker"))).toBe(false);
+    },
+  );
+
   test("denies git push to a bare repository in the workspace whose hook would run on the host", async () => {
     await using tree = await workspace();
     git(tree.at("ws/work"), "init", "-q", "--bare", "evil.git");
