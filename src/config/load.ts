@@ -4,7 +4,7 @@ import type { AgentPolicy, EffectiveModule } from "../policy/types.ts";
 import { BUILTIN_NAMES } from "./builtins.ts";
 import { ConfigError } from "./errors.ts";
 import { type BinResolver, loadBuiltin, parseModule, resolveBinOnPath } from "./modules.ts";
-import { type AirlockPaths, expandHome } from "./paths.ts";
+import { type AirlockPaths, expandHome, isDirectory } from "./paths.ts";
 import { AgentFile, AgentsFile, DaemonConfigFile } from "./schema/files.ts";
 import { didYouMean } from "./suggest.ts";
 import { parseTomlFile } from "./toml.ts";
@@ -295,12 +295,4 @@ function primaryGid(uid: number): number | undefined {
     // no passwd file: no group counts as the owner's own
   }
   return undefined;
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }

@@ -85,7 +85,8 @@ function existingFile(path: string): string | undefined {
   }
 }
 
-function isDirectory(path: string): boolean {
+/** Whether `path` is a directory (symlinks followed); anything unreadable is not. */
+export function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory();
   } catch {

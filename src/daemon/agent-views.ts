@@ -4,8 +4,7 @@
 // redacted for the tool too. A client in an airlock sandbox that registered nothing is refused: its tools
 // would see the host's files, which is exactly what the sandbox promised they would not.
 import { fstatSync, statSync, writeSync } from "node:fs";
-import { closeFd, receiveWithFds, waitReadable } from "../platform/fd-passing.ts";
-import { errno, libc, SyscallError, socketConstants } from "../platform/libc.ts";
+import { closeFd, receiveWithFds, socketPair, waitReadable } from "../platform/fd-passing.ts";
 import { mountNamespaceOf } from "../platform/mount-tree.ts";
 import { readMountInfo } from "../platform/mountinfo.ts";
 import type { PeerCredentials } from "../platform/peer-credentials.ts";
@@ -181,11 +180,7 @@ const KEEPER_ANSWER_MS = 5000;
 
 /** The keeper of one view: bwrap gives it capabilities in a user namespace of its own, nothing else. */
 function startKeeper(bwrap: string, tree: number): AgentView["keeper"] {
-  const { AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC } = socketConstants();
-  const pair = new Int32Array(2);
-  if (libc().socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) !== 0)
-    throw new SyscallError("socketpair", errno(), "making the view keeper's socket pair");
-  const [ours = -1, theirs = -1] = pair;
+  const [ours, theirs] = socketPair("the view keeper's socket pair");
   try {
     const proc = Bun.spawn(
       [

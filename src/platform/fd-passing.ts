@@ -296,3 +296,12 @@ export function bunSocketFd(socket: object): number {
   }
   return fd;
 }
+
+/** A connected pair of close-on-exec unix stream sockets, for a child to talk back on; `what` names it in errors. */
+export function socketPair(what: string): [number, number] {
+  const { AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC } = socketConstants();
+  const pair = new Int32Array(2);
+  if (libc().socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) !== 0)
+    throw new SyscallError("socketpair", errno(), `making ${what}`);
+  return [pair[0] ?? -1, pair[1] ?? -1];
+}

@@ -6,7 +6,7 @@
 // Process tree: airlock → bwrap → bwrap (pid 1 inside) → program. bwrap forwards no signals, so airlock
 // signals the program itself, found as the child of pid 1.
 import { closeSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { errno, libc, SyscallError, socketConstants } from "../platform/libc.ts";
+import { socketPair } from "../platform/fd-passing.ts";
 import { relayAgentView } from "./agent-view.ts";
 import { type BwrapOptions, launchArgv } from "./bwrap-args.ts";
 import { SandboxError } from "./errors.ts";
@@ -71,7 +71,7 @@ export async function runLinux(
         },
       }
     : {};
-  const agentView = options.agentView ? socketPair("the agent view's socket pair") : undefined;
+  const agentView = options.agentView ? agentViewPair() : undefined;
   const handOver = agentView
     ? { agentView: { socketFd: AGENT_VIEW_FD, disableUserns: !plan.nestedNamespaces } }
     : {};
@@ -189,11 +189,8 @@ function childrenByScan(parent: number): number[] {
   return out;
 }
 
-/** A close-on-exec unix stream socket pair: one end for the sandbox's first process, one for us. */
-function socketPair(what: string): { inside: number; outside: number } {
-  const { AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC } = socketConstants();
-  const pair = new Int32Array(2);
-  if (libc().socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) !== 0)
-    throw new SyscallError("socketpair", errno(), `making ${what}`);
-  return { outside: pair[0] ?? -1, inside: pair[1] ?? -1 };
+/** The agent view's socket pair: one end for the sandbox's first process, one for us. */
+function agentViewPair(): { inside: number; outside: number } {
+  const [outside, inside] = socketPair("the agent view's socket pair");
+  return { outside, inside };
 }

@@ -40,15 +40,12 @@ export function startProgramDaemon(command: string, bin: string, extra = ""): Pr
 
 /** `airlock start`'s arguments for the config and agents.toml of a tree made like startDaemon's. */
 export function startArgs(tree: TempTree, socketsDir: string): string[] {
-  return [
-    "start",
-    "--config",
-    tree.at("config"),
-    "--agents",
-    tree.at("agents.toml"),
-    "--sockets",
-    socketsDir,
-  ];
+  return ["start", ...locationArgs(tree, socketsDir)];
+}
+
+/** `--config`, `--agents` and `--sockets` of a tree made like startDaemon's: what every command takes. */
+export function locationArgs(tree: TempTree, socketsDir: string): string[] {
+  return ["--config", tree.at("config"), "--agents", tree.at("agents.toml"), "--sockets", socketsDir];
 }
 
 /** Starts the compiled daemon on a fresh config and waits until every agent socket exists. */

@@ -11,7 +11,7 @@ import { prepare } from "../../src/sandbox/prepare.ts";
 import { loadProfile, profileCatalog } from "../../src/sandbox/profiles/load.ts";
 import { probeLinuxTools } from "../../src/sandbox/tools.ts";
 import { AIRLOCK, runAirlock } from "../helpers/binary.ts";
-import { startDaemon } from "../helpers/daemon.ts";
+import { locationArgs, startDaemon } from "../helpers/daemon.ts";
 import { type TempTree, tempTree } from "../helpers/temp-tree.ts";
 
 const HOME = process.env.HOME ?? "";
@@ -394,12 +394,7 @@ describe("airlock sandbox (bubblewrap)", () => {
     await using daemon = await startDaemon({ agents: { alpha: { commands: ["git"] }, beta: {} } });
     await using dir = await project();
     const flags = [
-      "--config",
-      daemon.tree.at("config"),
-      "--agents",
-      daemon.tree.at("agents.toml"),
-      "--sockets",
-      daemon.socketsDir,
+      ...locationArgs(daemon.tree, daemon.socketsDir),
       "--agent",
       "alpha",
       "--profile",

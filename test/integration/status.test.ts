@@ -3,17 +3,11 @@
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { runAirlock } from "../helpers/binary.ts";
-import { startDaemon } from "../helpers/daemon.ts";
+import { locationArgs, startDaemon } from "../helpers/daemon.ts";
 import { execLine, rpc } from "../helpers/rpc-client.ts";
 
-const flags = (daemon: Awaited<ReturnType<typeof startDaemon>>) => [
-  "--config",
-  daemon.tree.at("config"),
-  "--agents",
-  daemon.tree.at("agents.toml"),
-  "--sockets",
-  daemon.socketsDir,
-];
+const flags = (daemon: Awaited<ReturnType<typeof startDaemon>>) =>
+  locationArgs(daemon.tree, daemon.socketsDir);
 
 interface StatusJson {
   ok: boolean;

@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { closeSync, openSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { errno, libc, SyscallError, socketConstants } from "../../platform/libc.ts";
+import { socketPair } from "../../platform/fd-passing.ts";
 import { isWithin } from "../paths.ts";
 import type { Prepared } from "../prepare.ts";
 import type { VerifyPlan } from "../verify-plan.ts";
@@ -20,12 +20,7 @@ export interface RunningView {
 }
 
 export function startView(prepared: Prepared, configs: readonly ViewConfig[]): RunningView {
-  const { AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC } = socketConstants();
-  const pair = new Int32Array(2);
-  if (libc().socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) !== 0) {
-    throw new SyscallError("socketpair", errno(), "making the dynamic view's socket pair");
-  }
-  const [serverEnd = -1, insideFd = -1] = pair;
+  const [serverEnd, insideFd] = socketPair("the dynamic view's socket pair");
   const configFile = join(prepared.workspace.dir, "view.json");
   writeFileSync(configFile, JSON.stringify(configs), { mode: 0o400 });
   const configFd = openSync(configFile, "r");
