@@ -8,6 +8,7 @@ import { closeFd, receiveWithFds, socketPair, waitReadable } from "../platform/f
 import { mountNamespaceOf } from "../platform/mount-tree.ts";
 import { readMountInfo } from "../platform/mountinfo.ts";
 import type { PeerCredentials } from "../platform/peer-credentials.ts";
+import { inInitialPidNamespace } from "../platform/pid-namespace.ts";
 import { VIEW_KEEPER_FLAG } from "./jail/view-keeper.ts";
 
 /** One daemon serves a handful of sandboxes at a time; more is a leak or an attack. */
@@ -97,6 +98,9 @@ export class AgentViews {
       // Sandboxes are the daemon's own user's (their user namespace is its, so it can always look): a
       // client of another allowed uid is out of sight, and no sandbox of its could have registered.
       if (peer.uid !== (process.getuid?.() ?? 0)) return { kind: "none" };
+      // A client in a pid namespace this daemon cannot see (pid 0): the daemon runs in a container of its
+      // own and the client in another one. A sandbox registers by its pid, so none of theirs could have.
+      if (pid === 0 && !inInitialPidNamespace()) return { kind: "none" };
       return { kind: "refused", reason: `cannot tell whether the client (pid ${pid}) runs in a sandbox` };
     }
     const view = this.views.get(namespace);

@@ -1,12 +1,15 @@
-import { readlinkSync, realpathSync, type Stats, statSync } from "node:fs";
+import { fstatSync, readlinkSync, realpathSync, type Stats, statSync } from "node:fs";
 import { isAbsolute, relative } from "node:path";
 import { type DockerMounts, mapThroughMounts } from "./docker-mounts.ts";
+import { hostPathOfPeerCwd, mirroredViewPath } from "./peer-path.ts";
 
 export type CwdResult =
-  | { ok: true; hostCwd: string; via: "peer" | "docker-mounts" }
+  | { ok: true; hostCwd: string; via: "peer" | "descriptor" | "docker-mounts" }
   | { ok: false; reason: string };
 
 export interface CwdInput {
+  /** Protocol 2: a descriptor of the client's directory, sent with the request. */
+  readonly cwdFd?: number | undefined;
   readonly pid: number;
   readonly claimed: string | undefined;
   readonly roots: readonly string[];
@@ -22,6 +25,8 @@ export interface CwdInput {
  * the claimed cwd mapped through the container's mounts. Anything else is denied, never used verbatim.
  */
 export async function resolveCwd(input: CwdInput): Promise<CwdResult> {
+  if (input.cwdFd !== undefined)
+    return resolveDescriptorCwd(input.cwdFd, input.pid, input.claimed, input.roots);
   const direct = resolvePeerCwd(input.pid, input.claimed, input.roots);
   if (direct.ok || !("unreadable" in direct)) return direct;
   if (input.claimed === undefined || !isAbsolute(input.claimed)) return { ok: false, reason: direct.reason };
@@ -63,6 +68,55 @@ export async function resolveCwd(input: CwdInput): Promise<CwdResult> {
 }
 
 /**
+ * The directory the client sent as a descriptor. Where the daemon can see the client (its pid), the
+ * descriptor must be the client's own working directory and the peer route decides. Where it cannot (a
+ * container with a pid namespace of its own, which then cannot see the daemon's processes either), the
+ * descriptor stands for the directory: the client holds it, so it could as well be in it. It is used at
+ * the path the daemon sees for it, and only when that path names the very same directory.
+ */
+export function resolveDescriptorCwd(
+  fd: number,
+  pid: number,
+  claimed: string | undefined,
+  roots: readonly string[],
+): CwdResult {
+  let held: Stats;
+  try {
+    held = fstatSync(fd);
+  } catch (error) {
+    return { ok: false, reason: `the working directory descriptor cannot be read (${code(error)})` };
+  }
+  if (!held.isDirectory())
+    return { ok: false, reason: "the working directory descriptor is not a directory" };
+  const peer = resolvePeerCwd(pid, claimed, roots);
+  if (!("unreadable" in peer)) {
+    if (!peer.ok) return peer;
+    const real = statSync(`/proc/${pid}/cwd`, { throwIfNoEntry: false });
+    if (real === undefined || real.dev !== held.dev || real.ino !== held.ino)
+      return { ok: false, reason: "the working directory descriptor is not the client's working directory" };
+    return peer;
+  }
+  let path: string | undefined;
+  try {
+    path = readlinkSync(`/proc/self/fd/${fd}`);
+    const seen = statSync(path);
+    if (!seen.isDirectory() || seen.dev !== held.dev || seen.ino !== held.ino) path = undefined;
+  } catch {
+    path = undefined;
+  }
+  if (path === undefined) {
+    return {
+      ok: false,
+      reason:
+        "the client's working directory is not at the same path for the daemon (and the daemon cannot see the client's process to map it); mount the workspace at the same path in the client's container and the daemon's",
+    };
+  }
+  const confined = checkRoots(path, roots);
+  if (confined !== undefined) return { ok: false, reason: confined };
+  return { ok: true, hostCwd: path, via: "descriptor" };
+}
+
+/**
  * Where the command runs: the directory the peer process really is in, read from /proc/<pid>/cwd (the
  * kernel's answer, valid across mount namespaces), never a path the client merely claims. A claimed cwd
  * must name that same directory inside the peer's own root, or the request is denied.
@@ -101,22 +155,17 @@ export function resolvePeerCwd(
       };
     }
   }
-  const hostCwd = hostPathOf(procCwd, real);
+  const hostCwd = hostPathOfPeerCwd(pid, real) ?? procCwd;
+  if (hostCwd === procCwd && roots.length > 0 && mirroredViewPath(pid) === undefined) {
+    // Resolving the /proc link would give a path in the client's own namespace, not the host's.
+    return {
+      ok: false,
+      reason: `the client's working directory exists only inside its own mount namespace (no host path), so it cannot be inside the agent's workspace roots (${roots.join(", ")}); make the workspace a volume of a host directory`,
+    };
+  }
   const confined = checkRoots(hostCwd, roots);
   if (confined !== undefined) return { ok: false, reason: confined };
   return { ok: true, hostCwd, via: "peer" };
-}
-
-/** The host-visible path of the peer's cwd when there is one; else the /proc link itself, which works as a cwd. */
-function hostPathOf(procCwd: string, real: Stats): string {
-  try {
-    const path = readlinkSync(procCwd);
-    const stat = statSync(path);
-    if (stat.dev === real.dev && stat.ino === real.ino) return path;
-  } catch {
-    // not visible from the daemon's mount namespace
-  }
-  return procCwd;
 }
 
 /** `[workspace] roots`: the resolved cwd (symlinks and .. resolved) must be inside one of them. */

@@ -9,6 +9,8 @@ const BACKOFF_MS = [1, 1, 2, 4, 8, 16];
 /** The one blocking wait per connection: clients send right after connecting, so this is usually short. */
 const FIRST_WAIT_MS = 1;
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** Three stdio descriptors and the working directory (protocol 2). */
+const MAX_FDS = 4;
 
 /**
  * Reads the request line, and any stdio descriptors sent with it, with recvmsg before Bun's own reader
@@ -33,7 +35,7 @@ export async function readFirstLine(
   for (let attempt = 0; ; attempt++) {
     let received: ReturnType<typeof receiveWithFds>;
     try {
-      received = receiveWithFds(fd, 64 * 1024, 3 - fds.length);
+      received = receiveWithFds(fd, 64 * 1024, MAX_FDS - fds.length);
     } catch (error) {
       return fail("error", (error as Error).message);
     }

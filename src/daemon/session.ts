@@ -69,6 +69,9 @@ export async function runSession(
     for (const fd of fdsOwned) closeFd(fd);
     fdsOwned = [];
   };
+  // Protocol 2 may send the client's directory after its stdio: the last descriptor.
+  const cwdFd = params.cwdFd ? fds.at(-1) : undefined;
+  const stdioFds = params.cwdFd ? fds.slice(0, -1) : fds;
   const fail = (code: RpcErrorCode, message: string, data: ErrorData, outcome: string) => {
     closeFds();
     reply.error(code, message, data);
@@ -122,7 +125,15 @@ export async function runSession(
     return;
   }
 
+  if (params.cwdFd && cwdFd === undefined)
+    return fail(
+      RPC_ERROR.invalidRequest,
+      "cwd_fd is set but no descriptor came with the request",
+      { layer: "request", rule: "cwd", kind: "denied" },
+      "denied",
+    );
   const cwd = await resolveCwd({
+    cwdFd,
     pid: peer.pid,
     claimed: params.cwd,
     roots: agent.roots,
@@ -190,7 +201,14 @@ export async function runSession(
   const view = ctx.agentViews.choose(agentName, peer);
   // Jailed: the directories the jail binds, by identity, so a renamed parent cannot swap them. The
   // client's own directory is the start, unless it is a sandbox's view (another inode by design).
-  const realCwd = cwd.via === "peer" && view.kind === "none" ? `/proc/${peer.pid}/cwd` : runCwd;
+  const realCwd =
+    view.kind !== "none"
+      ? runCwd
+      : cwd.via === "descriptor"
+        ? `/proc/self/fd/${cwdFd}`
+        : cwd.via === "peer"
+          ? `/proc/${peer.pid}/cwd`
+          : runCwd;
   const workspaces = jailEnabled(agent)
     ? workspacesFor(agent, runCwd, realCwd, home, [
         config.paths.configDir,
@@ -292,7 +310,7 @@ export async function runSession(
   // Post-exec hooks must see the output before the client does: no descriptor passing then.
   const collecting = hooks.post.length > 0;
   if (collecting) closeFds();
-  const stdio = chooseStdio(params.stdio, fdsOwned);
+  const stdio = chooseStdio(params.stdio, collecting ? [] : stdioFds);
   if (typeof stdio === "object")
     return fail(RPC_ERROR.invalidRequest, stdio.refused, { kind: "denied", rule: "stdio" }, "denied");
 
@@ -326,7 +344,7 @@ export async function runSession(
       reply,
       stdio:
         stdio === "fds"
-          ? { kind: "fds", fds: [fdsOwned[0] ?? -1, fdsOwned[1] ?? -1, fdsOwned[2] ?? -1] }
+          ? { kind: "fds", fds: [stdioFds[0] ?? -1, stdioFds[1] ?? -1, stdioFds[2] ?? -1] }
           : { kind: "stream", sink: collector ?? { write: reply.output } },
       v2: params.protocol === 2,
       onSpawn: (child) => {

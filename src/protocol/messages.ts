@@ -15,6 +15,11 @@ export interface ExecParams {
   readonly container_id: string | null | undefined;
   readonly protocol: 1 | 2;
   readonly stdio: StdioMode;
+  /**
+   * v2: the last descriptor sent with the request is the client's working directory, so the daemon can
+   * find it without seeing the client's pid (a container in a pid namespace of its own).
+   */
+  readonly cwdFd: boolean;
 }
 
 export interface RpcRequest {

@@ -61,7 +61,7 @@ export function parseRequest(line: Uint8Array): ParseResult<RpcRequest> {
 
 function parseParams(params: unknown): ExecParams | string {
   if (!isObject(params)) return "params must be an object";
-  const { command, args, cwd, container_id, protocol, stdio } = params;
+  const { command, args, cwd, container_id, protocol, stdio, cwd_fd } = params;
   if (typeof command !== "string" || command === "") return "command must be a non-empty string";
   const argList = args ?? [];
   if (!Array.isArray(argList) || !argList.every((a) => typeof a === "string"))
@@ -73,6 +73,7 @@ function parseParams(params: unknown): ExecParams | string {
   }
   if (protocol !== undefined && protocol !== 1 && protocol !== 2) return "protocol must be 1 or 2";
   if (stdio !== undefined && stdio !== "fds" && stdio !== "stream") return 'stdio must be "fds" or "stream"';
+  if (cwd_fd !== undefined && typeof cwd_fd !== "boolean") return "cwd_fd must be a boolean";
   const version = protocol === 2 ? 2 : 1;
   return {
     command,
@@ -82,6 +83,7 @@ function parseParams(params: unknown): ExecParams | string {
     protocol: version,
     // fd passing is a v2 feature; a v1 client always streams.
     stdio: version === 2 && stdio === "fds" ? "fds" : "stream",
+    cwdFd: version === 2 && cwd_fd === true,
   };
 }
 

@@ -1,7 +1,7 @@
 // The shim: the airlock binary under a tool's name (a symlink called `git`). It forwards argv, cwd, stdio
 // and signals to the agent's daemon socket and behaves like the tool: same bytes, same exit code.
 // Keep imports light: this path must start fast (no TOML, valibot, citty or consola).
-import { closeSync, fstatSync, openSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync } from "node:fs";
 import type { Socket } from "bun";
 import { bunSocketFd, sendWithFds } from "../platform/fd-passing.ts";
 import { SocketWriter } from "../platform/socket-writer.ts";
@@ -26,6 +26,7 @@ export async function runShim(command: string, args: string[], socketPath?: stri
   const forced = process.env.AIRLOCK_STDIO;
   const offerFds = forced !== "stream";
   if (offerFds) ensureStdioOpen();
+  const cwdFd = openCurrentDir();
   const request = {
     jsonrpc: "2.0",
     id: 1,
@@ -38,6 +39,7 @@ export async function runShim(command: string, args: string[], socketPath?: stri
       container_id: null,
       protocol: 2,
       stdio: offerFds ? "fds" : "stream",
+      ...(cwdFd === undefined ? {} : { cwd_fd: true }),
     },
   };
   const line = `${JSON.stringify(request)}\n`;
@@ -118,10 +120,11 @@ export async function runShim(command: string, args: string[], socketPath?: stri
       socket: {
         open(socket) {
           writer = new SocketWriter(socket);
-          if (offerFds) {
-            // The request and our stdio travel together; the child writes straight to our stdout.
-            sendWithFds(bunSocketFd(socket), new TextEncoder().encode(line), [0, 1, 2]);
-          } else writer.write(line);
+          // The request travels with our stdio (the child writes straight to our stdout) and our
+          // directory (the daemon need not see our process to find where we are).
+          const fds = [...(offerFds ? [0, 1, 2] : []), ...(cwdFd === undefined ? [] : [cwdFd])];
+          if (fds.length > 0) sendWithFds(bunSocketFd(socket), new TextEncoder().encode(line), fds);
+          else writer.write(line);
         },
         drain() {
           writer?.drain();
@@ -201,6 +204,15 @@ function ensureStdioOpen(): void {
       const opened = openSync("/dev/null", fd === 0 ? "r" : "w");
       if (opened !== fd) closeSync(opened);
     }
+  }
+}
+
+/** Our working directory as a descriptor; none when it cannot be opened (no read permission, removed). */
+function openCurrentDir(): number | undefined {
+  try {
+    return openSync(".", constants.O_RDONLY | constants.O_DIRECTORY);
+  } catch {
+    return undefined;
   }
 }
 

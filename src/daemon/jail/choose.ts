@@ -8,13 +8,11 @@ import {
   openSync,
   readlinkSync,
   realpathSync,
-  statSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Agent, LoadedConfig } from "../../config/load.ts";
 import { homeDir } from "../../config/paths.ts";
 import type { JailSpec } from "../../config/schema/module.ts";
-import { type MountEntry, readMountInfo } from "../../platform/mountinfo.ts";
 import {
   EMPTY_JAIL_SPEC,
   type JailFacts,
@@ -26,6 +24,7 @@ import {
 } from "../../policy/jail.ts";
 import { isWithin } from "../../policy/paths.ts";
 import type { EffectiveModule } from "../../policy/types.ts";
+import { mirroredViewPath } from "../peer-path.ts";
 import { identityOfFd, workspaceAround } from "./workspace.ts";
 
 export type JailChoice =
@@ -285,66 +284,11 @@ export function repositoryTop(cwd: string): string {
 }
 
 /**
- * The client's working directory as a host path a jail can bind. The daemon reaches a client in another
- * mount namespace (a container, a sandbox) through /proc/<pid>/cwd; the same directory usually has a
- * host path too (a volume is a bind of a host directory): found through the two mount tables by device
- * and root, and checked to be the very same directory (device and inode). airlock's own dynamic sandbox
- * view mirrors the host path it is mounted over. Undefined: the directory exists only in the client's
- * namespace, and a jail cannot show it.
+ * The client's working directory as a host path a jail can bind: the host path the cwd resolver found,
+ * or, for a client in airlock's own dynamic sandbox view (another inode by design), the host path that
+ * view mirrors. Undefined: the directory exists only in the client's namespace, and a jail cannot show it.
  */
 export function jailableCwd(hostCwd: string): string | undefined {
   const match = /^\/proc\/(\d+)\/cwd$/.exec(hostCwd);
-  if (match === null) return hostCwd;
-  const pid = match[1] ?? "";
-  try {
-    const target = statSync(hostCwd);
-    const peerPath = readlinkSync(hostCwd);
-    const peerMount = coveringMount(readMountInfo(`/proc/${pid}/mountinfo`), peerPath);
-    if (peerMount === undefined) return undefined;
-    const inMount = peerPath.slice(peerMount.point === "/" ? 0 : peerMount.point.length);
-    const candidates =
-      peerMount.type === "fuse.airlock"
-        ? [peerPath]
-        : readMountInfo()
-            .filter((m) => m.device === peerMount.device)
-            .map((m) => {
-              const within = joinRoot(peerMount.root, inMount);
-              if (!isWithin(within, m.root)) return undefined;
-              const rest = m.root === "/" ? within : within.slice(m.root.length);
-              return m.point === "/" ? rest || "/" : `${m.point}${rest}`;
-            })
-            .filter((p): p is string => p !== undefined);
-    for (const candidate of candidates) {
-      try {
-        const seen = statSync(candidate);
-        if (
-          peerMount.type === "fuse.airlock"
-            ? seen.isDirectory()
-            : seen.dev === target.dev && seen.ino === target.ino
-        )
-          return candidate;
-      } catch {
-        // not this one
-      }
-    }
-  } catch {
-    // the client went away, or its tables are unreadable: nothing to bind
-  }
-  return undefined;
-}
-
-/**
- * The mount that holds `path`: the last one listed (mount order) whose mount point is `path` or above it.
- * A later mount on an ancestor covers deeper ones made before it (the sandbox's dynamic view of HOME is
- * mounted over the project's placeholder below it).
- */
-export function coveringMount(mounts: readonly MountEntry[], path: string): MountEntry | undefined {
-  let best: MountEntry | undefined;
-  for (const mount of mounts) if (isWithin(path, mount.point)) best = mount;
-  return best;
-}
-
-function joinRoot(root: string, rest: string): string {
-  if (root === "/") return rest === "" ? "/" : rest;
-  return `${root}${rest}`;
+  return match === null ? hostCwd : mirroredViewPath(Number(match[1]));
 }

@@ -30,9 +30,22 @@ describe("parseRequest", () => {
           container_id: null,
           protocol: 1,
           stdio: "stream",
+          cwdFd: false,
         },
       },
     });
+  });
+
+  test("a working directory descriptor is only for protocol 2, and cwd_fd must be a boolean", () => {
+    const parse = (params: Record<string, unknown>) =>
+      parseRequest(request({ jsonrpc: "2.0", id: 1, method: "exec", params: { command: "git", ...params } }));
+    const v1 = parse({ cwd_fd: true });
+    const v2 = parse({ cwd_fd: true, protocol: 2 });
+    expect(v1.ok && v1.value.params.cwdFd).toBe(false);
+    expect(v2.ok && v2.value.params.cwdFd).toBe(true);
+    const wrong = parse({ cwd_fd: "yes", protocol: 2 });
+    expect(wrong.ok).toBe(false);
+    expect(!wrong.ok && wrong.message).toBe("invalid params: cwd_fd must be a boolean");
   });
 
   test("fd passing is only for protocol 2", () => {
