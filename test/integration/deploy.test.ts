@@ -1,6 +1,7 @@
-// The deploy examples cannot be run here (no Docker engine, no cluster). These tests hold them to what they
-// promise: they parse, daemon and agent share the socket and workspace at the same paths, the agent's socket
-// is one the daemon opens, and the configuration they embed passes `airlock check`.
+// What the deploy examples promise, read from the files: they parse, daemon and agent share the socket and
+// workspace at the same paths and no pid namespace, the agent's socket is one the daemon opens, and the
+// configuration they carry passes `airlock check`. containers.test.ts runs the compose example for real; the
+// Kubernetes manifest has no cluster here.
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
@@ -83,14 +84,13 @@ interface ComposeService {
   pid?: string;
   environment?: Record<string, string>;
   volumes?: string[];
-  configs?: { source: string; target: string }[];
   secrets?: string[];
+  security_opt?: string[];
   healthcheck?: { test: string[] };
   build?: { target?: string; dockerfile?: string };
 }
 interface Compose {
   services: Record<string, ComposeService>;
-  configs: Record<string, { content: string }>;
 }
 
 describe("examples/compose.yaml", () => {
@@ -105,10 +105,11 @@ describe("examples/compose.yaml", () => {
     expect(daemon.command).toEqual(jsonInstruction(dockerStages().get("daemon") ?? "", "CMD"));
   });
 
-  test("daemon and agent share the socket and workspace volumes at the same paths, one pid namespace, one uid", () => {
+  test("daemon and agent share the socket and workspace volumes at the same paths and one uid, not a pid namespace", () => {
     expect(mountOf(agent, "sockets")).toBe(mountOf(daemon, "sockets") ?? "missing");
     expect(mountOf(agent, "workspace")).toBe(mountOf(daemon, "workspace") ?? "missing");
-    expect(agent.pid).toBe("service:airlock");
+    // One pid namespace and one uid would let the agent read the daemon's files through /proc/<pid>/root.
+    expect(agent.pid).toBeUndefined();
     expect(agent.user).toBe(daemon.user);
     const socket = agent.environment?.AIRLOCK_SOCKET ?? "";
     const socketsFlag = flagValue(daemon.command, "--sockets");
@@ -121,15 +122,25 @@ describe("examples/compose.yaml", () => {
     expect(agent.secrets).toBeUndefined();
   });
 
+  test("the daemon may make the tool jail's user namespace and /proc", () => {
+    expect(daemon.security_opt).toEqual(
+      expect.arrayContaining(["seccomp=unconfined", "systempaths=unconfined"]),
+    );
+  });
+
   test("the health check is airlock doctor on the daemon's own files", () => {
     const [, program, command, ...flags] = daemon.healthcheck?.test ?? [];
     expect([program, command]).toEqual(["airlock", "doctor"]);
     expect(flags).toEqual(daemon.command?.slice(1) ?? []);
   });
 
-  test("the embedded config passes airlock check, and the agent's socket names a configured agent", async () => {
+  test("the mounted config passes airlock check, and the agent's socket names a configured agent", async () => {
+    const mount = daemon.volumes?.find((v) => v.startsWith("./"))?.split(":") ?? [];
+    expect(mount.slice(1)).toEqual(["/etc/airlock", "ro"]);
+    const local = join(EXAMPLES, mount[0] ?? "");
     const files: Record<string, string> = {};
-    for (const c of daemon.configs ?? []) files[c.target] = compose.configs[c.source]?.content ?? "";
+    for (const file of new Bun.Glob("**/*.toml").scanSync(local))
+      files[join("/etc/airlock", file)] = readFileSync(join(local, file), "utf8");
     const { exitCode, report } = await checkEmbeddedConfig(files);
     expect(exitCode).toBe(0);
     const agentName = basename(agent.environment?.AIRLOCK_SOCKET ?? "", ".sock");
@@ -166,9 +177,9 @@ describe("examples/kubernetes/airlock-pod.yaml", () => {
   const mountPath = (c: K8sContainer | undefined, volume: string) =>
     c?.volumeMounts?.find((m) => m.name === volume)?.mountPath;
 
-  test("runs the daemon as a native sidecar in the agent's pid namespace, under one pod-wide uid and gid", () => {
+  test("runs the daemon as a native sidecar in a pid namespace of its own, under one pod-wide uid and gid", () => {
     expect(sidecar?.restartPolicy).toBe("Always");
-    expect(pod.shareProcessNamespace).toBe(true);
+    expect(pod.shareProcessNamespace).toBeUndefined();
     expect(pod.securityContext?.runAsUser).toBe(1000);
     expect(pod.securityContext?.runAsGroup).toBe(1000);
     expect([sidecar?.securityContext?.runAsUser, agent?.securityContext?.runAsUser]).toEqual([
@@ -186,6 +197,11 @@ describe("examples/kubernetes/airlock-pod.yaml", () => {
     expect(dirname(socket)).toBe(socketsDir);
     expect(sidecar?.startupProbe?.exec.command).toEqual(["test", "-S", socket]);
     expect(mountPath(agent, "credentials")).toBeUndefined();
+  });
+
+  test("holds no Secret, so applying it again never replaces the token the user created", () => {
+    expect(docs.map((d) => d.kind)).not.toContain("Secret");
+    expect(pod.volumes?.some((v) => v.name === "credentials")).toBe(true);
   });
 
   test("the ConfigMap, laid out as the pod mounts it, passes airlock check", async () => {
