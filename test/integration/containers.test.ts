@@ -11,7 +11,6 @@ import {
   mkdirSync,
   readFileSync,
   realpathSync,
-  writeFileSync,
 } from "node:fs";
 import { join, relative } from "node:path";
 import { AIRLOCK, runProgram } from "../helpers/binary.ts";
@@ -306,6 +305,7 @@ describe("examples/compose.yaml as shipped, under podman-compose", () => {
 
   afterAll(async () => {
     await compose(["down", "-v", "-t", "0"], env);
+    await runProgram(["podman", "rmi", "--force", `${project}_airlock`, `${project}_agent`]);
     await tokenDir?.[Symbol.asyncDispose]();
   });
 
