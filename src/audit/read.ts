@@ -69,14 +69,18 @@ export function matches(entry: AuditEntry, filter: LogFilter): boolean {
   return true;
 }
 
-/** One line for a human: time, agent, what ran, and how it ended. */
+/** The header row above `formatEntry`'s lines, in the same columns. */
+export const ENTRY_HEADER = `${"TIME".padEnd(20)}  ${"AGENT".padEnd(12)} ${"COMMAND".padEnd(60)} OUTCOME`;
+
+/** One line for a human: time, agent, what ran, and how it ended. Every field is made safe to print. */
 export function formatEntry(entry: AuditEntry): string {
   const time = typeof entry.ts === "string" ? entry.ts.replace("T", " ").replace(/\.\d+Z$/, "Z") : "?";
   const agent = typeof entry.agent === "string" ? entry.agent : "-";
-  const what =
+  const what = printable(
     entry.event === "exec" || entry.event === "check"
       ? [entry.command, ...(Array.isArray(entry.args) ? entry.args : [])].map(String).join(" ")
-      : String(entry.event ?? "?");
+      : String(entry.event ?? "?"),
+  );
   const outcome = String(entry.outcome ?? "");
   const exit = entry.signal
     ? ` ${String(entry.signal)}`
@@ -84,5 +88,27 @@ export function formatEntry(entry: AuditEntry): string {
       ? ` exit ${String(entry.exit_code)}`
       : "";
   const reason = entry.reason ? ` — ${String(entry.reason)}` : "";
-  return `${time}  ${agent.padEnd(12)} ${what.length > 60 ? `${what.slice(0, 57)}...` : what.padEnd(60)} ${outcome}${exit}${reason}`;
+  const command = what.length > 60 ? `${what.slice(0, 57)}...` : what.padEnd(60);
+  return `${printable(time).padEnd(20)}  ${printable(agent).padEnd(12)} ${command} ${printable(`${outcome}${exit}${reason}`)}`;
+}
+
+// C0 and C1 controls, DEL, and the bidirectional overrides and isolates that reorder what a terminal shows.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly the characters to escape
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\\]/g;
+
+/**
+ * Text from the log as a terminal should see it: agents choose their arguments and repository config
+ * values, so an escape sequence in a record could clear the operator's screen or forge a line. Controls
+ * are shown as \n, \t or \xHH / \uHHHH, and a backslash as \\, so the escaped text reads back unambiguously.
+ */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (char) => {
+    if (char === "\\") return "\\\\";
+    if (char === "\n") return "\\n";
+    if (char === "\t") return "\\t";
+    const code = char.charCodeAt(0);
+    return code <= 0xff
+      ? `\\x${code.toString(16).padStart(2, "0")}`
+      : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
 }

@@ -1,8 +1,17 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { defineCommand } from "citty";
-import { type AuditEntry, formatEntry, matches, parseLines, parseSince, readLog } from "../audit/read.ts";
+import {
+  type AuditEntry,
+  ENTRY_HEADER,
+  formatEntry,
+  matches,
+  parseLines,
+  parseSince,
+  readLog,
+} from "../audit/read.ts";
 import { loadConfig } from "../config/load.ts";
 import { expandHome, resolvePaths } from "../config/paths.ts";
+import { didYouMean } from "../config/suggest.ts";
 import { pathFlags } from "./context.ts";
 import { EXIT } from "./exit-codes.ts";
 import { configFlag, jsonFlag } from "./flags.ts";
@@ -31,13 +40,16 @@ export default defineCommand({
     const since = args.since === undefined ? undefined : parseSince(args.since, Date.now());
     if (args.since !== undefined && since === undefined)
       throw new UsageError(`--since: cannot read '${args.since}'; use 10m, 2h, 1d or a date`);
-    const path = args.file ? expandHome(args.file) : logPath(args);
+    const config = args.file ? undefined : loadLogConfig(args);
+    const path = args.file ? expandHome(args.file) : logPathOf(config);
     const filter = { agent: args.agent, since };
     const print = (entry: AuditEntry) => {
       if (!matches(entry, filter)) return;
       printLine(args.json ? JSON.stringify(entry) : formatEntry(entry));
     };
     const { entries, bad, offset } = readLog(path);
+    if (args.agent !== undefined) requireKnownAgent(args.agent, entries, config);
+    if (!args.json) printLine(ENTRY_HEADER);
     for (const entry of entries) print(entry);
     if (bad > 0) ui.warn(`${bad} line(s) of ${path} are not JSON records`);
     if (!args.follow) return EXIT.ok;
@@ -46,9 +58,32 @@ export default defineCommand({
   },
 });
 
-function logPath(args: Record<string, unknown>): string {
-  const config = loadConfig(resolvePaths(pathFlags(args)), { requireDaemonConfig: false });
-  return expandHome(config.daemon?.log.path ?? config.paths.defaultLogFile);
+type LogConfig = ReturnType<typeof loadConfig>;
+
+function loadLogConfig(args: Record<string, unknown>): LogConfig {
+  return loadConfig(resolvePaths(pathFlags(args)), { requireDaemonConfig: false });
+}
+
+function logPathOf(config: LogConfig | undefined): string {
+  return expandHome(config?.daemon?.log.path ?? config?.paths.defaultLogFile ?? "");
+}
+
+/** `--agent nosuch` is a mistake to point out, not an empty table: neither configured nor in the log. */
+function requireKnownAgent(
+  name: string,
+  entries: readonly AuditEntry[],
+  config: LogConfig | undefined,
+): void {
+  const logged = new Set(
+    entries.map((entry) => entry.agent).filter((a): a is string => typeof a === "string"),
+  );
+  const configured = config?.agents.map((agent) => agent.name) ?? [];
+  if (logged.has(name) || configured.includes(name)) return;
+  const known = [...new Set([...configured, ...logged])].sort();
+  const guess = didYouMean(name, known);
+  throw new UsageError(
+    `there is no agent '${name}' in the configuration or the log${guess ? `; did you mean '${guess}'?` : ""} (known: ${known.join(", ") || "none"})`,
+  );
 }
 
 /** Prints records as they are appended; starts over when the file is rotated. Ends on Ctrl-C. */

@@ -30,7 +30,15 @@ export interface RunChildInput {
 
 export type ChildRun =
   | { readonly kind: "spawn-failed"; readonly message: string }
-  | { readonly kind: "exited"; readonly exit: ExitInfo; readonly clientGone: boolean };
+  | {
+      readonly kind: "exited";
+      readonly exit: ExitInfo;
+      readonly clientGone: boolean;
+      /** A signal that ends a program (Ctrl-C, a kill) the client passed on before the child exited. */
+      readonly interruptedBy: string | undefined;
+    };
+
+const INTERRUPTING = new Set(["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"]);
 
 /** Spawns the plan and connects it to the client: stdin and signals in, output out, disconnect kills it. */
 export async function runChild({
@@ -61,6 +69,7 @@ export async function runChild({
   onSpawn(child);
   ctx.running.add(child);
   let clientGone = false;
+  let interruptedBy: string | undefined;
   io.onClose(() => {
     clientGone = true;
     child.terminate("client disconnected");
@@ -68,8 +77,10 @@ export async function runChild({
   // stdin writes and EOF stay in order; while a write waits for the pipe, the client is paused.
   let stdinChain = Promise.resolve();
   io.onNotification((note) => {
-    if (note.kind === "signal") child.signal(note.signal);
-    else if (note.kind === "stdin-eof") stdinChain = stdinChain.then(() => child.endStdin());
+    if (note.kind === "signal") {
+      if (INTERRUPTING.has(note.signal)) interruptedBy ??= note.signal;
+      child.signal(note.signal);
+    } else if (note.kind === "stdin-eof") stdinChain = stdinChain.then(() => child.endStdin());
     else {
       io.pause();
       stdinChain = stdinChain.then(() => child.writeStdin(note.data)).finally(() => io.resume());
@@ -78,7 +89,7 @@ export async function runChild({
   io.resume();
   try {
     const exit = await child.exited;
-    return { kind: "exited", exit, clientGone };
+    return { kind: "exited", exit, clientGone, interruptedBy };
   } finally {
     ctx.running.delete(child);
   }

@@ -370,8 +370,9 @@ export async function runSession(
       ...record,
       exit_code: exit.exitCode,
       signal: exit.signal,
-      bytes_out: exit.bytesOut,
-      bytes_err: exit.bytesErr,
+      // With the client's own descriptors the tool's output never passes the daemon: not counted.
+      bytes_out: stdio === "fds" ? null : exit.bytesOut,
+      bytes_err: stdio === "fds" ? null : exit.bytesErr,
     };
     if (ran.clientGone) {
       ctx.audit({ ...ended, outcome: "client-gone", reason: "client disconnected; process group killed" });
@@ -399,8 +400,9 @@ export async function runSession(
       reply.flushText();
       ctx.audit({
         ...ended,
-        outcome: exit.killedBecause ? "killed" : "completed",
-        reason: exit.killedBecause,
+        outcome: exit.killedBecause ? "killed" : ran.interruptedBy ? "interrupted" : "completed",
+        reason:
+          exit.killedBecause ?? (ran.interruptedBy ? `the client sent ${ran.interruptedBy}` : undefined),
       });
       reply.result(exit.exitCode, exit.signal);
     }

@@ -1,6 +1,6 @@
 // Runs an agent's hooks in order. Pre-exec hooks fail closed: anything but a clean allow denies.
 // Post-exec hooks pass the response through on failure (0.4) unless the agent chose "withhold".
-import { relative } from "node:path";
+import { dirname, relative } from "node:path";
 import { decodeStdout, hookOutputOf, readPostExecOutput, readPreExecOutput, reasonFrom } from "./format.ts";
 import { type HookProcessResult, runHookProcess } from "./spawn.ts";
 import type {
@@ -127,15 +127,31 @@ export async function runPostExecHooks(
   return { response: current, withheld: false, runs };
 }
 
-/** Only the variables hooks are promised, from the daemon's environment. */
-export function hookEnv(from: Readonly<Record<string, string | undefined>>): Record<string, string> {
+/**
+ * Only the variables hooks are promised, from the daemon's environment, and the daemon's own executable:
+ * `AIRLOCK`, its directory first on PATH, so `airlock hook-util` works whatever PATH the daemon has.
+ */
+export function hookEnv(
+  from: Readonly<Record<string, string | undefined>>,
+  airlock = ownExecutable(),
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const key of HOOK_ENV_KEYS) {
     const value = from[key];
     if (value !== undefined) env[key] = value;
   }
   env.PATH ??= DEFAULT_PATH;
+  if (airlock !== undefined) {
+    env.AIRLOCK = airlock;
+    env.PATH = `${dirname(airlock)}:${env.PATH}`;
+  }
   return env;
+}
+
+/** The compiled airlock binary this daemon runs from; undefined when run from source by bun. */
+function ownExecutable(): string | undefined {
+  // A compiled binary's own modules live in Bun's embedded file system.
+  return Bun.main.startsWith("/$bunfs/") ? process.execPath : undefined;
 }
 
 function processOptions(options: HookRunOptions, maxOutputBytes: number) {

@@ -121,6 +121,32 @@ describe("the audit log", () => {
     expect((await runAirlock(["log", "--file", daemon.logFile, "--since", "yesterdayish"])).exitCode).toBe(2);
   });
 
+  test("airlock log escapes control characters an agent put in its arguments, under a header row", async () => {
+    await using daemon = await startDaemon();
+    const hostile = "\u001b[2J\u001b[Hfake line\nclean\u202e\u0007";
+    await rpc(daemon.socket("alpha"), execLine("git", ["log", hostile]));
+    await daemon.stop();
+    const table = await runAirlock(["log", "--file", daemon.logFile]);
+    expect(table.exitCode).toBe(0);
+    const lines = table.stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^TIME\s+AGENT\s+COMMAND\s+OUTCOME$/);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is that none are left
+    expect(table.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f\u202e]/);
+    expect(table.stdout).toContain("git log \\x1b[2J\\x1b[Hfake line\\nclean\\u202e\\x07");
+    expect(lines).toHaveLength(4); // header, daemon start, the request, daemon stop: one line each
+  });
+
+  test("airlock log --agent with a name that is neither configured nor logged says so, and suggests one", async () => {
+    await using daemon = await startDaemon({ agents: { claude: {} } });
+    await rpc(daemon.socket("claude"), execLine("git", ["--version"]));
+    const r = await runAirlock(["log", "--file", daemon.logFile, "--agent", "cluade"]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(
+      "there is no agent 'cluade' in the configuration or the log; did you mean 'claude'?",
+    );
+    expect((await runAirlock(["log", "--file", daemon.logFile, "--agent", "claude"])).exitCode).toBe(0);
+  });
+
   test("airlock log --follow prints records as the daemon appends them", async () => {
     await using daemon = await startDaemon();
     const { AIRLOCK } = await import("../helpers/binary.ts");

@@ -136,7 +136,7 @@ describe.each(MODES)("the shim, stdio mode %s", (mode) => {
     expect(unknown.stderr).toBe("airlock: unknown command: terraform\n");
   });
 
-  test("Ctrl-C reaches the child; the shim exits 128+2", async () => {
+  test("Ctrl-C reaches the child; the shim exits 128+2 and the run is recorded as interrupted", async () => {
     await using daemon = await startProgramDaemon("sleep", "/bin/sleep");
     const proc = Bun.spawn([shimNamed("sleep"), "30"], {
       env: { ...process.env, ...shimEnv(daemon.socket("alpha"), mode) },
@@ -147,6 +147,15 @@ describe.each(MODES)("the shim, stdio mode %s", (mode) => {
     proc.kill("SIGINT");
     expect(await proc.exited).toBe(130);
     expect(pgrepSleep("30")).toBe(false);
+    await waitForLog(daemon.logFile, '"outcome":"interrupted"', "interrupted record");
+    const record = JSON.parse(
+      readFileSync(daemon.logFile, "utf8")
+        .split("\n")
+        .find((line) => line.includes('"outcome":"interrupted"')) ?? "{}",
+    );
+    expect(record).toMatchObject({ reason: "the client sent SIGINT", signal: "SIGINT" });
+    // With the client's descriptors the output never passes the daemon: unknown, not 0.
+    expect(record.bytes_out).toBe(mode === "fds" ? null : 0);
   });
 
   test("a client killed mid-run takes the child's whole process group with it", async () => {
