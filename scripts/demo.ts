@@ -1,5 +1,5 @@
 // `npm run demo`: build airlock, start the daemon on a throwaway config, and use git through the shim.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -41,7 +41,14 @@ const daemon = Bun.spawn(
   },
 );
 const socket = join(work, "sockets", "demo.sock");
-for (let i = 0; i < 200 && !(await Bun.file(socket).exists()); i++) await Bun.sleep(25);
+// Bun.file().exists() is false for a socket: ask the file system what is there.
+const listening = () => statSync(socket, { throwIfNoEntry: false })?.isSocket() === true;
+for (let i = 0; i < 200 && !listening() && daemon.exitCode === null; i++) await Bun.sleep(25);
+if (!listening()) {
+  say(`the daemon did not start listening on ${socket}`);
+  daemon.kill();
+  process.exit(1);
+}
 
 async function shim(args: string[]): Promise<void> {
   say(`\n$ git ${args.join(" ")}        # the shim: ${join(work, "bin", "git")} -> airlock`);

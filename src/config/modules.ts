@@ -49,8 +49,14 @@ export function parseModule(
 function checkPatterns(file: string, module: ModuleFile): ConfigError[] {
   const errors: ConfigError[] = [];
   for (const mode of ["deny", "allow"] as const) {
+    const seen = new Set<string>();
     (module[mode]?.patterns ?? []).forEach((pattern, index) => {
       const keyPath = [mode, "patterns", String(index)];
+      if (pattern.id !== undefined) {
+        if (seen.has(pattern.id))
+          errors.push(new ConfigError(file, `two ${mode} patterns are named '${pattern.id}'`, [...keyPath, "id"]));
+        seen.add(pattern.id);
+      }
       if (pattern.value !== undefined && pattern.flags === undefined) {
         errors.push(
           new ConfigError(file, "`value` needs `flags`: say which option's value it matches", keyPath),

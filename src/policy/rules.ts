@@ -12,7 +12,7 @@ export interface RuleInput {
 }
 
 export interface Rule {
-  /** Names the rule in the module file, e.g. `deny.args: '--upload-pack'` or `deny.patterns[3]`. */
+  /** Names the rule in the module file, e.g. `deny.args: '--upload-pack'` or `deny.patterns.endpoint-url`. */
   readonly id: string;
   /** Said to the agent when the rule decides; `undefined` uses the 0.4 wording. */
   readonly reason: string | undefined;
@@ -69,7 +69,7 @@ function compilePattern(mode: RuleMode, pattern: Pattern, index: number, ci: boo
   const inScope = (o: OptionFact, reading: Reading) =>
     scope === "any" || (scope === "global") === o.index < reading.commandStart;
   return {
-    id: `${mode}.patterns[${index}]`,
+    id: pattern.id === undefined ? `${mode}.patterns[${index}]` : `${mode}.patterns.${pattern.id}`,
     reason: pattern.reason,
     entry: pattern.reason,
     depth: Math.max(0, ...subcommands.map((s) => s.length)),

@@ -3,6 +3,12 @@ import { EnvMap, EnvPattern, NonEmptyString, PositiveNumber, StringList } from "
 
 /** A structured rule: every condition given must hold for the rule to match. */
 export const Pattern = v.strictObject({
+  id: v.pipe(
+    v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case letters, digits and '-'"))),
+    v.description(
+      "the rule's name in audit records and messages (`deny.patterns.ID`); without one the position names it, which changes when rules are added",
+    ),
+  ),
   subcommand: v.pipe(
     v.optional(v.union([v.string(), StringList])),
     v.description('command path(s) the rule is limited to, e.g. "fetch" or ["state pull"]'),
