@@ -25,7 +25,7 @@ describe("airlock test", () => {
     const r = await runAirlock(["test", "--json", "--", "git", "-c", "alias.x=!sh", "fetch"]);
     expect(r.exitCode).toBe(1);
     const report = JSON.parse(r.stdout);
-    expect(report).toMatchObject({ decision: "deny", layer: "module", rule: "deny.patterns[0]" });
+    expect(report).toMatchObject({ decision: "deny", layer: "module", rule: "deny.patterns.c-alias" });
     expect(report.reason).toContain("-c");
   });
 

@@ -5,16 +5,16 @@ import { allow, deny, describeCorpus, passEnv, type Row, setEnv, stripEnv } from
 
 const COMMAND = "aws";
 
-const endpoint = "deny.patterns[0]";
-const profile = "deny.patterns[1]";
-const decrypt = "deny.patterns[2]";
-const privLaunchKey = "deny.patterns[3]";
-const localOutside = "deny.patterns[4]";
-const paramFileOutside = "deny.patterns[5]";
-const uploadAbsolute = "deny.patterns[6]";
-const uploadDotDot = "deny.patterns[7]";
-const customPathAbsolute = "deny.patterns[8]";
-const customPathDotDot = "deny.patterns[9]";
+const endpoint = "deny.patterns.endpoint-url";
+const profile = "deny.patterns.other-profile";
+const decrypt = "deny.patterns.ssm-decryption";
+const privLaunchKey = "deny.patterns.priv-launch-key";
+const localOutside = "deny.patterns.local-path-outside";
+const paramFileOutside = "deny.patterns.file-param-outside";
+const uploadAbsolute = "deny.patterns.upload-path-absolute";
+const uploadDotDot = "deny.patterns.upload-path-dotdot";
+const customPathAbsolute = "deny.patterns.customization-path-absolute";
+const customPathDotDot = "deny.patterns.customization-path-dotdot";
 const inlineParamFile = (glob: string) => `deny.args: '--*=${glob}'`;
 const sub = (name: string) => `deny.subcommands: '${name}'`;
 const terminate = sub("* terminate-instances");

@@ -8,29 +8,29 @@ const COMMAND = "git";
 const upload = "deny.flags: '--upload-pack'";
 const receive = "deny.flags: '--receive-pack'";
 const exec = "deny.flags: '--exec'";
-const globalC = "deny.patterns[0]";
-const cloneOpts = "deny.patterns[1]";
-const rebaseExec = "deny.patterns[2]";
-const grepO = "deny.patterns[3]";
-const transports = "deny.patterns[4]";
-const configScope = "deny.patterns[5]";
-const configKey = "deny.patterns[6]";
-const gitDirAbsolute = "deny.patterns[7]";
-const gitDirDotDot = "deny.patterns[8]";
-const fileOptionAbsolute = "deny.patterns[9]";
-const fileOptionDotDot = "deny.patterns[10]";
-const outputDirAbsolute = "deny.patterns[11]";
-const outputDirDotDot = "deny.patterns[12]";
-const messageFileAbsolute = "deny.patterns[13]";
-const messageFileDotDot = "deny.patterns[14]";
-const diffNoIndex = "deny.patterns[15]";
-const diffOutside = "deny.patterns[16]";
-const hashObjectOutside = "deny.patterns[17]";
-const hashObjectStdinPaths = "deny.patterns[18]";
-const repositoryOutside = "deny.patterns[19]";
-const archiveRemote = "deny.patterns[20]";
-const tool = "deny.patterns[21]";
-const strategyPath = "deny.patterns[22]";
+const globalC = "deny.patterns.c-alias";
+const cloneOpts = "deny.patterns.clone-options";
+const rebaseExec = "deny.patterns.rebase-exec";
+const grepO = "deny.patterns.grep-open-files";
+const transports = "deny.patterns.ext-fd-transports";
+const configScope = "deny.patterns.config-other-scope";
+const configKey = "deny.patterns.config-sensitive-key";
+const gitDirAbsolute = "deny.patterns.git-dir-absolute";
+const gitDirDotDot = "deny.patterns.git-dir-dotdot";
+const fileOptionAbsolute = "deny.patterns.file-option-absolute";
+const fileOptionDotDot = "deny.patterns.file-option-dotdot";
+const outputDirAbsolute = "deny.patterns.output-dir-absolute";
+const outputDirDotDot = "deny.patterns.output-dir-dotdot";
+const messageFileAbsolute = "deny.patterns.message-file-absolute";
+const messageFileDotDot = "deny.patterns.message-file-dotdot";
+const diffNoIndex = "deny.patterns.diff-no-index";
+const diffOutside = "deny.patterns.diff-outside";
+const hashObjectOutside = "deny.patterns.hash-object-outside";
+const hashObjectStdinPaths = "deny.patterns.hash-object-stdin-paths";
+const repositoryOutside = "deny.patterns.repository-outside";
+const archiveRemote = "deny.patterns.archive-remote";
+const tool = "deny.patterns.tool";
+const strategyPath = "deny.patterns.strategy-path";
 const sub = (name: string) => `deny.subcommands: '${name}'`;
 
 const legacySpellings: Row[] = [
@@ -343,6 +343,7 @@ const credentials: Row[] = [
   deny(["git", "credential-libsecret", "get"], sub("credential-libsecret"), "the libsecret helper"),
   deny(["git", "credential-manager", "get"], sub("credential-manager"), "Git Credential Manager"),
   deny(["git", "config", "-l"], configScope, "config -l, which lists host-wide config with any tokens in it"),
+  deny(["git", "var", "-l"], "deny.patterns.var-list", "var -l, which lists host-wide config like config -l"),
   deny(["git", "config", "--get-regexp", "."], configScope, "config --get-regexp over every key"),
   deny(["git", "config", "--global", "--list"], configScope, "config --global --list"),
   deny(

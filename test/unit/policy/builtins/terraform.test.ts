@@ -7,13 +7,13 @@ const COMMAND = "terraform";
 
 const destroyWord = "deny.args: 'destroy'";
 const applyAuto = "deny.args: 'apply & -auto-approve'";
-const applyDestroy = "deny.patterns[0]";
-const codeDir = "deny.patterns[2]";
-const outputSecrets = "deny.patterns[3]";
-const chdirAbsolute = "deny.patterns[4]";
-const chdirDotDot = "deny.patterns[5]";
-const chdirHome = "deny.patterns[6]";
-const showJson = "deny.patterns[7]";
+const applyDestroy = "deny.patterns.apply-destroy";
+const codeDir = "deny.patterns.plugin-dir-from-module";
+const outputSecrets = "deny.patterns.output-secrets";
+const chdirAbsolute = "deny.patterns.chdir-absolute";
+const chdirDotDot = "deny.patterns.chdir-dotdot";
+const chdirHome = "deny.patterns.chdir-home";
+const showJson = "deny.patterns.show-json";
 const sub = (name: string) => `deny.subcommands: '${name}'`;
 
 const legacySpellings: Row[] = [
@@ -239,7 +239,7 @@ describeCorpus(COMMAND, {
   shadowed: [
     [["terraform", "destroy"], sub("destroy"), "destroy"],
     [["terraform", "force-unlock", "0b5c-lock-id"], sub("force-unlock"), "force-unlock"],
-    [["terraform", "apply", "-auto-approve"], "deny.patterns[1]", "apply -auto-approve"],
+    [["terraform", "apply", "-auto-approve"], "deny.patterns.auto-approve", "apply -auto-approve"],
   ],
   envRows,
 });
