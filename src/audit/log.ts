@@ -21,6 +21,33 @@ export interface AuditOptions {
 
 export type AuditRecord = Record<string, unknown> & { event: string };
 
+/** Longest string, and most items of a list, a record keeps: agents choose their requests' size. */
+const MAX_STRING = 1024;
+const MAX_ITEMS = 64;
+/** A line past this is cut harder: a flood of big requests must not rotate the log's history away. */
+const MAX_LINE = 16 * 1024;
+
+/** The record as one NDJSON line, long strings and lists cut (and saying by how much). */
+export function boundedLine(record: Record<string, unknown>): string {
+  const line = JSON.stringify(bound(record, MAX_STRING));
+  if (line.length <= MAX_LINE) return `${line}\n`;
+  return `${JSON.stringify({ ...(bound(record, 128) as object), cut: true })}\n`;
+}
+
+function bound(value: unknown, maxString: number): unknown {
+  if (typeof value === "string")
+    return value.length <= maxString
+      ? value
+      : `${value.slice(0, maxString)}…(${value.length - maxString} more characters)`;
+  if (Array.isArray(value)) {
+    const kept = value.slice(0, MAX_ITEMS).map((item) => bound(item, maxString));
+    return value.length <= MAX_ITEMS ? kept : [...kept, `…(${value.length - MAX_ITEMS} more)`];
+  }
+  if (typeof value === "object" && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, bound(item, maxString)]));
+  return value;
+}
+
 /**
  * NDJSON audit log with size rotation. One daemon process writes it, synchronously, one whole line per
  * append, so records are never interleaved or split across files.
@@ -36,7 +63,7 @@ export class AuditLog {
   }
 
   write(record: AuditRecord): void {
-    const line = `${JSON.stringify({ ts: new Date().toISOString(), ...record })}\n`;
+    const line = boundedLine({ ts: new Date().toISOString(), ...record });
     const bytes = Buffer.byteLength(line);
     if (this.options.maxSizeBytes > 0 && this.size > 0 && this.size + bytes > this.options.maxSizeBytes)
       this.rotate();

@@ -111,6 +111,11 @@ export function resolveDescriptorCwd(
         "the client's working directory is not at the same path for the daemon (and the daemon cannot see the client's process to map it); mount the workspace at the same path in the client's container and the daemon's",
     };
   }
+  if (claimed !== undefined && claimed !== path)
+    return {
+      ok: false,
+      reason: `cwd mismatch: the client claims '${claimed}' but its directory descriptor is '${path}'`,
+    };
   const confined = checkRoots(path, roots);
   if (confined !== undefined) return { ok: false, reason: confined };
   return { ok: true, hostCwd: path, via: "descriptor" };

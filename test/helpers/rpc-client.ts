@@ -1,3 +1,5 @@
+import { bunSocketFd, sendWithFds } from "../../src/platform/fd-passing.ts";
+
 /** A raw client speaking the wire protocol, the way an airlock 0.4 shim does: one request, read to the end. */
 export interface RpcExchange {
   readonly messages: Record<string, unknown>[];
@@ -10,7 +12,8 @@ export interface RpcExchange {
 export async function rpc(
   socketPath: string,
   request: string | Uint8Array,
-  options: { timeoutMs?: number } = {},
+  /** `fds`: descriptors sent with the request (SCM_RIGHTS), as a protocol 2 shim sends its stdio and cwd. */
+  options: { timeoutMs?: number; fds?: readonly number[] } = {},
 ): Promise<RpcExchange> {
   const messages: Record<string, unknown>[] = [];
   let buffer = "";
@@ -25,7 +28,11 @@ export async function rpc(
   const socket = await Bun.connect({
     unix: socketPath,
     socket: {
-      open: push,
+      open(s) {
+        if (options.fds === undefined) return push(s);
+        sendWithFds(bunSocketFd(s), pending, [...options.fds]);
+        pending = new Uint8Array();
+      },
       drain: push,
       data(_s, data) {
         buffer += decoder.decode(data, { stream: true });

@@ -1,9 +1,9 @@
 // Where a command runs: the peer's real directory, mapped or confined, never a path the client merely claims.
 import { describe, expect, test } from "bun:test";
-import { chmodSync, chownSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
-import { AIRLOCK, runProgram } from "../helpers/binary.ts";
-import { launch, programModule, startDaemon, startProgramDaemon } from "../helpers/daemon.ts";
-import { execLine } from "../helpers/rpc-client.ts";
+import { chmodSync, chownSync, closeSync, mkdirSync, openSync, readFileSync, symlinkSync } from "node:fs";
+import { AIRLOCK, runProgram, runShim } from "../helpers/binary.ts";
+import { launch, programModule, startArgs, startDaemon, startProgramDaemon } from "../helpers/daemon.ts";
+import { execLine, rpc } from "../helpers/rpc-client.ts";
 import { tempTree } from "../helpers/temp-tree.ts";
 
 /** A client that really sits in `cwd` and sends a 0.4-style request claiming `claimed`. */
@@ -148,6 +148,55 @@ describe("when the daemon cannot see the client (another uid without ptrace, ano
       expect(stdoutOf(unconfined)).toBe("");
     } finally {
       await daemon.stop("SIGKILL");
+    }
+  });
+});
+
+describe("a daemon in a pid namespace of its own (a container beside the agent's) gets the directory as a descriptor", () => {
+  test("the shim's directory descriptor says where to run, jailed; a claimed cwd that is not it is refused", async () => {
+    await using tree = await tempTree({
+      "config/config.toml": `[commands]\nenable = ["pwd"]\n[log]\npath = "$TREE/airlock.log"\n`,
+      "agents.toml": `[alpha]\npath = "$TREE/agent"\n`,
+      "agent/airlock.toml": 'commands = ["pwd"]\n[workspace]\nroots = ["$TREE/ws"]\n',
+      "agent/commands/pwd.toml": programModule("/bin/pwd"),
+      "ws/sub/.keep": "",
+    });
+    // The daemon cannot see this test's processes: every peer pid reads 0, as for a sibling container.
+    const daemon = Bun.spawn(
+      ["unshare", "--pid", "--fork", "--mount-proc", AIRLOCK, ...startArgs(tree, tree.at("s"))],
+      { stdout: "ignore", stderr: "pipe" },
+    );
+    try {
+      const socket = tree.at("s/alpha.sock");
+      for (let i = 0; i < 400 && Bun.spawnSync(["test", "-S", socket]).exitCode !== 0; i++)
+        await Bun.sleep(25);
+      const shim = await runShim("pwd", [], { socket, cwd: tree.at("ws/sub") });
+      expect(shim.stderr).toBe("");
+      expect(shim.stdout).toBe(`${tree.at("ws/sub")}\n`);
+      const record = readFileSync(tree.at("airlock.log"), "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((entry) => entry.event === "exec");
+      expect(record).toMatchObject({ peer: { pid: 0 }, cwd_via: "descriptor", host_cwd: tree.at("ws/sub") });
+      const dir = openSync(tree.at("ws/sub"), "r");
+      try {
+        const lying = await rpc(socket, execLine("pwd", [], { protocol: 2, cwd_fd: true }, "/etc"), {
+          fds: [dir],
+        });
+        expect((lying.final?.error as { message?: string } | undefined)?.message).toBe(
+          `cwd mismatch: the client claims '/etc' but its directory descriptor is '${tree.at("ws/sub")}'`,
+        );
+        // Without a descriptor nothing says where the client is: refused, never run in the claimed path.
+        const none = await rpc(socket, execLine("pwd", [], { protocol: 2 }, tree.at("ws/sub")));
+        expect(none.stdout).toBe("");
+        expect(JSON.stringify(none.final)).toContain("error");
+      } finally {
+        closeSync(dir);
+      }
+    } finally {
+      daemon.kill("SIGKILL");
+      await daemon.exited;
     }
   });
 });

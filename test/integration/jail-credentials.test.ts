@@ -58,4 +58,58 @@ describe("git credentials through the daemon's broker", () => {
       rmSync(join(home, ".gitconfig"), { force: true });
     }
   });
+
+  test("a run that talks to no remote gets nothing from the broker: a filter of a checkout asking for the token is refused", async () => {
+    const home = process.env.HOME ?? "";
+    if (!home.includes("airlock-test-home")) throw new Error(`refusing to write credentials into ${home}`);
+    const store = join(home, ".git-credentials");
+    writeFileSync(join(home, ".gitconfig"), "[credential]\n\thelper = store\n");
+    writeFileSync(store, `http://agent:${TOKEN}@127.0.0.1:9\n`, { mode: 0o600 });
+    // Without the guard, the repository's own filter runs (as code that slipped past it would).
+    const builtin = readFileSync(join(import.meta.dir, "..", "..", "builtins", "git", "module.toml"), "utf8");
+    const unguarded = builtin.replace(/^guard = "git-config"$/m, "");
+    try {
+      await using work = await tempTree({
+        "ws/repo/a.txt": "a\n",
+        "ws/repo/.gitattributes": "a.txt filter=x\n",
+      });
+      const repo = work.at("ws/repo");
+      const setup = (args: string[]) =>
+        Bun.spawnSync(["git", "-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd: repo });
+      setup(["init", "-q", "-b", "main"]);
+      setup(["add", "."]);
+      setup(["commit", "-qm", "init"]);
+      setup(["checkout", "-q", "-b", "side"]);
+      setup(["rm", "-q", "a.txt"]);
+      setup(["commit", "-qm", "gone"]);
+      const ask =
+        "printf 'protocol=http\\nhost=127.0.0.1:9\\n\\n' | git credential fill > leak.txt 2>&1; cat";
+      setup(["config", "filter.x.smudge", ask]);
+      await using daemon = await startDaemon({
+        agents: {
+          alpha: {
+            commands: ["git"],
+            extra: `[workspace]\nroots = ["${work.at("ws")}"]\n`,
+            overrides: { git: unguarded },
+          },
+        },
+      });
+      const checkout = await runShim("git", ["checkout", "-q", "main"], {
+        socket: daemon.socket("alpha"),
+        cwd: repo,
+      });
+      expect(checkout.exitCode).toBe(0);
+      // The filter ran (it wrote its file), and what it got is no credential.
+      const leak = readFileSync(join(repo, "leak.txt"), "utf8");
+      expect(leak).not.toContain(TOKEN);
+      await daemon.stop();
+      const log = readFileSync(daemon.logFile, "utf8");
+      expect(log).toContain('"event":"credential","agent":"alpha","command":"git","operation":"get"');
+      expect(log).toContain('"answered":false');
+      expect(log).not.toContain('"answered":true');
+    } finally {
+      rmSync(store, { force: true });
+      rmSync(join(home, ".gitconfig"), { force: true });
+    }
+  });
 });

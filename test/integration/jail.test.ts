@@ -750,6 +750,53 @@ describe("the guard's check and git's read see the same bytes", () => {
   });
 });
 
+describe("a command that writes config reads only the config the guard saw", () => {
+  // The red team's attack, reduced: `git checkout` ran a filter from a .git/config swapped in after the
+  // guard's check, and the filter asked the credential broker for the host's token. Here the swapped-in
+  // config names the user, which `git config user.name` (a command that writes config) would print.
+  test("40 runs of git config user.name while .git/config is swapped: denied, or the checked name, never the swapped-in one", async () => {
+    await using tree = await workspace();
+    const config = tree.at("ws/work/.git/config");
+    const good = `${readFileSync(config, "utf8")}[user]\n\tname = checked-name\n`;
+    writeFileSync(config, good);
+    writeFileSync(tree.at("good"), good);
+    // The alias makes the guard refuse this copy whenever it is the one it reads.
+    writeFileSync(tree.at("bad"), `${good}[user]\n\tname = swapped-in\n[alias]\n\tst = !true\n`);
+    await using daemon = await daemonFor(tree);
+    const swap = `for i in $(seq 4000); do cp good g.tmp && mv -f g.tmp ${config}; cp bad b.tmp && mv -f b.tmp ${config}; done`;
+    const swapper = Bun.spawn(["bash", "-c", swap], { cwd: tree.path, stdout: "ignore", stderr: "ignore" });
+    const seen: string[] = [];
+    try {
+      for (let i = 0; i < 40; i++) {
+        const r = await run(daemon, "git", ["config", "user.name"], tree.at("ws/work"));
+        seen.push(r.exitCode === 126 ? "denied" : r.stdout.trim());
+      }
+    } finally {
+      swapper.kill("SIGKILL");
+      await swapper.exited;
+    }
+    expect(seen).not.toContain("swapped-in");
+    // Not vacuous: the swap raced the runs; some were judged on the swapped-in copy, some ran.
+    expect(seen).toContain("denied");
+    expect(seen).toContain("checked-name");
+  });
+
+  test("what such a command writes reaches the repository: a config value, and packed-refs rewritten by branch -d", async () => {
+    await using tree = await workspace();
+    const cwd = tree.at("ws/work");
+    git(cwd, "branch", "doomed");
+    git(cwd, "pack-refs", "--all");
+    await using daemon = await daemonFor(tree);
+    expect((await run(daemon, "git", ["config", "user.name", "written-in-the-jail"], cwd)).exitCode).toBe(0);
+    expect(configOf(cwd, "user.name")).toBe("written-in-the-jail\n");
+    const deleted = await run(daemon, "git", ["branch", "-d", "doomed"], cwd);
+    expect(deleted.stderr).toBe("");
+    expect(deleted.exitCode).toBe(0);
+    expect(git(cwd, "branch", "--list", "doomed")).toBe("");
+    expect(readFileSync(tree.at("ws/work/.git/packed-refs"), "utf8")).not.toContain("refs/heads/doomed");
+  });
+});
+
 describe("what the jail holds follows the agent's settings", () => {
   test("without [workspace] roots, the repository around the working directory is writable and its siblings are absent", async () => {
     await using tree = await workspace();

@@ -78,9 +78,13 @@ export async function startJailed(
   let socket: Socket<Link> | undefined;
   const ours: number[] = [];
   holder.runs.count++;
+  if (pins.credentials) holder.runs.remote++;
   let released = false;
   const release = () => {
-    if (!released) holder.runs.count--;
+    if (!released) {
+      holder.runs.count--;
+      if (pins.credentials) holder.runs.remote--;
+    }
     released = true;
     for (const fd of ours.splice(0)) closeFd(fd);
     socket?.end();
@@ -109,7 +113,14 @@ export async function startJailed(
       cwd,
       pinned: pins.pinned.map((file) => ({ target: file.path, data: base64(file.bytes) })),
       ...(pins.common
-        ? { common: { config: base64(pins.common.config), dir: pins.common.dir, names: pins.common.names } }
+        ? {
+            common: {
+              config: base64(pins.common.config),
+              dir: pins.common.dir,
+              names: pins.common.names,
+              ...(pins.common.writable ? { writable: true } : {}),
+            },
+          }
         : {}),
     };
     sendWithFds(bunSocketFd(socket), new TextEncoder().encode(`${JSON.stringify(request)}\n`), childFds);

@@ -9,11 +9,13 @@ import {
   closeSync,
   existsSync,
   constants as fsConstants,
+  lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
   renameSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -132,8 +134,13 @@ async function serve(socket: Socket<Connection>, namespaces: RunNamespaces): Pro
     return;
   }
   let child: ReturnType<typeof Bun.spawn>;
+  let written: WritableCommon | undefined;
   try {
-    child = launch(request, [first.fds[0] ?? -1, first.fds[1] ?? -1, first.fds[2] ?? -1], namespaces);
+    ({ child, written } = launch(
+      request,
+      [first.fds[0] ?? -1, first.fds[1] ?? -1, first.fds[2] ?? -1],
+      namespaces,
+    ));
   } catch (error) {
     send({ refused: messageOf(error) });
     socket.end();
@@ -161,6 +168,8 @@ async function serve(socket: Socket<Connection>, namespaces: RunNamespaces): Pro
   send({ started: pid });
   socket.resume();
   await child.exited;
+  // Before the exit is reported: the next request may read what this run wrote.
+  if (written) copyBack(written);
   send({
     exited: {
       code: child.exitCode,
@@ -316,32 +325,83 @@ class RunNamespaces {
   }
 }
 
+/** A run's writable common directory, held open, and the real one its changes go back to. */
+interface WritableCommon {
+  readonly fd: number;
+  readonly dir: string;
+  readonly names: readonly string[];
+}
+
 /** Spawns the run: its validated files pinned, the holder's own directories hidden. */
 function launch(
   request: RunRequest,
   fds: readonly [number, number, number],
   namespaces: RunNamespaces,
-): ReturnType<typeof Bun.spawn> {
+): { child: ReturnType<typeof Bun.spawn>; written: WritableCommon | undefined } {
   return namespaces.run(request.common, (commonLinked) => {
     const pinned = request.pinned.map((pin, index) => {
       const source = `${RUN_FILES}/pin-${index}`;
       writeFileSync(source, Buffer.from(pin.data, "base64"));
       return { source, target: pin.target };
     });
-    if (request.common) {
-      if (!commonLinked) linkCommonDir(request.common);
-      writeFileSync(`${COMMON_DIR}/config`, Buffer.from(request.common.config, "base64"));
+    const common = request.common;
+    let written: WritableCommon | undefined;
+    if (common?.writable) {
+      // A tmpfs of its own, over any links made ahead: git renames its lock files over entries here.
+      if (!commonLinked) mkdirSync(COMMON_DIR);
+      mountTmpfs(COMMON_DIR, "size=64m,mode=0755");
+      linkCommonEntries(common);
+      writeFileSync(`${COMMON_DIR}/config`, Buffer.from(common.config, "base64"));
+      written = {
+        fd: openSync(COMMON_DIR, O_PATH | fsConstants.O_DIRECTORY),
+        dir: common.dir,
+        names: common.names,
+      };
+    } else if (common) {
+      if (!commonLinked) linkCommonDir(common);
+      writeFileSync(`${COMMON_DIR}/config`, Buffer.from(common.config, "base64"));
     }
     // Read-only before anything is bound from it: the pinned bytes cannot change under the run.
     remountReadOnly(RUN_FILES);
     for (const pin of pinned) pinFile(pin.source, pin.target);
-    return Bun.spawn([...request.argv], {
+    const child = Bun.spawn([...request.argv], {
       cwd: request.cwd,
       env: { ...request.env },
       stdio: [fds[0], fds[1], fds[2]],
       detached: true,
     });
+    return { child, written };
   });
+}
+
+/**
+ * After a config-writing run: every entry git replaced in its common directory (a file where a link was:
+ * config, packed-refs, shallow) is written to the real directory, by a rename there, as the jail sees it.
+ * An entry git removed is removed there too. Links git left alone point at the real entries already.
+ */
+function copyBack(written: WritableCommon): void {
+  const from = `/proc/self/fd/${written.fd}`;
+  try {
+    for (const name of new Set([...readdirSync(from), ...written.names])) {
+      if (name.endsWith(".lock")) continue;
+      const entry = lstatSync(`${from}/${name}`, { throwIfNoEntry: false });
+      const target = `${written.dir}/${name}`;
+      if (entry === undefined) {
+        if (written.names.includes(name) && name !== "config") rmSync(target, { force: true });
+        continue;
+      }
+      if (!entry.isFile()) continue;
+      const temporary = `${written.dir}/.${name}.airlock-${process.pid}`;
+      writeFileSync(temporary, readFileSync(`${from}/${name}`), { mode: 0o644 });
+      renameSync(temporary, target);
+    }
+  } catch (error) {
+    process.stderr.write(
+      `airlock jail: could not copy the run's repository config back: ${messageOf(error)}\n`,
+    );
+  } finally {
+    closeSync(written.fd);
+  }
 }
 
 /**
@@ -395,6 +455,10 @@ function freshTmp(tmp: string, below: readonly string[], exec: boolean): void {
  */
 function linkCommonDir(common: { readonly dir: string; readonly names: readonly string[] }): void {
   mkdirSync(COMMON_DIR);
+  linkCommonEntries(common);
+}
+
+function linkCommonEntries(common: { readonly dir: string; readonly names: readonly string[] }): void {
   for (const name of common.names) {
     if (name !== "config") symlinkSync(`${common.dir}/${name}`, `${COMMON_DIR}/${name}`);
   }

@@ -31,6 +31,11 @@ export interface CommonDirRequest {
   readonly config: string;
   readonly dir: string;
   readonly names: readonly string[];
+  /**
+   * The run may write it (a command that writes config): it is a tmpfs of the run's own, and what git
+   * left there in place of a link (config, packed-refs) is copied to the real directory after the run.
+   */
+  readonly writable?: boolean;
 }
 
 export interface RunRequest {
@@ -92,9 +97,10 @@ export function parseRunRequest(line: string): RunRequest | undefined {
 function parseCommon(value: unknown): CommonDirRequest | undefined | null {
   if (value === undefined) return undefined;
   if (typeof value !== "object" || value === null) return null;
-  const { config, dir, names } = value as Record<string, unknown>;
+  const { config, dir, names, writable } = value as Record<string, unknown>;
   if (typeof config !== "string") return null;
+  if (writable !== undefined && typeof writable !== "boolean") return null;
   if (typeof dir !== "string" || !dir.startsWith("/") || !isStringArray(names)) return null;
   if (names.some((name) => name === "" || name === "." || name === ".." || name.includes("/"))) return null;
-  return { config, dir, names };
+  return { config, dir, names, ...(writable === true ? { writable } : {}) };
 }

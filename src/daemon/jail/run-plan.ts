@@ -17,8 +17,8 @@ export function jailedEnv(env: Readonly<Record<string, string>>, layout: JailLay
 
 /**
  * git subcommands that may write the repository's config (a new remote, a branch's upstream, `git config
- * user.name`). git writes config by renaming a lock file over it, which a read-only bind forbids; for
- * these the repository's own config files are not pinned (the guard checked them; the jail confines them).
+ * user.name`). git writes config by renaming a lock file over it, which a read-only bind forbids: these
+ * get a writable copy of the validated config, which the jail copies back after the run.
  */
 const CONFIG_WRITERS = new Set([
   "config",
@@ -41,6 +41,22 @@ export function commandWritesConfig(request: ExecRequest): boolean {
   if (subcommand === undefined) return false;
   if (CONFIG_WRITERS.has(subcommand)) return true;
   return UPSTREAM_WRITERS.has(subcommand) && rest.some((a) => a === "-u" || a.startsWith("--set-upstream"));
+}
+
+/** git subcommands that reach a remote repository (and may need a credential for it). */
+const REMOTE_TALKERS = new Set(["clone", "fetch", "pull", "push", "ls-remote", "remote", "submodule", "lfs"]);
+
+/** Other commands than git keep the broker as their module declares it. */
+function talksToRemote(request: ExecRequest): boolean {
+  if (request.command !== "git") return true;
+  const { subcommand } = readGitInvocation(request.args);
+  return subcommand !== undefined && REMOTE_TALKERS.has(subcommand);
+}
+
+function createsRepository(request: ExecRequest): boolean {
+  if (request.command !== "git") return false;
+  const { subcommand } = readGitInvocation(request.args);
+  return subcommand === "init" || subcommand === "clone";
 }
 
 /** Drops the files a config-writing run must be able to replace: `config` and `config.worktree`. */
@@ -74,35 +90,53 @@ const COMMON_NAMES = [
 export interface RunPins {
   /** Files bound over their originals for the run. */
   readonly pinned: readonly PinnedFile[];
+  /**
+   * Whether the run talks to a remote, so the credential broker may answer while it runs. A checkout or a
+   * commit never needs a credential: code that got into such a run (a filter, a driver) gets none.
+   */
+  readonly credentials: boolean;
   /** The repository's common directory served from the run's own tmpfs, with the validated config. */
-  readonly common?: { readonly dir: string; readonly config: Uint8Array; readonly names: readonly string[] };
+  readonly common?: {
+    readonly dir: string;
+    readonly config: Uint8Array;
+    readonly names: readonly string[];
+    /** A config-writing command: the run's copy is writable and copied back after it. */
+    readonly writable?: boolean;
+  };
 }
 
 /**
  * What a jailed run pins. A bind over `.git/config` holds against rewriting the file, not against
  * renaming another file over it (the kernel then drops the bind in every other mount namespace), so the
  * repository's config is served from a directory of the jail's own (GIT_COMMON_DIR) instead. Commands that
- * write config cannot be served that way (their write would land in the jail's copy): their repository
- * config is not pinned at all.
+ * write config get that directory writable, and what they wrote there is copied to the real one after the
+ * run: git never reads a config the guard did not see (an agent swapping .git/config during `git checkout`
+ * ran a filter of its choosing). init and clone make a new repository, whose config git writes itself.
  */
 export function runPins(
   request: ExecRequest,
   pinned: readonly PinnedFile[],
   commonDir: string | undefined,
 ): RunPins {
-  if (commandWritesConfig(request)) return { pinned: unpinnedConfig(pinned) };
+  // init and clone make a repository: the cwd's common directory is not where they write.
+  const credentials = talksToRemote(request);
+  if (createsRepository(request)) return { pinned: unpinnedConfig(pinned), credentials };
+  const writes = commandWritesConfig(request);
   const configPath = commonDir === undefined ? undefined : join(commonDir, "config");
   const config = pinned.find((file) => file.path === configPath);
-  if (commonDir === undefined || config === undefined) return { pinned };
+  // A new repository (init, clone) has no validated config to serve: git writes its own.
+  if (commonDir === undefined || config === undefined)
+    return { pinned: writes ? unpinnedConfig(pinned) : pinned, credentials };
   let present: string[];
   try {
     present = readdirSync(commonDir);
   } catch {
-    return { pinned };
+    return { pinned: writes ? unpinnedConfig(pinned) : pinned, credentials };
   }
   const names = [...new Set([...present, ...COMMON_NAMES])].filter((name) => name !== "config");
   return {
+    credentials,
     pinned: pinned.filter((file) => file !== config),
-    common: { dir: commonDir, config: config.bytes, names },
+    common: { dir: commonDir, config: config.bytes, names, ...(writes ? { writable: true } : {}) },
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { AuditLog, redactArgs } from "../../../src/audit/log.ts";
+import { AuditLog, boundedLine, redactArgs } from "../../../src/audit/log.ts";
 import { tempTree } from "../../helpers/temp-tree.ts";
 
 describe("redactArgs", () => {
@@ -57,5 +57,22 @@ describe("AuditLog", () => {
     expect(kept.at(-1)).toBe(199);
     expect(kept).toEqual(Array.from({ length: kept.length }, (_, i) => 200 - kept.length + i));
     for (const f of files) expect(statSync(tree.at(f)).size).toBeLessThanOrEqual(2000);
+  });
+});
+
+describe("a record's size", () => {
+  test("a megabyte of agent-chosen text becomes a line of at most 16 KiB that says what was cut", () => {
+    const huge = "A".repeat(1_000_000);
+    const line = boundedLine({ event: "protocol-error", method: huge, args: Array(1000).fill(huge) });
+    expect(line.length).toBeLessThanOrEqual(16 * 1024 + 1);
+    const record = JSON.parse(line);
+    expect(record).toMatchObject({ event: "protocol-error", cut: true });
+    expect(record.method).toEndWith("more characters)");
+    expect(record.args.at(-1)).toBe("…(936 more)");
+  });
+
+  test("an ordinary record is written as it is", () => {
+    const record = { event: "exec", command: "git", args: ["status", "--short"], exit_code: 0 };
+    expect(boundedLine(record)).toBe(`${JSON.stringify(record)}\n`);
   });
 });

@@ -1,4 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { JailSpec } from "../../../src/config/schema/module.ts";
 import { parseRunRequest } from "../../../src/daemon/jail/protocol.ts";
 import { commandWritesConfig, runPins } from "../../../src/daemon/jail/run-plan.ts";
@@ -170,12 +173,30 @@ describe("a jailed run's pins", () => {
     expect(pins.pinned).toEqual([config, gitFile]);
   });
 
-  test("a writing command has its repository config left unpinned, other files still pinned", () => {
-    const config = { path: "/srv/work/.git/config", bytes: new Uint8Array() };
-    const gitFile = { path: "/srv/work/sub/.git", bytes: new Uint8Array() };
-    expect(runPins(git("remote", "add", "o", "u"), [config, gitFile], "/srv/work/.git")).toEqual({
-      pinned: [gitFile],
-    });
+  test("a writing command gets the validated config in a writable common dir; init and clone leave it unpinned", () => {
+    const common = mkdtempSync(join(tmpdir(), "airlock-common-"));
+    try {
+      const config = { path: join(common, "config"), bytes: new TextEncoder().encode("[core]\n") };
+      const gitFile = { path: "/srv/work/sub/.git", bytes: new Uint8Array() };
+      const pins = runPins(git("remote", "add", "o", "u"), [config, gitFile], common);
+      expect(pins.pinned).toEqual([gitFile]);
+      expect(pins.common).toMatchObject({ dir: common, config: config.bytes, writable: true });
+      expect(runPins(git("status"), [config, gitFile], common).common?.writable).toBeUndefined();
+      for (const creator of [git("clone", "u", "x"), git("init", "y")])
+        expect(runPins(creator, [config, gitFile], common)).toEqual({
+          pinned: [gitFile],
+          credentials: creator.args[0] === "clone",
+        });
+    } finally {
+      rmSync(common, { recursive: true, force: true });
+    }
+  });
+
+  test("only a command that talks to a remote may have the credential broker answer while it runs", () => {
+    for (const args of [["fetch"], ["push", "origin"], ["clone", "u"], ["ls-remote", "o"], ["pull"]])
+      expect(runPins(git(...args), [], undefined).credentials).toBe(true);
+    for (const args of [["checkout", "side"], ["status"], ["commit", "-m", "x"], ["log"]])
+      expect(runPins(git(...args), [], undefined).credentials).toBe(false);
   });
 });
 
