@@ -18,8 +18,14 @@ const NEEDS: readonly Need[] = [
   { program: "setpriv", why: "tests that drop to another user", apt: "util-linux" },
   { program: "ps", why: "process-group checks", apt: "procps" },
   { program: "podman", why: "the container deployment tests", apt: "podman runc" },
+  { program: "zsh", why: "the zsh completion script, run for real", apt: "zsh" },
+  { program: "fish", why: "the fish completion script, run for real", apt: "fish" },
   { program: "podman-compose", why: "the compose example, run for real", apt: "podman-compose" },
-  { program: "debootstrap", why: "the container tests' base image, built without a registry", apt: "debootstrap" },
+  {
+    program: "debootstrap",
+    why: "the container tests' base image, built without a registry",
+    apt: "debootstrap",
+  },
 ];
 
 if (process.platform !== "linux") {
@@ -29,7 +35,8 @@ if (process.platform !== "linux") {
 const missing = NEEDS.filter((need) => Bun.which(need.program) === null);
 const problems = missing.map((need) => `  ${need.program}: ${need.why} (package ${need.apt})`);
 if (!existsSync("/dev/fuse")) problems.push("  /dev/fuse: the FUSE device (modprobe fuse)");
-if (process.getuid?.() !== 0) problems.push("  root: tests drop to other users with setpriv and run podman as root");
+if (process.getuid?.() !== 0)
+  problems.push("  root: tests drop to other users with setpriv and run podman as root");
 if (problems.length > 0) {
   const packages = [...new Set(missing.flatMap((need) => need.apt.split(" ")))].join(" ");
   process.stderr.write(`preflight: the tests cannot run here:\n${problems.join("\n")}\n`);

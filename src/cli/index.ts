@@ -25,11 +25,14 @@ export const commands = {
   status: () => import("./status.ts"),
   reload: () => import("./reload.ts"),
   "hook-util": () => import("./hook-util.ts"),
+  agent: () => import("./agent.ts"),
+  help: () => import("./help.ts"),
+  completion: () => import("./completion.ts"),
 } satisfies Record<string, () => Promise<Loaded>>;
 
 type CommandName = keyof typeof commands;
 
-const root: CommandDef<ArgsDef> = {
+export const root: CommandDef<ArgsDef> = {
   meta: {
     name: "airlock",
     version: buildInfo.version,
@@ -111,7 +114,7 @@ async function innermost(
 }
 
 /** citty colours its usage text; colour is for terminals only, and never with NO_COLOR. */
-function plain(text: string): string {
+export function plain(text: string): string {
   if (process.stdout.isTTY && !process.env.NO_COLOR) return text;
   // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences start with ESC
   return text.replace(/\u001b\[[0-9;]*m/g, "");

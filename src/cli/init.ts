@@ -1,10 +1,8 @@
 import { rmSync } from "node:fs";
 import { basename, join } from "node:path";
 import { defineCommand } from "citty";
-import * as v from "valibot";
 import { BUILTIN_NAMES } from "../config/builtins.ts";
 import { type AirlockPaths, homeDir, resolvePaths } from "../config/paths.ts";
-import { CommandName } from "../config/schema/files.ts";
 import {
   type FileOutcome,
   InitError,
@@ -31,6 +29,7 @@ import {
   serviceFilePath,
 } from "../platform/service-manager.ts";
 import { starterAgents, starterConfig } from "../platform/starter-files.ts";
+import { parseCommandList } from "./command-list.ts";
 import { EXIT } from "./exit-codes.ts";
 import { configFlag } from "./flags.ts";
 import { UsageError } from "./output.ts";
@@ -70,24 +69,15 @@ export default defineCommand({
     if (args.uninstall) return uninstall(manifestFile);
     const given = typeof args.enable === "string" ? args.enable : undefined;
     const service = chooseService(String(args.service));
-    return install(paths, manifestFile, parseEnable(given), given !== undefined, service);
+    return install(
+      paths,
+      manifestFile,
+      parseCommandList(given ?? "git", "--enable"),
+      given !== undefined,
+      service,
+    );
   },
 });
-
-function parseEnable(list: string | undefined): string[] {
-  const names = (list ?? "git")
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s !== "");
-  if (names.length === 0) throw new UsageError("--enable needs at least one command, e.g. --enable git");
-  for (const name of names) {
-    if (!v.is(CommandName, name))
-      throw new UsageError(
-        `--enable: '${name}' is not a command name (lower-case letters, digits, '.', '_', '+', '-')`,
-      );
-  }
-  return [...new Set(names)];
-}
 
 function chooseService(choice: string): ServiceKind | undefined {
   if (!(SERVICE_CHOICES as readonly string[]).includes(choice))

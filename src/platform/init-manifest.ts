@@ -3,19 +3,10 @@
  * Files are recorded with their hash: a file the user has edited since is kept.
  */
 import { createHash } from "node:crypto";
-import {
-  chmodSync,
-  existsSync,
-  linkSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  rmdirSync,
-  unlinkSync,
-  writeFileSync,
-} from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmdirSync, unlinkSync } from "node:fs";
+import { dirname } from "node:path";
 import * as v from "valibot";
+import { createExclusive, writeAtomically } from "./atomic-file.ts";
 
 const Entry = v.strictObject({
   path: v.string(),
@@ -57,33 +48,6 @@ export function writeManifest(file: string, manifest: InitManifest): void {
 
 export function sha256(text: string | Buffer): string {
   return createHash("sha256").update(text).digest("hex");
-}
-
-/** Writes through a temp file in the same directory and a rename, so a reader never sees half a file. */
-function writeAtomically(file: string, text: string, mode: number): void {
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-  writeFileSync(temp, text, { mode });
-  chmodSync(temp, mode);
-  renameSync(temp, file);
-}
-
-/**
- * Creates `file` only if nothing is there: link(2) of a finished temp file fails with EEXIST instead of
- * replacing, so a file the user wrote a moment ago is never overwritten.
- */
-function createExclusive(file: string, text: string, mode: number): boolean {
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-  writeFileSync(temp, text, { mode });
-  chmodSync(temp, mode);
-  try {
-    linkSync(temp, file);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw error;
-  } finally {
-    unlinkSync(temp);
-  }
 }
 
 export type DirOutcome = "created" | "exists";
