@@ -2,6 +2,9 @@ import { defineCommand } from "citty";
 import { BUILTINS } from "../config/builtins.ts";
 import { type Agent, findAgent, moduleFor } from "../config/load.ts";
 import { loadBuiltin, resolveBinOnPath } from "../config/modules.ts";
+import { ruleIdsOf } from "../config/rule-ids.ts";
+import type { ModuleFile } from "../config/schema/module.ts";
+import { didYouMean } from "../config/suggest.ts";
 import { reportJail } from "../daemon/jail/choose.ts";
 import { loadFromFlags, pathFlags } from "./context.ts";
 import { EXIT } from "./exit-codes.ts";
@@ -19,7 +22,7 @@ export default defineCommand({
     command: { type: "positional", required: true, description: "command name, e.g. git" },
     agent: {
       type: "string",
-      description: "show the module as this agent sees it (needs --agents)",
+      description: "show the module as this agent sees it (its override or overlay merged)",
       valueHint: "NAME",
     },
     ...agentsFlag,
@@ -31,10 +34,17 @@ export default defineCommand({
     let module = loadBuiltin(command, resolveBinOnPath());
     let agent: Agent | undefined;
     if (args.agent) {
-      if (!args.agents) throw new UsageError("--agent needs --agents FILE");
       const config = loadFromFlags(pathFlags(args), false);
       agent = findAgent(config, args.agent);
-      if (!agent) throw new UsageError(`no agent '${args.agent}' in ${args.agents}`);
+      if (!agent) {
+        const guess = didYouMean(
+          args.agent,
+          config.agents.map((a) => a.name),
+        );
+        throw new UsageError(
+          `no agent '${args.agent}' in ${config.paths.agentsFile ?? "the agents file"}${guess ? `; did you mean '${guess}'?` : ""}`,
+        );
+      }
       module = moduleFor(config, agent, command);
     }
     if (!module) {
@@ -42,7 +52,13 @@ export default defineCommand({
     }
     const toml =
       module.source === "builtin" ? (BUILTINS[command]?.toml ?? "") : await Bun.file(module.file).text();
-    const security = module.source === "builtin" ? BUILTINS[command]?.security : undefined;
+    const overlay = module.overlay;
+    const security =
+      module.source === "builtin"
+        ? BUILTINS[command]?.security
+        : overlay
+          ? BUILTINS[overlay.extends]?.security
+          : undefined;
     const builtinJail = loadBuiltin(command, resolveBinOnPath())?.module.jail;
     const jail = reportJail(module, builtinJail, agent, process.env);
     if (args.json) {
@@ -52,6 +68,8 @@ export default defineCommand({
         file: module.file,
         bin: module.binPath,
         module: module.module,
+        overlay,
+        rules: effectiveRules(module.module),
         toml,
         jail,
         security,
@@ -59,14 +77,35 @@ export default defineCommand({
       return EXIT.ok;
     }
     const origin =
-      module.source === "builtin" ? "built-in module" : "agent override (replaces the built-in wholesale)";
+      module.source === "builtin"
+        ? "built-in module"
+        : overlay
+          ? `the built-in ${overlay.extends} with this agent's overlay`
+          : "agent override (replaces the built-in wholesale)";
     printLine(`# ${command}: ${origin}, ${module.file}`);
+    if (overlay) {
+      printLine(`# rules added: ${overlay.added.join(", ") || "none"}`);
+      printLine(`# rules removed: ${overlay.removed.join(", ") || "none"}`);
+    }
     printLine(`# bin: ${module.binPath ?? `${module.module.command.bin} (not found on PATH)`}`);
     printJailReport(jail, "# ");
     printLine();
     printLine(toml.trimEnd());
     printLine();
+    if (overlay) {
+      printLine(`# The rules in force (${overlay.extends}'s, less the removed, plus the added):`);
+      for (const id of effectiveRules(module.module))
+        printLine(`#   ${overlay.added.includes(id) ? "+" : " "} ${id}`);
+      printLine();
+      if (overlay.removed.length > 0)
+        printLine(`# ${overlay.extends}'s SECURITY.md below: rows of the removed rules no longer hold.`);
+    }
     printLine(security?.trimEnd() ?? "# No SECURITY.md: agent overrides document themselves.");
     return EXIT.ok;
   },
 });
+
+/** Every rule id of the module, as audit records and messages name them. */
+function effectiveRules(module: ModuleFile): string[] {
+  return module.deny !== undefined ? ruleIdsOf("deny", module.deny) : ruleIdsOf("allow", module.allow ?? {});
+}

@@ -3,8 +3,10 @@ import { isAbsolute } from "node:path";
 import type { EffectiveModule } from "../policy/types.ts";
 import { BUILTINS } from "./builtins.ts";
 import { ConfigError } from "./errors.ts";
-import { ModuleFile } from "./schema/module.ts";
-import { parseTomlFile } from "./toml.ts";
+import { applyOverlay } from "./overlay.ts";
+import { ModuleFile, OverlayFile } from "./schema/module.ts";
+import { didYouMean } from "./suggest.ts";
+import { readToml, validateToml } from "./toml.ts";
 
 export type BinResolver = (bin: string) => string | undefined;
 
@@ -38,12 +40,58 @@ export function parseModule(
   text: string,
   resolveBin: BinResolver,
 ): { module: EffectiveModule } | { errors: ConfigError[] } {
-  const parsed = parseTomlFile(file, text, ModuleFile);
+  const raw = readToml(file, text);
+  if (!raw.ok) return { errors: raw.errors };
+  if ("extends" in raw.value) return parseOverlay(command, file, text, raw.value, resolveBin);
+  const parsed = validateToml(file, text, raw.value, ModuleFile);
   if (!parsed.ok) return { errors: parsed.errors };
   const module = parsed.value;
   const errors = checkPatterns(file, module);
   if (errors.length > 0) return { errors };
   return { module: { command, source, file, module, binPath: resolveBin(module.command.bin) } };
+}
+
+/** A module that builds on a built-in: the built-in's rules and settings with the overlay's applied. */
+function parseOverlay(
+  command: string,
+  file: string,
+  text: string,
+  raw: Record<string, unknown>,
+  resolveBin: BinResolver,
+): { module: EffectiveModule } | { errors: ConfigError[] } {
+  const parsed = validateToml(file, text, raw, OverlayFile);
+  if (!parsed.ok) return { errors: parsed.errors };
+  const overlay = parsed.value;
+  const base = loadBuiltin(overlay.extends, resolveBin);
+  if (base === undefined) {
+    const guess = didYouMean(overlay.extends, Object.keys(BUILTINS));
+    return {
+      errors: [
+        new ConfigError(
+          file,
+          `there is no built-in module '${overlay.extends}' to extend`,
+          ["extends"],
+          undefined,
+          guess === undefined ? `built-ins: ${Object.keys(BUILTINS).join(", ")}` : `did you mean "${guess}"?`,
+        ),
+      ],
+    };
+  }
+  const merged = applyOverlay(file, base.module, overlay);
+  if (!merged.ok) return { errors: merged.errors };
+  const { module, added, removed } = merged.merge;
+  const errors = checkPatterns(file, module);
+  if (errors.length > 0) return { errors };
+  return {
+    module: {
+      command,
+      source: "override",
+      file,
+      module,
+      binPath: resolveBin(module.command.bin),
+      overlay: { extends: overlay.extends, added, removed },
+    },
+  };
 }
 
 function checkPatterns(file: string, module: ModuleFile): ConfigError[] {
@@ -54,7 +102,9 @@ function checkPatterns(file: string, module: ModuleFile): ConfigError[] {
       const keyPath = [mode, "patterns", String(index)];
       if (pattern.id !== undefined) {
         if (seen.has(pattern.id))
-          errors.push(new ConfigError(file, `two ${mode} patterns are named '${pattern.id}'`, [...keyPath, "id"]));
+          errors.push(
+            new ConfigError(file, `two ${mode} patterns are named '${pattern.id}'`, [...keyPath, "id"]),
+          );
         seen.add(pattern.id);
       }
       if (pattern.value !== undefined && pattern.flags === undefined) {

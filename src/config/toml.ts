@@ -8,9 +8,17 @@ export function parseTomlFile<S extends v.GenericSchema>(
   text: string,
   schema: S,
 ): { ok: true; value: v.InferOutput<S> } | { ok: false; errors: ConfigError[] } {
-  let raw: unknown;
+  const raw = readToml(file, text);
+  return raw.ok ? validateToml(file, text, raw.value, schema) : raw;
+}
+
+/** TOML text as plain data, before any schema; a syntax error names its line. */
+export function readToml(
+  file: string,
+  text: string,
+): { ok: true; value: Record<string, unknown> } | { ok: false; errors: ConfigError[] } {
   try {
-    raw = parse(text);
+    return { ok: true, value: parse(text) };
   } catch (error) {
     if (error instanceof TomlError) {
       const problem = `invalid TOML: ${error.message.split("\n")[0] ?? "syntax error"}`;
@@ -18,6 +26,15 @@ export function parseTomlFile<S extends v.GenericSchema>(
     }
     return { ok: false, errors: [new ConfigError(file, `invalid TOML: ${String(error)}`)] };
   }
+}
+
+/** Data read from `text` checked against a schema; each problem names its key and line. */
+export function validateToml<S extends v.GenericSchema>(
+  file: string,
+  text: string,
+  raw: unknown,
+  schema: S,
+): { ok: true; value: v.InferOutput<S> } | { ok: false; errors: ConfigError[] } {
   const result = v.safeParse(schema, raw, { abortEarly: false });
   if (result.success) return { ok: true, value: result.output };
   return { ok: false, errors: result.issues.map((issue) => issueToError(file, text, issue)) };

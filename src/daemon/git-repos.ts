@@ -69,6 +69,8 @@ export class RepoWalk {
     private readonly gitBin: string,
     /** Directories a relative url in config may be read against (where git runs). */
     private readonly cwd: string,
+    /** Keys the module allows besides the allowlist (`[exec] allow_config_keys`). */
+    private readonly extraKeys: ReadonlySet<string> = new Set(),
   ) {}
 
   /** A path made real (symlinks resolved; an absent tail kept as written) and required inside the roots. */
@@ -214,7 +216,10 @@ export class RepoWalk {
     }
     const real = this.inside(path, path);
     const bytes = this.pin(real, MAX_CONFIG_BYTES);
-    const verdict = checkConfig(parseConfigList(await parseWithGit(this.gitBin, bytes, real)));
+    const verdict = checkConfig(
+      parseConfigList(await parseWithGit(this.gitBin, bytes, real)),
+      this.extraKeys,
+    );
     if (!verdict.ok) {
       const { key, value } = verdict.entry;
       const shown =
@@ -223,7 +228,7 @@ export class RepoWalk {
           : ` = '${value.length > SHOWN_VALUE ? `${value.slice(0, SHOWN_VALUE - 3)}...` : value}'`;
       throw new GuardDenial(
         `guard:git-config ${key}`,
-        `${real} sets ${key}${shown}: it ${verdict.why}. Remove the key, or, to trust this repository, give the agent its own git module (<agent dir>/commands/git.toml) without [exec] guard`,
+        `${real} sets ${key}${shown}: it ${verdict.why}. Remove the key, or allow it for this agent: <agent dir>/commands/git.toml with extends = "git" and [exec] allow_config_keys = ["${key}"] (not for keys that run programs)`,
       );
     }
     this.configs.set(path, verdict);

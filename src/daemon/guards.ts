@@ -77,7 +77,7 @@ async function gitRepositoryGuard(
   scope: GuardScope,
 ): Promise<GuardResult> {
   const invocation = readGitInvocation(args);
-  const commandLine = checkConfig(invocation.config);
+  const commandLine = checkConfig(invocation.config, plan.allowConfigKeys);
   if (!commandLine.ok) {
     const { key } = commandLine.entry;
     return {
@@ -109,7 +109,7 @@ async function gitRepositoryGuard(
   for (const dir of invocation.chdirs) if (dir !== "") here = under(here, dir);
   // git fails on a -C it cannot enter; nothing of the workspace is read then.
   if (!existsSync(here)) return { ok: true, pinned: [] };
-  const walk = new RepoWalk(roots, plan.bin, realpathSync(here));
+  const walk = new RepoWalk(roots, plan.bin, realpathSync(here), plan.allowConfigKeys);
   here = walk.inside(here, "the working directory (-C)");
 
   const gitDir = invocation.gitDir ?? plan.env.GIT_DIR ?? (invocation.bare ? "." : undefined);

@@ -1,7 +1,8 @@
+import type { RuleMode } from "../config/rule-ids.ts";
 import { defaultParseSpec, normalizeArgs, type ResolvedParseSpec } from "./args.ts";
 import { calleeViews } from "./forwards.ts";
 import { readingsOf } from "./readings.ts";
-import { compileRules, type Rule, type RuleInput, type RuleMode } from "./rules.ts";
+import { compileRules, type Rule, type RuleInput } from "./rules.ts";
 import type { AgentPolicy, Decision, Denial, EffectiveModule, ExecRequest, Layer } from "./types.ts";
 
 export interface DecideInput {

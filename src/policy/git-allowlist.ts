@@ -234,7 +234,12 @@ export type KeyVerdict =
   | { readonly kind: "refused"; readonly why: string };
 
 /** Judges one key and value from an agent-written config. Pure. */
-export function judgeKey(key: string, value: string | undefined): KeyVerdict {
+export function judgeKey(
+  key: string,
+  value: string | undefined,
+  /** Canonical keys an operator allowed besides the allowlist ({@link whyNotAllowable} vetted them). */
+  extra: ReadonlySet<string> = NO_EXTRA,
+): KeyVerdict {
   const parts = splitKey(key);
   if (!parts) return { kind: "refused", why: "is not a key git would read as section.name" };
   const { section, subsection, name } = parts;
@@ -250,6 +255,7 @@ export function judgeKey(key: string, value: string | undefined): KeyVerdict {
   if (canonical === "core.worktree") {
     return value ? { kind: "worktree", path: value } : { kind: "refused", why: "is an empty work tree" };
   }
+  if (extra.has(canonical)) return { kind: "allowed" };
   const exact = EXACT[canonical];
   if (exact) {
     return exact.includes(value ?? "")
@@ -270,6 +276,63 @@ export function judgeKey(key: string, value: string | undefined): KeyVerdict {
   return { kind: "allowed" };
 }
 
+const NO_EXTRA: ReadonlySet<string> = new Set();
+
+/** `section.subsection.name` with section and name in lower case, the way git compares them. */
+export function canonicalKey(key: string): string | undefined {
+  const parts = splitKey(key);
+  if (!parts) return undefined;
+  return `${parts.section}.${parts.subsection === undefined ? "" : `${parts.subsection}.`}${parts.name}`;
+}
+
+/**
+ * Keys git's own source reads as a program to run, a file or place to use, or a rule for other keys, whose
+ * names the patterns of {@link refusalWhy} do not give away. Section-wide entries end in `.*`.
+ */
+const NEVER_ALLOWED = [
+  "core.fsmonitor",
+  "core.askpass",
+  "core.worktree",
+  "core.gitproxy",
+  "diff.external",
+  "uploadpack.packobjectshook",
+  "ssh.variant",
+  "web.browser",
+  "help.browser",
+  "man.viewer",
+  "gpg.*",
+  "url.*",
+  "pager.*",
+  "protocol.*",
+  "submodule.*",
+  "remote.*",
+  "sendemail.*",
+  "instaweb.*",
+  "browser.*",
+  "difftool.*",
+  "mergetool.*",
+  "filter.*",
+  "trailer.*",
+  "safe.*",
+];
+
+/**
+ * Why an operator may not add `key` to the guard's allowlist (`[exec] allow_config_keys`), or undefined
+ * when it may. Best effort on top of the allowlist's own reasoning: a key allowed here is the operator's
+ * decision, for keys like `commit.gpgsign` that shape data but are not known to everyone's satisfaction.
+ */
+export function whyNotAllowable(key: string): string | undefined {
+  const parts = splitKey(key);
+  if (!parts) return "is not a key git would read as section.name";
+  const plain = `${parts.section}.${parts.name}`;
+  if (NEVER_ALLOWED.some((entry) => entry === plain || entry === `${parts.section}.*`))
+    return "runs a program, names a file or place, or decides how other keys are read";
+  const why = refusalWhy(parts.section, parts.name);
+  return why === NOT_LISTED ? undefined : why;
+}
+
+const NOT_LISTED = "is not on the allowlist of keys that only shape data";
+
 /** A reason for the most common refused keys; the rest are simply not known to be safe. */
 function refusalWhy(section: string, name: string): string {
   if (section === "alias")
@@ -279,7 +342,7 @@ function refusalWhy(section: string, name: string): string {
   if (section === "http" || section === "https") return "changes where git's traffic and credentials go";
   if (/command|program|cmd|path|editor|pager|proxy|driver|textconv|clean|smudge|process/.test(name))
     return "names a program or file on the host";
-  return "is not on the allowlist of keys that only shape data";
+  return NOT_LISTED;
 }
 
 /** What a repository url means to git, without touching the file system. */

@@ -47,13 +47,17 @@ export type ConfigVerdict =
   | ({ readonly ok: true } & ConfigReferences)
   | ({ readonly ok: false } & ConfigRefusal);
 
-export function checkConfig(entries: readonly ConfigEntry[]): ConfigVerdict {
+export function checkConfig(
+  entries: readonly ConfigEntry[],
+  /** Canonical keys the module allows besides the allowlist (`[exec] allow_config_keys`). */
+  extra?: ReadonlySet<string>,
+): ConfigVerdict {
   const localUrls: { key: string; path: string }[] = [];
   let worktree: string | undefined;
   let worktreeConfig = false;
   let objectFormat: string | undefined;
   for (const entry of entries) {
-    const verdict = judgeKey(entry.key, entry.value);
+    const verdict = judgeKey(entry.key, entry.value, extra);
     if (verdict.kind === "refused") return { ok: false, entry, why: verdict.why };
     if (verdict.kind === "url" && verdict.url.kind === "local")
       localUrls.push({ key: entry.key, path: verdict.url.path });

@@ -1,4 +1,5 @@
 import { type EnvOrigin, mergeEnv } from "./env.ts";
+import { canonicalKey } from "./git-allowlist.ts";
 import type { AgentPolicy, EffectiveModule, ExecRequest } from "./types.ts";
 
 /** Everything the daemon needs to run an allowed request, decided ahead of any side effect. */
@@ -15,6 +16,8 @@ export interface ExecPlan {
   readonly moduleSource: string;
   /** A workspace check the daemon runs before spawning. */
   readonly guard: "git-config" | "terraform-scan" | undefined;
+  /** Repository config keys the git-config guard allows besides its allowlist, canonical. */
+  readonly allowConfigKeys: ReadonlySet<string>;
 }
 
 export interface Limits {
@@ -55,5 +58,8 @@ export function planExec(
     maxOutputBytes: maxOutput === undefined || maxOutput === 0 ? undefined : maxOutput * 1024 * 1024,
     moduleSource: module.file,
     guard: exec.guard,
+    allowConfigKeys: new Set(
+      exec.allow_config_keys.map(canonicalKey).filter((key): key is string => key !== undefined),
+    ),
   };
 }

@@ -1,3 +1,10 @@
+import {
+  argsRuleId,
+  flagRuleId,
+  patternRuleId,
+  type RuleMode,
+  subcommandRuleId,
+} from "../config/rule-ids.ts";
 import type { Pattern, Rules } from "../config/schema/module.ts";
 import { type ArgFacts, canonical, type OptionFact, type ResolvedParseSpec } from "./args.ts";
 import { globMatches } from "./glob.ts";
@@ -23,15 +30,13 @@ export interface Rule {
   readonly depth: number;
 }
 
-export type RuleMode = "deny" | "allow";
-
 export function compileRules(mode: RuleMode, rules: Rules): Rule[] {
   // Deny rules compare values case-insensitively (fail closed); allow rules compare exactly.
   const ci = mode === "deny";
   const compiled: Rule[] = [];
   for (const entry of rules.args ?? []) {
     compiled.push({
-      id: `${mode}.args: '${entry}'`,
+      id: argsRuleId(mode, entry),
       reason: undefined,
       entry,
       depth: 0,
@@ -41,7 +46,7 @@ export function compileRules(mode: RuleMode, rules: Rules): Rule[] {
   for (const path of rules.subcommands ?? []) {
     const words = splitPath(path);
     compiled.push({
-      id: `${mode}.subcommands: '${path}'`,
+      id: subcommandRuleId(mode, path),
       reason: undefined,
       entry: path,
       depth: words.length,
@@ -50,7 +55,7 @@ export function compileRules(mode: RuleMode, rules: Rules): Rule[] {
   }
   for (const flag of rules.flags ?? []) {
     compiled.push({
-      id: `${mode}.flags: '${flag}'`,
+      id: flagRuleId(mode, flag),
       reason: undefined,
       entry: flag,
       depth: 0,
@@ -69,7 +74,7 @@ function compilePattern(mode: RuleMode, pattern: Pattern, index: number, ci: boo
   const inScope = (o: OptionFact, reading: Reading) =>
     scope === "any" || (scope === "global") === o.index < reading.commandStart;
   return {
-    id: pattern.id === undefined ? `${mode}.patterns[${index}]` : `${mode}.patterns.${pattern.id}`,
+    id: patternRuleId(mode, pattern, index),
     reason: pattern.reason,
     entry: pattern.reason,
     depth: Math.max(0, ...subcommands.map((s) => s.length)),

@@ -9,6 +9,12 @@ export interface EffectiveModule {
   readonly module: ModuleFile;
   /** `[command] bin` resolved to an absolute path at load; undefined when it was not found. */
   readonly binPath: string | undefined;
+  /** A module that builds on a built-in (`extends`): which, and the rule ids it added and removed. */
+  readonly overlay?: {
+    readonly extends: string;
+    readonly added: readonly string[];
+    readonly removed: readonly string[];
+  };
 }
 
 /** What the policy knows about the agent asking. */

@@ -67,7 +67,7 @@ describe("the audit log", () => {
     expect(byCommand("git")[1]).toMatchObject({
       outcome: "denied",
       layer: "module",
-      rule: "deny.patterns[0]",
+      rule: "deny.patterns.c-alias",
     });
     expect(byCommand("terraform")[0]).toMatchObject({
       outcome: "denied",

@@ -4,14 +4,7 @@
 //   2. examples/compose.yaml as shipped, under podman-compose;
 //   3. a container that lies in its request.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import {
-  chmodSync,
-  chownSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  realpathSync,
-} from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, realpathSync } from "node:fs";
 import { join, relative } from "node:path";
 import { AIRLOCK, runProgram } from "../helpers/binary.ts";
 import {

@@ -194,6 +194,12 @@ export const ModuleFile = v.pipe(
           v.optional(v.picklist(["git-config", "terraform-scan"])),
           v.description("a built-in check of the workspace before running (repository config, .tf files)"),
         ),
+        allow_config_keys: v.pipe(
+          v.optional(StringList, []),
+          v.description(
+            "git-config guard: repository config keys allowed besides its allowlist, e.g. commit.gpgsign (never one that names a program)",
+          ),
+        ),
       }),
       {},
     ),
@@ -204,3 +210,67 @@ export const ModuleFile = v.pipe(
   ),
 );
 export type ModuleFile = v.InferOutput<typeof ModuleFile>;
+
+/** Jail settings an overlay changes: lists are added to the built-in's, anything else replaces it. */
+const OverlayJail = v.strictObject({
+  credentials: v.optional(v.array(HostPath)),
+  paths: v.optional(v.array(HostPath)),
+  ssh: v.optional(v.picklist(["agent", "keys"])),
+  git_credentials: v.optional(v.picklist(["broker", "none"])),
+  workspace_exec: v.optional(v.boolean()),
+  follow_symlinks: v.optional(v.boolean()),
+  files: v.optional(v.record(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9._-]*$/)), v.string())),
+  env: v.optional(EnvMap),
+});
+
+/**
+ * A module that builds on a built-in (`extends = "git"`): its rules are added to the built-in's, `[remove]`
+ * takes rules (by id) and jail credentials away, and other settings replace the built-in's one by one.
+ * How the tool parses its argv stays the built-in's.
+ */
+export const OverlayFile = v.strictObject({
+  extends: v.pipe(NonEmptyString, v.description("the built-in module this one builds on")),
+  command: v.optional(
+    v.strictObject({
+      bin: v.pipe(v.optional(NonEmptyString), v.description("another program than the built-in's")),
+      description: v.optional(v.string()),
+    }),
+  ),
+  deny: v.pipe(v.optional(Rules), v.description("rules added to the built-in's [deny]")),
+  allow: v.pipe(v.optional(Rules), v.description("rules added to the built-in's [allow]")),
+  remove: v.optional(
+    v.strictObject({
+      rules: v.pipe(
+        v.optional(StringList, []),
+        v.description(
+          "ids of the built-in's rules to drop, as `airlock show` names them: \"deny.flags: '--exec'\"",
+        ),
+      ),
+      credentials: v.pipe(
+        v.optional(v.array(HostPath), []),
+        v.description("entries of the built-in's [jail] credentials to leave out"),
+      ),
+    }),
+    {},
+  ),
+  env: v.optional(
+    v.strictObject({
+      strip: v.optional(v.array(EnvPattern)),
+      set: v.optional(EnvMap),
+      pass: v.optional(v.array(EnvPattern)),
+    }),
+    {},
+  ),
+  args: v.optional(v.strictObject({ append: v.optional(StringList) }), {}),
+  jail: v.optional(OverlayJail),
+  exec: v.optional(
+    v.strictObject({
+      concurrent: v.optional(v.boolean()),
+      timeout_s: v.optional(PositiveNumber),
+      max_output_mb: v.optional(PositiveNumber),
+      allow_config_keys: v.optional(StringList),
+    }),
+    {},
+  ),
+});
+export type OverlayFile = v.InferOutput<typeof OverlayFile>;
