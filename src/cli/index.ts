@@ -3,6 +3,7 @@ import { buildInfo } from "../build-info.ts";
 import { didYouMean } from "../config/suggest.ts";
 import { EXIT } from "./exit-codes.ts";
 import { configErrorsOf, printLine, reportError, UsageError } from "./output.ts";
+import { fitUsage } from "./usage-width.ts";
 
 // citty's CommandDef is invariant in its args type, so the map holds modules as `object` and the one
 // place that runs them widens the type (the def is only handed back to citty).
@@ -115,9 +116,9 @@ async function innermost(
 
 /** citty colours its usage text; colour is for terminals only, and never with NO_COLOR. */
 export function plain(text: string): string {
-  if (process.stdout.isTTY && !process.env.NO_COLOR) return text;
+  if (process.stdout.isTTY && !process.env.NO_COLOR) return fitUsage(text);
   // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences start with ESC
-  return text.replace(/\u001b\[[0-9;]*m/g, "");
+  return fitUsage(text.replace(/\u001b\[[0-9;]*m/g, ""));
 }
 
 function untilDashDash(argv: string[]): string[] {

@@ -31,10 +31,27 @@ import {
 import { starterAgents, starterConfig } from "../platform/starter-files.ts";
 import { parseCommandList } from "./command-list.ts";
 import { EXIT } from "./exit-codes.ts";
-import { configFlag } from "./flags.ts";
-import { UsageError } from "./output.ts";
+import { configFlag, jsonFlag } from "./flags.ts";
+import { printJson, printLine, UsageError } from "./output.ts";
 
-const say = (line: string) => process.stderr.write(`${line}\n`);
+/**
+ * What init did, line by line on stdout (a report, not diagnostics), or as one JSON document with --json:
+ * `{ "ok": …, "lines": [ … ] }`, each line as it would have been printed.
+ */
+class InitReport {
+  readonly lines: string[] = [];
+  constructor(private readonly json: boolean) {}
+  say = (line: string): void => {
+    this.lines.push(line);
+    if (!this.json) printLine(line);
+  };
+  finish(code: number): number {
+    if (this.json)
+      printJson({ ok: code === EXIT.ok, lines: this.lines.map((line) => line.trim()).filter(Boolean) });
+    return code;
+  }
+}
+type Say = (line: string) => void;
 const SERVICE_CHOICES = ["auto", "systemd", "launchd", "none"] as const;
 
 export default defineCommand({
@@ -62,19 +79,24 @@ export default defineCommand({
       description: "stop the service and remove what init created (files you changed are kept)",
       default: false,
     },
+    ...jsonFlag,
   },
   run({ args }) {
     const paths = resolvePaths({ config: typeof args.config === "string" ? args.config : undefined });
     const manifestFile = join(paths.configDir, MANIFEST_NAME);
-    if (args.uninstall) return uninstall(manifestFile);
+    const report = new InitReport(args.json === true);
+    if (args.uninstall) return report.finish(uninstall(manifestFile, report.say));
     const given = typeof args.enable === "string" ? args.enable : undefined;
     const service = chooseService(String(args.service));
-    return install(
-      paths,
-      manifestFile,
-      parseCommandList(given ?? "git", "--enable"),
-      given !== undefined,
-      service,
+    return report.finish(
+      install(
+        paths,
+        manifestFile,
+        parseCommandList(given ?? "git", "--enable"),
+        given !== undefined,
+        service,
+        report.say,
+      ),
     );
   },
 });
@@ -111,6 +133,7 @@ function install(
   enable: readonly string[],
   enableGiven: boolean,
   service: ServiceKind | undefined,
+  say: Say,
 ): number {
   const bin = airlockBinary();
   const agentsFile = join(paths.configDir, "agents.toml");
@@ -166,7 +189,7 @@ function install(
     return EXIT.ok;
   }
   const result = activateService(service, serviceFile, outcome === "updated");
-  const code = report(result, "to start the daemon", service, spec.daemonLog);
+  const code = report(result, "to start the daemon", service, say, spec.daemonLog);
   if (code === EXIT.ok) {
     say("");
     say(`next: add an agent to ${agentsFile} (the file says how), then run \`airlock doctor\``);
@@ -174,7 +197,13 @@ function install(
   return code;
 }
 
-function report(result: ServiceOutcome, purpose: string, kind: ServiceKind, daemonLog?: string): number {
+function report(
+  result: ServiceOutcome,
+  purpose: string,
+  kind: ServiceKind,
+  say: Say,
+  daemonLog?: string,
+): number {
   for (const step of result.steps) {
     if (step.ok) say(`  ran      ${step.argv.join(" ")}`);
   }
@@ -194,7 +223,7 @@ function report(result: ServiceOutcome, purpose: string, kind: ServiceKind, daem
 
 const firstLine = (text: string) => text.split("\n")[0] ?? "";
 
-function uninstall(manifestFile: string): number {
+function uninstall(manifestFile: string, say: Say): number {
   const manifest = readManifest(manifestFile);
   if (!manifest) {
     say(`nothing to uninstall: ${manifestFile} not found (init was not run with this --config)`);
@@ -202,21 +231,21 @@ function uninstall(manifestFile: string): number {
   }
   let code: number = EXIT.ok;
   if (manifest.service)
-    code = report(deactivateService(manifest.service), "to stop the daemon", manifest.service);
+    code = report(deactivateService(manifest.service), "to stop the daemon", manifest.service, say);
   const files = manifest.entries.filter((e) => e.kind === "file").reverse();
   const dirs = manifest.entries.filter((e) => e.kind === "dir").reverse();
-  for (const entry of files) sayRemoval(entry.path, removeEntry(entry));
+  for (const entry of files) sayRemoval(entry.path, removeEntry(entry), say);
   if (manifest.service) {
     const step = forgetService(manifest.service);
     if (step?.ok) say(`  ran      ${step.argv.join(" ")}`);
   }
   // The manifest lives in the config dir, which can only go once the manifest has.
   rmSync(manifestFile, { force: true });
-  for (const entry of dirs) sayRemoval(entry.path, removeEntry(entry));
+  for (const entry of dirs) sayRemoval(entry.path, removeEntry(entry), say);
   return code;
 }
 
-function sayRemoval(path: string, outcome: ReturnType<typeof removeEntry>): void {
+function sayRemoval(path: string, outcome: ReturnType<typeof removeEntry>, say: Say): void {
   const words = {
     removed: "removed",
     gone: "gone   ",

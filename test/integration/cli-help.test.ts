@@ -22,13 +22,14 @@ function section(usage: string, title: string): string[] {
   return lines.slice(start + 2, end === -1 ? undefined : end);
 }
 
-/** Command names listed in a usage text. */
+/** Command names listed in a usage text (a row is a name, two spaces, a description; wrapped lines are not). */
 const commandsIn = (usage: string) =>
-  section(usage, "COMMANDS").map((line) => line.trim().split(/\s+/)[0] ?? "");
+  section(usage, "COMMANDS").flatMap((line) => /^\s*(\S+)\s{2,}\S/.exec(line)?.[1] ?? []);
 
 /** The long flags a usage text lists (`-f, --follow`: --follow), as completion offers them, with --help. */
 function longFlagsIn(usage: string): string[] {
-  const flags = section(usage, "OPTIONS").flatMap((line) => {
+  const rows = section(usage, "OPTIONS").filter((line) => line.trim().startsWith("-"));
+  const flags = rows.flatMap((line) => {
     const spelled = line.trim().split(/\s{2,}/)[0] ?? "";
     return [...spelled.matchAll(/(?:^|[\s,])-{1,2}([a-z0-9][\w-]+)/g)].map((m) => `--${m[1]}`);
   });
@@ -159,6 +160,14 @@ async function zshOffers(lines: string[], install: "source" | "fpath" = "source"
 }
 
 describe("airlock help", () => {
+  test("every usage text fits 80 columns", async () => {
+    for (const path of [[], ...paths]) {
+      const r = await runAirlock([...path, "--help"]);
+      const wide = r.stdout.split("\n").filter((line) => line.length > 80);
+      expect({ command: path.join(" "), wide }).toEqual({ command: path.join(" "), wide: [] });
+    }
+  });
+
   test("airlock help prints what airlock --help prints, exit 0", async () => {
     const help = await runAirlock(["help"]);
     const flag = await runAirlock(["--help"]);

@@ -112,9 +112,19 @@ describe("airlock init on Linux (systemd)", () => {
     writeFileSync(join(box.configDir, "config.toml"), mine);
     const r = await box.init(["--enable", "git"]);
     expect(r.exitCode).toBe(0);
-    expect(r.stderr).toContain("kept (exists; never overwritten)");
-    expect(r.stderr).toContain("--enable was not applied");
+    expect(r.stdout).toContain("kept (exists; never overwritten)");
+    expect(r.stdout).toContain("--enable was not applied");
     expect(readFileSync(join(box.configDir, "config.toml"), "utf8")).toBe(mine);
+  });
+
+  test("reports on stdout, or as one JSON document with --json that names each file it wrote", async () => {
+    await using box = await sandbox();
+    const r = await box.init(["--json"]);
+    expect(r.exitCode).toBe(0);
+    const report = JSON.parse(r.stdout) as { ok: boolean; lines: string[] };
+    expect(report.ok).toBe(true);
+    expect(report.lines).toContain(`created  ${join(box.configDir, "config.toml")}`);
+    expect(r.stderr).toBe("");
   });
 
   test("is idempotent: a second run rewrites nothing and records each file once", async () => {
@@ -124,7 +134,7 @@ describe("airlock init on Linux (systemd)", () => {
     const before = [readFileSync(manifestFile, "utf8"), readFileSync(box.unit, "utf8")];
     const again = await box.init();
     expect(again.exitCode).toBe(0);
-    expect(again.stderr).not.toContain("created");
+    expect(again.stdout).not.toContain("created");
     expect([readFileSync(manifestFile, "utf8"), readFileSync(box.unit, "utf8")]).toEqual(before);
     const paths = (JSON.parse(before[0] ?? "") as { entries: { path: string }[] }).entries.map((e) => e.path);
     expect(new Set(paths).size).toBe(paths.length);
@@ -143,7 +153,7 @@ describe("airlock init on Linux (systemd)", () => {
     expect(existsSync(box.socketsDir)).toBe(false);
     expect(existsSync(join(box.home, ".local/share/airlock"))).toBe(false);
     expect(readFileSync(configFile, "utf8")).toContain("# my edit");
-    expect(r.stderr).toContain("kept (changed since init)");
+    expect(r.stdout).toContain("kept (changed since init)");
     expect(existsSync(join(box.configDir, ".airlock-init.json"))).toBe(false);
   });
 
@@ -168,7 +178,7 @@ describe("airlock init on Linux (systemd)", () => {
     linkSync(AIRLOCK, moved);
     const r = await runAirlock(["init"], { env: box.env, bin: moved });
     expect(r.exitCode).toBe(0);
-    expect(r.stderr).toContain("updated");
+    expect(r.stdout).toContain("updated");
     expect(readFileSync(box.unit, "utf8")).toContain(`ExecStart=${moved} start`);
     expect(box.calls()).toContain("systemctl --user try-restart airlock.service");
   });
@@ -178,7 +188,7 @@ describe("airlock init on Linux (systemd)", () => {
     const r = await box.init([], { FAKE_SYSTEMCTL_FAIL: "daemon-reload" });
     expect(r.exitCode).toBe(0);
     expect(existsSync(box.unit)).toBe(true);
-    expect(r.stderr).toContain("systemctl --user enable --now airlock.service");
+    expect(r.stdout).toContain("systemctl --user enable --now airlock.service");
     expect(box.calls()).toEqual(["systemctl --user daemon-reload"]);
   });
 
@@ -186,7 +196,7 @@ describe("airlock init on Linux (systemd)", () => {
     await using box = await sandbox();
     const r = await box.init([], { FAKE_SYSTEMCTL_FAIL: "enable" });
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toContain("journalctl --user -u airlock");
+    expect(r.stdout).toContain("journalctl --user -u airlock");
   });
 
   test("with no service manager on PATH, prints how to run the daemon by hand", async () => {
@@ -194,7 +204,7 @@ describe("airlock init on Linux (systemd)", () => {
     const r = await box.init([], { PATH: box.tree.at("empty") });
     expect(r.exitCode).toBe(0);
     expect(existsSync(box.unit)).toBe(false);
-    expect(r.stderr).toContain(`${AIRLOCK} start --config ${box.configDir}`);
+    expect(r.stdout).toContain(`${AIRLOCK} start --config ${box.configDir}`);
   });
 
   test.skipIf(!Bun.which("systemd-analyze"))("systemd-analyze verify accepts the unit", async () => {
