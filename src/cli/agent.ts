@@ -179,7 +179,14 @@ function asJson(
 }
 
 function problem(e: ConfigError) {
-  return { file: e.file, line: e.line, key: e.keyPath.join("."), message: e.problem, hint: e.hint };
+  return {
+    file: e.file,
+    line: e.line,
+    column: e.column,
+    key: e.keyPath.join("."),
+    message: e.problem,
+    hint: e.hint,
+  };
 }
 
 const settingLines = (toml: string) =>

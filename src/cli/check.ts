@@ -58,7 +58,14 @@ export default defineCommand({
 });
 
 function problem(e: ConfigError) {
-  return { file: e.file, line: e.line, key: e.keyPath.join("."), message: e.problem, hint: e.hint };
+  return {
+    file: e.file,
+    line: e.line,
+    column: e.column,
+    key: e.keyPath.join("."),
+    message: e.problem,
+    hint: e.hint,
+  };
 }
 
 function missingBins(config: LoadedConfig): ConfigError[] {

@@ -36,6 +36,7 @@ export function errorToJson(error: unknown): Record<string, unknown> {
       problems: configErrors.map((e) => ({
         file: e.file,
         line: e.line,
+        column: e.column,
         key: e.keyPath.join("."),
         message: e.problem,
         hint: e.hint,

@@ -7,8 +7,9 @@ export class ConfigError extends Error {
     readonly keyPath: readonly string[] = [],
     readonly line?: number,
     readonly hint?: string,
+    readonly column?: number,
   ) {
-    super(formatLocation(file, keyPath, line) + problem + (hint ? ` (${hint})` : ""));
+    super(formatLocation(file, keyPath, line, column) + problem + (hint ? ` (${hint})` : ""));
   }
 }
 
@@ -20,8 +21,9 @@ export class ConfigErrors extends Error {
   }
 }
 
-function formatLocation(file: string, keyPath: readonly string[], line?: number): string {
-  const where = line === undefined ? file : `${file}:${line}`;
+function formatLocation(file: string, keyPath: readonly string[], line?: number, column?: number): string {
+  const where =
+    line === undefined ? file : column === undefined ? `${file}:${line}` : `${file}:${line}:${column}`;
   const key = keyPath.length > 0 ? ` ${keyPath.join(".")}` : "";
   return `${where}:${key}${key ? ":" : ""} `;
 }

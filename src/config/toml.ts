@@ -1,6 +1,7 @@
 import { parse, TomlError } from "smol-toml";
 import * as v from "valibot";
 import { ConfigError } from "./errors.ts";
+import { didYouMean } from "./suggest.ts";
 
 /** Parses TOML text and validates it against a schema; every problem becomes a ConfigError with a line. */
 export function parseTomlFile<S extends v.GenericSchema>(
@@ -22,7 +23,7 @@ export function readToml(
   } catch (error) {
     if (error instanceof TomlError) {
       const problem = `invalid TOML: ${error.message.split("\n")[0] ?? "syntax error"}`;
-      return { ok: false, errors: [new ConfigError(file, problem, [], error.line)] };
+      return { ok: false, errors: [new ConfigError(file, problem, [], error.line, undefined, error.column)] };
     }
     return { ok: false, errors: [new ConfigError(file, `invalid TOML: ${String(error)}`)] };
   }
@@ -37,29 +38,67 @@ export function validateToml<S extends v.GenericSchema>(
 ): { ok: true; value: v.InferOutput<S> } | { ok: false; errors: ConfigError[] } {
   const result = v.safeParse(schema, raw, { abortEarly: false });
   if (result.success) return { ok: true, value: result.output };
-  return { ok: false, errors: result.issues.map((issue) => issueToError(file, text, issue)) };
+  return { ok: false, errors: result.issues.map((issue) => issueToError(file, text, issue, schema)) };
 }
 
-function issueToError(file: string, text: string, issue: v.BaseIssue<unknown>): ConfigError {
+function issueToError(
+  file: string,
+  text: string,
+  issue: v.BaseIssue<unknown>,
+  schema: v.GenericSchema,
+): ConfigError {
   const keyPath = (issue.path ?? []).map((item) => String(item.key));
   const line = findKeyLine(text, keyPath);
+  const column = line === undefined ? undefined : columnOf(text, line);
+  const error = (problem: string, hint?: string) =>
+    new ConfigError(file, problem, keyPath, line, hint, column);
   if (issue.kind === "schema" && issue.type === "strict_object" && issue.input !== undefined) {
     const key = keyPath.at(-1) ?? "";
-    return new ConfigError(
-      file,
+    const guess = didYouMean(key, keysAt(schema, keyPath.slice(0, -1)));
+    return error(
       `unknown key \`${key}\``,
-      keyPath,
-      line,
-      "check the spelling; unknown keys are errors",
+      guess === undefined ? "check the spelling; unknown keys are errors" : `did you mean \`${guess}\`?`,
     );
   }
-  if (issue.input === undefined && issue.type !== "check") {
-    return new ConfigError(file, `missing required key \`${keyPath.at(-1) ?? ""}\``, keyPath, line);
-  }
+  if (issue.input === undefined && issue.type !== "check")
+    return error(`missing required key \`${keyPath.at(-1) ?? ""}\``);
   const got =
     issue.received && issue.kind === "schema" ? `expected ${issue.expected}, got ${issue.received}` : "";
-  const message = issue.kind === "schema" ? got || issue.message : issue.message;
-  return new ConfigError(file, message, keyPath, line);
+  return error(issue.kind === "schema" ? got || issue.message : issue.message);
+}
+
+/** Where the text of a line starts (1-based): the key or table header the error is about. */
+function columnOf(text: string, line: number): number {
+  const content = text.split("\n")[line - 1] ?? "";
+  return content.length - content.trimStart().length + 1;
+}
+
+/** The keys an object schema allows at `path` (array indices step into items), for "did you mean". */
+function keysAt(schema: v.GenericSchema, path: readonly string[]): string[] {
+  let current: unknown = schema;
+  for (const step of [undefined, ...path]) {
+    current = unwrap(current);
+    if (step === undefined) continue;
+    const node = current as { entries?: Record<string, unknown>; item?: unknown; value?: unknown };
+    if (/^\d+$/.test(step) && node.item !== undefined) current = node.item;
+    else if (node.entries !== undefined) current = node.entries[step];
+    else if (node.value !== undefined) current = node.value;
+    else return [];
+  }
+  const entries = (unwrap(current) as { entries?: Record<string, unknown> }).entries;
+  return entries === undefined ? [] : Object.keys(entries);
+}
+
+/** Through optional, pipe and similar wrappers to the schema that holds entries or items. */
+function unwrap(schema: unknown): unknown {
+  let current = schema as { wrapped?: unknown; pipe?: unknown[] } | undefined;
+  for (let i = 0; i < 8 && current !== undefined; i++) {
+    if (current.wrapped !== undefined) current = current.wrapped as typeof current;
+    else if (Array.isArray(current.pipe) && current.pipe[0] !== current)
+      current = current.pipe[0] as typeof current;
+    else break;
+  }
+  return current;
 }
 
 /**

@@ -105,7 +105,7 @@ describe("airlock test", () => {
     await Bun.write(tree.at("agents/claude/airlock.toml"), `commands = ["git"]\ncolour = "red"\n`);
     const r = await runAirlock(["test", ...configFlags(tree), "claude", "--", "git", "status"]);
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toContain("agents/claude/airlock.toml:2: colour: unknown key `colour`");
+    expect(r.stderr).toContain("agents/claude/airlock.toml:2:1: colour: unknown key `colour`");
   });
 
   test("usage errors are exit 2", async () => {

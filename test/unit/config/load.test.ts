@@ -54,6 +54,19 @@ describe("errors name the file, the key and the line", () => {
     expect(error?.file).toEndWith("commands/git.toml");
     expect(error?.line).toBe(5);
     expect(error?.message).toContain("unknown key `argz`");
+    expect(error?.message).toContain("did you mean `args`?");
+  });
+
+  test("an error names the column too, for an editor to jump to (file:line:column)", async () => {
+    await using tree = await tempTree({
+      ...V04,
+      "agents/claude/commands/git.toml": `[command]\nbin = "git"\n\n[deny]\n  flagz = ["-c"]\n`,
+    });
+    const error = load(tree.path).errors.find((e) => e.keyPath.join(".") === "deny.flagz");
+    expect([error?.line, error?.column]).toEqual([5, 3]);
+    expect(error?.message).toContain(
+      "commands/git.toml:5:3: deny.flagz: unknown key `flagz` (did you mean `flags`?)",
+    );
   });
 
   test("a module with both [deny] and [allow], with a hint how to fix it", async () => {

@@ -112,7 +112,7 @@ describe("user profiles", () => {
     expect(error).toBeInstanceOf(ConfigErrors);
     const messages = (error as ConfigErrors).errors.map((e) => e.message);
     expect(messages).toContainEqual(
-      expect.stringContaining(`${dir.at("profiles/bad.toml")}:4: filesystem.writable.0`),
+      expect.stringContaining(`${dir.at("profiles/bad.toml")}:4:1: filesystem.writable.0`),
     );
     expect(messages).toContainEqual(expect.stringContaining("`~/`"));
     expect(messages).toContainEqual(expect.stringContaining("unknown key `deny_raed`"));
