@@ -3,6 +3,7 @@
 // that reload just the same, so they are counted, not hidden).
 import { ConfigError } from "../config/errors.ts";
 import { type Agent, findAgent, type LoadedConfig, loadConfig, moduleFor } from "../config/load.ts";
+import { binNotOnPath } from "../config/modules.ts";
 import type { AirlockPaths } from "../config/paths.ts";
 import { discoverHooks } from "../hooks/discover.ts";
 import { isWithin } from "../policy/paths.ts";
@@ -58,13 +59,7 @@ function moduleWarnings(config: LoadedConfig, agent: Agent): ConfigError[] {
         ),
       );
     } else if (module.binPath === undefined) {
-      const where = module.source === "builtin" ? config.paths.configFile : module.file;
-      warnings.push(
-        new ConfigError(where, `'${module.module.command.bin}' (bin of '${command}') is not on PATH`, [
-          "command",
-          "bin",
-        ]),
-      );
+      warnings.push(binNotOnPath(module, config.paths.configFile));
     }
   }
   return warnings;

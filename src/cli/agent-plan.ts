@@ -7,7 +7,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import * as v from "valibot";
 import { BUILTIN_NAMES } from "../config/builtins.ts";
 import { ConfigError, ConfigErrors } from "../config/errors.ts";
-import { type AirlockPaths, expandHome, homeDir, isDirectory, jailRuntimeDirs } from "../config/paths.ts";
+import { type AirlockPaths, airlockOwnDirs, expandHome, homeDir, isDirectory } from "../config/paths.ts";
 import { AgentName } from "../config/schema/common.ts";
 import { AgentsFile, DaemonConfigFile } from "../config/schema/files.ts";
 import { didYouMean } from "../config/suggest.ts";
@@ -72,14 +72,11 @@ export function planAgent(paths: AirlockPaths, request: AddRequest, env: NodeJS.
       `the socket ${socket} would be ${Buffer.byteLength(socket)} bytes, over the OS limit of ${MAX_SOCKET_PATH_BYTES}; choose a shorter name or --sockets DIR`,
     );
   refuseUnknownCommands(request.commands, enabled, paths.configFile);
-  const own = [
-    paths.configDir,
-    paths.dataDir,
-    paths.socketsDir,
-    ...jailRuntimeDirs(env),
-    ...Object.values(agents.entries).map((entry) => expandHome(entry.path, env)),
-    dir,
-  ];
+  const own = airlockOwnDirs(
+    paths,
+    [...Object.values(agents.entries).map((entry) => expandHome(entry.path, env)), dir],
+    env,
+  );
   const roots = [...new Set(request.roots.map((root) => checkedRoot(root, request.cwd, env, own)))];
   return { name, dir, file: join(dir, "airlock.toml"), commands: request.commands, roots, socket, agents };
 }

@@ -2,6 +2,7 @@ import { relative } from "node:path";
 import { defineCommand } from "citty";
 import { ConfigError } from "../config/errors.ts";
 import { type LoadedConfig, loadConfig } from "../config/load.ts";
+import { binNotOnPath } from "../config/modules.ts";
 import { resolvePaths } from "../config/paths.ts";
 import { discoverHooks } from "../hooks/discover.ts";
 import { pathFlags } from "./context.ts";
@@ -79,14 +80,7 @@ function missingBins(config: LoadedConfig): ConfigError[] {
     ...config.agents.flatMap((a) => [...a.overrides.values()]),
   ];
   for (const m of modules) {
-    if (m.binPath !== undefined) continue;
-    const where = m.source === "builtin" ? config.paths.configFile : m.file;
-    problems.push(
-      new ConfigError(where, `'${m.module.command.bin}' (bin of '${m.command}') is not on PATH`, [
-        "command",
-        "bin",
-      ]),
-    );
+    if (m.binPath === undefined) problems.push(binNotOnPath(m, config.paths.configFile));
   }
   return problems;
 }

@@ -122,6 +122,16 @@ function checkPatterns(file: string, module: ModuleFile): ConfigError[] {
   return errors;
 }
 
+/** `airlock check`'s warning for a module whose program the daemon would not find. */
+export function binNotOnPath(module: EffectiveModule, configFile: string): ConfigError {
+  const where = module.source === "builtin" ? configFile : module.file;
+  return new ConfigError(
+    where,
+    `'${module.module.command.bin}' (bin of '${module.command}') is not on PATH`,
+    ["command", "bin"],
+  );
+}
+
 export function loadBuiltin(command: string, resolveBin: BinResolver): EffectiveModule | undefined {
   const builtin = BUILTINS[command];
   if (builtin === undefined) return undefined;

@@ -77,6 +77,18 @@ export function jailRuntimeDirs(env: NodeJS.ProcessEnv = process.env): string[] 
     : [fallback];
 }
 
+/**
+ * airlock's own places: its config, data, sockets, jail sockets and the agents' directories. No tool may
+ * write there (a hook or policy written there would run or apply on the host), so none is a workspace.
+ */
+export function airlockOwnDirs(
+  paths: AirlockPaths,
+  agentDirs: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): string[] {
+  return [paths.configDir, paths.dataDir, paths.socketsDir, ...jailRuntimeDirs(env), ...agentDirs];
+}
+
 function existingFile(path: string): string | undefined {
   try {
     return statSync(path).isFile() ? path : undefined;

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { redactArgs } from "../audit/log.ts";
 import { findAgent } from "../config/load.ts";
-import { homeDir, jailRuntimeDirs } from "../config/paths.ts";
+import { airlockOwnDirs, homeDir } from "../config/paths.ts";
 import type { HookContext, HookRequest, HookRun } from "../hooks/types.ts";
 import { closeFd } from "../platform/fd-passing.ts";
 import type { PeerCredentials } from "../platform/peer-credentials.ts";
@@ -210,13 +210,17 @@ export async function runSession(
           ? `/proc/${peer.pid}/cwd`
           : runCwd;
   const workspaces = jailEnabled(agent)
-    ? workspacesFor(agent, runCwd, realCwd, home, [
-        config.paths.configDir,
-        config.paths.dataDir,
-        config.paths.socketsDir,
-        ...jailRuntimeDirs(ctx.env as NodeJS.ProcessEnv),
-        ...config.agents.map((a) => a.dir),
-      ])
+    ? workspacesFor(
+        agent,
+        runCwd,
+        realCwd,
+        home,
+        airlockOwnDirs(
+          config.paths,
+          config.agents.map((a) => a.dir),
+          ctx.env as NodeJS.ProcessEnv,
+        ),
+      )
     : { dirs: writableFor(agent, runCwd, home), identities: new Map<string, string>() };
   if ("refused" in workspaces) {
     return fail(
