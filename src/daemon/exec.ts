@@ -1,6 +1,7 @@
 import type { ExecPlan } from "../policy/plan.ts";
 import type { ForwardedSignal, StreamName } from "../protocol/messages.ts";
 import { exitCodeForSignal, signalGroup } from "./signals.ts";
+import type { StopCause } from "./stop-cause.ts";
 
 /** Where the child's output goes in streaming mode; `write` resolves when the client can take more. */
 export interface OutputSink {
@@ -14,8 +15,8 @@ export type ChildStdio =
 export interface ExitInfo {
   readonly exitCode: number;
   readonly signal: string | undefined;
-  /** Why airlock ended the run, when it did: timeout, client gone, shutdown. */
-  readonly killedBecause: string | undefined;
+  /** Why airlock ended the run, when it did. */
+  readonly stoppedBy: StopCause | undefined;
   readonly bytesOut: number;
   readonly bytesErr: number;
 }
@@ -27,7 +28,7 @@ export interface RunningChild {
   endStdin(): void;
   signal(signal: ForwardedSignal): void;
   /** Ends the whole process group: SIGTERM, then SIGKILL after the grace period. */
-  terminate(reason: string): void;
+  terminate(cause: StopCause): void;
   readonly exited: Promise<ExitInfo>;
 }
 
@@ -86,19 +87,19 @@ export function spawnChild(plan: ExecPlan, cwd: string, stdio: ChildStdio): Runn
 
 /** Timeout, termination with a grace period, output pumps with backpressure, and cleanup after exit. */
 export function supervise(child: ChildHandle, plan: ExecPlan, stdio: ChildStdio): RunningChild {
-  let killedBecause: string | undefined;
+  let stoppedBy: StopCause | undefined;
   let killTimer: Timer | undefined;
   const bytes = { stdout: 0, stderr: 0 };
 
-  const terminate = (reason: string) => {
-    killedBecause ??= reason;
+  const terminate = (cause: StopCause) => {
+    stoppedBy ??= cause;
     child.signalGroup("SIGTERM");
     killTimer ??= setTimeout(() => child.signalGroup("SIGKILL"), KILL_GRACE_MS);
   };
   const timeout =
     plan.timeoutMs === undefined
       ? undefined
-      : setTimeout(() => terminate(`timed out after ${plan.timeoutMs}ms`), plan.timeoutMs);
+      : setTimeout(() => terminate({ kind: "timeout", afterMs: plan.timeoutMs ?? 0 }), plan.timeoutMs);
 
   const pump = async (stream: StreamName, readable: AsyncIterable<Uint8Array> | undefined) => {
     if (!readable || stdio.kind !== "stream") return;
@@ -124,7 +125,7 @@ export function supervise(child: ChildHandle, plan: ExecPlan, stdio: ChildStdio)
     if (killTimer) clearTimeout(killTimer);
     child.dispose();
     const exitCode = status.signal ? exitCodeForSignal(status.signal) : (status.exitCode ?? 1);
-    return { exitCode, signal: status.signal, killedBecause, bytesOut: bytes.stdout, bytesErr: bytes.stderr };
+    return { exitCode, signal: status.signal, stoppedBy, bytesOut: bytes.stdout, bytesErr: bytes.stderr };
   })();
 
   const stdin = child.stdin;

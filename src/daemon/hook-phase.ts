@@ -7,6 +7,7 @@ import { RPC_ERROR } from "../protocol/errors.ts";
 import type { StreamName } from "../protocol/messages.ts";
 import type { ExitInfo, OutputSink } from "./exec.ts";
 import type { Reply } from "./reply.ts";
+import { describeStop } from "./stop-cause.ts";
 
 /** Without `max_output_mb` (module or [limits]), output held for post-exec hooks stops here. */
 export const DEFAULT_COLLECT_LIMIT = 64 * 1024 * 1024;
@@ -68,8 +69,9 @@ export async function finishWithPostHooks(
   input: PostHooksInput,
 ): Promise<Record<string, unknown>> {
   if (collected.overflowed) {
-    reply.error(RPC_ERROR.internal, `${input.command}: ${exit.killedBecause}`, { kind: "limit" });
-    return { outcome: "killed", reason: exit.killedBecause };
+    const reason = exit.stoppedBy ? describeStop(exit.stoppedBy) : "output over the limit";
+    reply.error(RPC_ERROR.internal, `${input.command}: ${reason}`, { kind: "limit" });
+    return { outcome: "killed", reason };
   }
   const output = collected.read();
   const post = await runPostExecHooks(

@@ -72,7 +72,7 @@ export async function runChild({
   let interruptedBy: string | undefined;
   io.onClose(() => {
     clientGone = true;
-    child.terminate("client disconnected");
+    child.terminate({ kind: "client-gone" });
   });
   // stdin writes and EOF stay in order; while a write waits for the pipe, the client is paused.
   let stdinChain = Promise.resolve();

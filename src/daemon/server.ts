@@ -21,7 +21,7 @@ import { jailEnabled } from "./jail/choose.ts";
 import { JailPool } from "./jail/pool.ts";
 import { jailProblems, openJailPool } from "./jail/setup.ts";
 import { FairConcurrency, KeyedMutex } from "./limits.ts";
-import { runSession, type SessionIo } from "./session.ts";
+import { runSession, type SessionIo } from "./session/run.ts";
 import {
   claimSocketPath,
   listenRestricted,
@@ -178,7 +178,7 @@ export class Daemon {
     if (running.length > 0) {
       this.log(`airlock: waiting up to ${graceMs / 1000}s for ${running.length} running command(s)`);
       const timer = setTimeout(() => {
-        for (const child of running) child.terminate("daemon shutting down");
+        for (const child of running) child.terminate({ kind: "shutdown" });
       }, graceMs);
       await Promise.allSettled(running.map((c) => c.exited));
       clearTimeout(timer);
