@@ -8,7 +8,7 @@ import type { Admitted } from "../admission.ts";
 import type { DaemonContext } from "../context.ts";
 import { DEFAULT_COLLECT_LIMIT, finishWithPostHooks, OutputCollector } from "../hook-phase.ts";
 import { jailedEnv, runPins } from "../jail/run-plan.ts";
-import { runChild } from "../run-child.ts";
+import { type ChildRun, runChild } from "../run-child.ts";
 import { chooseStdio } from "../stdio-choice.ts";
 import { exitFields, outcomeOf, recordedOutcome } from "./conclude.ts";
 import type { Jailed } from "./jail.ts";
@@ -82,54 +82,61 @@ export async function execute(ctx: DaemonContext, session: RequestSession, ready
       },
     });
     if (ran.kind === "spawn-failed") return session.refuse(broken(ran.message));
-    const hookRuns = session.hookRuns;
-    const ended = {
-      host_cwd: ready.cwd.hostCwd,
-      cwd_via: ready.cwd.via,
-      stdio,
-      decision: "allowed",
-      rule: admitted.decision.rule,
-      rewritten:
-        command !== ready.decided.command ? redactArgs([command.command, ...command.args]) : undefined,
-      hooks: hookRuns.length > 0 ? hookRuns : undefined,
-      duration_ms: session.elapsed(),
-      ...exitFields(ran.exit, stdio),
-    };
-    const outcome = outcomeOf(ran);
-    if (outcome.kind === "client-gone") {
-      session.audit({
-        ...ended,
-        outcome: "client-gone",
-        reason: "client disconnected; process group killed",
-      });
-      return;
-    }
-    if (outcome.kind === "timeout") {
-      session.audit({ ...ended, outcome: "timeout", reason: outcome.reason });
-      reply.error(RPC_ERROR.internal, `${command.command} ${outcome.reason}; killed`, { kind: "timeout" });
-    } else if (collector) {
-      const posted = await finishWithPostHooks(reply, collector, ran.exit, {
-        hooks: ready.postHooks,
-        command: command.command,
-        options: {
-          ...ready.setting.options,
-          failure: ready.agent.settings.hooks.post_exec_failure,
-          request: ready.setting.request(command),
-          airlock: ready.setting.context,
-        },
-        runs: hookRuns,
-      });
-      session.audit({ ...ended, ...posted, hooks: hookRuns });
-    } else {
-      reply.flushText();
-      session.audit({ ...ended, ...recordedOutcome(outcome) });
-      reply.result(ran.exit.exitCode, ran.exit.signal);
-    }
-    await reply.end();
+    await conclude(session, ready, ran, stdio, collector);
   } finally {
     collector?.dispose();
     unlock();
     release();
     session.closeFds();
   }
+}
+
+/** Tells the client how the run ended (a result, an error, or what post-exec hooks made of it) and records it. */
+async function conclude(
+  session: RequestSession,
+  ready: ReadyToRun,
+  ran: Extract<ChildRun, { kind: "exited" }>,
+  stdio: "fds" | "stream",
+  collector: OutputCollector | undefined,
+): Promise<void> {
+  const { reply, hookRuns } = session;
+  const command = ready.admitted.command;
+  const ended = {
+    host_cwd: ready.cwd.hostCwd,
+    cwd_via: ready.cwd.via,
+    stdio,
+    decision: "allowed",
+    rule: ready.admitted.decision.rule,
+    rewritten: command !== ready.decided.command ? redactArgs([command.command, ...command.args]) : undefined,
+    hooks: hookRuns.length > 0 ? hookRuns : undefined,
+    duration_ms: session.elapsed(),
+    ...exitFields(ran.exit, stdio),
+  };
+  const outcome = outcomeOf(ran);
+  if (outcome.kind === "client-gone") {
+    session.audit({ ...ended, outcome: "client-gone", reason: "client disconnected; process group killed" });
+    return;
+  }
+  if (outcome.kind === "timeout") {
+    session.audit({ ...ended, outcome: "timeout", reason: outcome.reason });
+    reply.error(RPC_ERROR.internal, `${command.command} ${outcome.reason}; killed`, { kind: "timeout" });
+  } else if (collector) {
+    const posted = await finishWithPostHooks(reply, collector, ran.exit, {
+      hooks: ready.postHooks,
+      command: command.command,
+      options: {
+        ...ready.setting.options,
+        failure: ready.agent.settings.hooks.post_exec_failure,
+        request: ready.setting.request(command),
+        airlock: ready.setting.context,
+      },
+      runs: hookRuns,
+    });
+    session.audit({ ...ended, ...posted, hooks: hookRuns });
+  } else {
+    reply.flushText();
+    session.audit({ ...ended, ...recordedOutcome(outcome) });
+    reply.result(ran.exit.exitCode, ran.exit.signal);
+  }
+  await reply.end();
 }
