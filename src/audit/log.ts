@@ -19,7 +19,9 @@ export interface AuditOptions {
   readonly maxFiles: number;
 }
 
-export type AuditRecord = Record<string, unknown> & { event: string };
+import type { AuditRecord } from "./records.ts";
+
+export type { AuditRecord } from "./records.ts";
 
 /** Longest string, and most items of a list, a record keeps: agents choose their requests' size. */
 const MAX_STRING = 1024;

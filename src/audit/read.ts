@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-
-export type AuditEntry = Record<string, unknown> & { ts?: string; event?: string; agent?: string };
+import { agentOf, type LoggedRecord, readRecord } from "./records.ts";
 
 /** The log and its rotated files, oldest first: airlock.log.N … airlock.log.1, airlock.log. */
 export function logFiles(path: string, maxFiles = 100): string[] {
@@ -10,26 +9,27 @@ export function logFiles(path: string, maxFiles = 100): string[] {
   return files;
 }
 
-export function parseLines(text: string): { entries: AuditEntry[]; bad: number } {
-  const entries: AuditEntry[] = [];
+/** The records in `text`; a line that is not one (not JSON, no known event) is counted, not shown. */
+export function parseLines(text: string): { entries: LoggedRecord[]; bad: number } {
+  const entries: LoggedRecord[] = [];
   let bad = 0;
   for (const line of text.split("\n")) {
     if (line.trim() === "") continue;
+    let record: LoggedRecord | undefined;
     try {
-      const value = JSON.parse(line) as unknown;
-      if (typeof value === "object" && value !== null && !Array.isArray(value))
-        entries.push(value as AuditEntry);
-      else bad++;
+      record = readRecord(JSON.parse(line));
     } catch {
-      bad++;
+      record = undefined;
     }
+    if (record) entries.push(record);
+    else bad++;
   }
   return { entries, bad };
 }
 
 /** All records, oldest first; `offset` is how many bytes of the current file were read (for --follow). */
-export function readLog(path: string): { entries: AuditEntry[]; bad: number; offset: number } {
-  const all: AuditEntry[] = [];
+export function readLog(path: string): { entries: LoggedRecord[]; bad: number; offset: number } {
+  const all: LoggedRecord[] = [];
   let bad = 0;
   let offset = 0;
   for (const file of logFiles(path)) {
@@ -60,10 +60,10 @@ export interface LogFilter {
   readonly since?: number | undefined;
 }
 
-export function matches(entry: AuditEntry, filter: LogFilter): boolean {
-  if (filter.agent !== undefined && entry.agent !== filter.agent) return false;
+export function matches(entry: LoggedRecord, filter: LogFilter): boolean {
+  if (filter.agent !== undefined && agentOf(entry) !== filter.agent) return false;
   if (filter.since !== undefined) {
-    const at = typeof entry.ts === "string" ? Date.parse(entry.ts) : Number.NaN;
+    const at = Date.parse(entry.ts);
     if (Number.isNaN(at) || at < filter.since) return false;
   }
   return true;
@@ -73,21 +73,18 @@ export function matches(entry: AuditEntry, filter: LogFilter): boolean {
 export const ENTRY_HEADER = `${"TIME".padEnd(20)}  ${"AGENT".padEnd(12)} ${"COMMAND".padEnd(60)} OUTCOME`;
 
 /** One line for a human: time, agent, what ran, and how it ended. Every field is made safe to print. */
-export function formatEntry(entry: AuditEntry): string {
-  const time = typeof entry.ts === "string" ? entry.ts.replace("T", " ").replace(/\.\d+Z$/, "Z") : "?";
-  const agent = typeof entry.agent === "string" ? entry.agent : "-";
-  const what = printable(
-    entry.event === "exec" || entry.event === "check"
-      ? [entry.command, ...(Array.isArray(entry.args) ? entry.args : [])].map(String).join(" ")
-      : String(entry.event ?? "?"),
-  );
-  const outcome = String(entry.outcome ?? "");
-  const exit = entry.signal
-    ? ` ${String(entry.signal)}`
-    : entry.exit_code !== undefined
-      ? ` exit ${String(entry.exit_code)}`
-      : "";
-  const reason = entry.reason ? ` — ${String(entry.reason)}` : "";
+export function formatEntry(entry: LoggedRecord): string {
+  const time = entry.ts.replace("T", " ").replace(/\.\d+Z$/, "Z");
+  const agent = agentOf(entry) ?? "-";
+  const what = printable(entry.event === "exec" ? [entry.command, ...entry.args].join(" ") : entry.event);
+  const outcome = "outcome" in entry ? entry.outcome : "";
+  const exit =
+    "signal" in entry && entry.signal
+      ? ` ${entry.signal}`
+      : "exit_code" in entry && typeof entry.exit_code === "number"
+        ? ` exit ${entry.exit_code}`
+        : "";
+  const reason = "reason" in entry && entry.reason ? ` — ${entry.reason}` : "";
   const command = what.length > 60 ? `${what.slice(0, 57)}...` : what.padEnd(60);
   return `${printable(time).padEnd(20)}  ${printable(agent).padEnd(12)} ${command} ${printable(`${outcome}${exit}${reason}`)}`;
 }

@@ -1,14 +1,7 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { defineCommand } from "citty";
-import {
-  type AuditEntry,
-  ENTRY_HEADER,
-  formatEntry,
-  matches,
-  parseLines,
-  parseSince,
-  readLog,
-} from "../audit/read.ts";
+import { ENTRY_HEADER, formatEntry, matches, parseLines, parseSince, readLog } from "../audit/read.ts";
+import { agentOf, type LoggedRecord } from "../audit/records.ts";
 import { loadConfig } from "../config/load.ts";
 import { expandHome, resolvePaths } from "../config/paths.ts";
 import { didYouMean } from "../config/suggest.ts";
@@ -43,7 +36,7 @@ export default defineCommand({
     const config = args.file ? undefined : loadLogConfig(args);
     const path = args.file ? expandHome(args.file) : logPathOf(config);
     const filter = { agent: args.agent, since };
-    const print = (entry: AuditEntry) => {
+    const print = (entry: LoggedRecord) => {
       if (!matches(entry, filter)) return;
       printLine(args.json ? JSON.stringify(entry) : formatEntry(entry));
     };
@@ -71,12 +64,10 @@ function logPathOf(config: LogConfig | undefined): string {
 /** `--agent nosuch` is a mistake to point out, not an empty table: neither configured nor in the log. */
 function requireKnownAgent(
   name: string,
-  entries: readonly AuditEntry[],
+  entries: readonly LoggedRecord[],
   config: LogConfig | undefined,
 ): void {
-  const logged = new Set(
-    entries.map((entry) => entry.agent).filter((a): a is string => typeof a === "string"),
-  );
+  const logged = new Set(entries.map(agentOf).filter((a): a is string => a !== undefined));
   const configured = config?.agents.map((agent) => agent.name) ?? [];
   if (logged.has(name) || configured.includes(name)) return;
   const known = [...new Set([...configured, ...logged])].sort();
@@ -87,7 +78,7 @@ function requireKnownAgent(
 }
 
 /** Prints records as they are appended; starts over when the file is rotated. Ends on Ctrl-C. */
-async function follow(path: string, from: number, print: (entry: AuditEntry) => void): Promise<void> {
+async function follow(path: string, from: number, print: (entry: LoggedRecord) => void): Promise<void> {
   let offset = from;
   let inode = inodeOf(path);
   let partial = "";

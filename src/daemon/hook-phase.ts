@@ -1,6 +1,7 @@
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { ExecResultFields } from "../audit/records.ts";
 import { type PostExecOptions, runPostExecHooks } from "../hooks/run.ts";
 import type { HookRun } from "../hooks/types.ts";
 import { RPC_ERROR } from "../protocol/errors.ts";
@@ -67,7 +68,7 @@ export async function finishWithPostHooks(
   collected: OutputCollector,
   exit: ExitInfo,
   input: PostHooksInput,
-): Promise<Record<string, unknown>> {
+): Promise<Pick<ExecResultFields, "outcome" | "reason" | "exit_code" | "signal">> {
   if (collected.overflowed) {
     const reason = exit.stoppedBy ? describeStop(exit.stoppedBy) : "output over the limit";
     reply.error(RPC_ERROR.internal, `${input.command}: ${reason}`, { kind: "limit" });

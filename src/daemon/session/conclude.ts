@@ -1,5 +1,6 @@
 // The last stage: how the run ended, as one closed set of outcomes, told to the client and written to
 // the audit log once.
+import type { ExecResultFields } from "../../audit/records.ts";
 import type { ExitInfo } from "../exec.ts";
 import type { ChildRun } from "../run-child.ts";
 import { describeStop } from "../stop-cause.ts";
@@ -20,10 +21,9 @@ export function outcomeOf(ran: Extract<ChildRun, { kind: "exited" }>): RunOutcom
 }
 
 /** The audit record's fields for an outcome the client is answered with a result (not post-exec hooks). */
-export function recordedOutcome(outcome: Exclude<RunOutcome, { kind: "client-gone" | "timeout" }>): {
-  outcome: string;
-  reason: string | undefined;
-} {
+export function recordedOutcome(
+  outcome: Exclude<RunOutcome, { kind: "client-gone" | "timeout" }>,
+): Pick<ExecResultFields, "outcome" | "reason"> {
   switch (outcome.kind) {
     case "shutdown":
     case "output-limit":

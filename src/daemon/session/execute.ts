@@ -105,7 +105,7 @@ async function conclude(
     host_cwd: ready.cwd.hostCwd,
     cwd_via: ready.cwd.via,
     stdio,
-    decision: "allowed",
+    decision: "allowed" as const,
     rule: ready.admitted.decision.rule,
     rewritten: command !== ready.decided.command ? redactArgs([command.command, ...command.args]) : undefined,
     hooks: hookRuns.length > 0 ? hookRuns : undefined,

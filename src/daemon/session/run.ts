@@ -55,7 +55,7 @@ export async function runSession(
   if (isRefusal(prepared)) return session.refuse(prepared);
   const jailed = await jailFor(ctx, config, agent, agentName, prepared, view);
   if (isRefusal(jailed)) return session.refuse(jailed);
-  session.base.jail =
+  session.jail =
     jailed.kind === "on"
       ? {
           writable: jailed.layout.writable,

@@ -1,7 +1,8 @@
 // What one request carries through its stages: the reply to the client, the descriptors it sent, the
 // hook runs so far, and the fields every audit record of it starts with.
 import { randomUUID } from "node:crypto";
-import { type AuditRecord, redactArgs } from "../../audit/log.ts";
+import { redactArgs } from "../../audit/log.ts";
+import type { ExecRecord, ExecRequestFields, ExecResultFields } from "../../audit/records.ts";
 import type { HookRun } from "../../hooks/types.ts";
 import { closeFd } from "../../platform/fd-passing.ts";
 import type { PeerCredentials } from "../../platform/peer-credentials.ts";
@@ -20,8 +21,10 @@ export class RequestSession {
   /** Protocol 2 may send the client's directory after its stdio: the last descriptor. */
   readonly cwdFd: number | undefined;
   readonly stdioFds: readonly number[];
-  /** The fields every record of this request starts with; `jail` is filled in once it is chosen. */
-  readonly base: Record<string, unknown> & { event: string };
+  /** The fields every record of this request starts with. */
+  readonly base: Omit<ExecRequestFields, "jail">;
+  /** The jail the tool runs in, once chosen. */
+  jail: ExecRequestFields["jail"];
   private fdsOwned: number[];
 
   constructor(
@@ -39,7 +42,8 @@ export class RequestSession {
     this.cwdFd = params.cwdFd ? fds.at(-1) : undefined;
     this.stdioFds = params.cwdFd ? fds.slice(0, -1) : fds;
     this.base = {
-      event: request.method,
+      // Only exec requests are recorded (a check is answered, never logged, as in 0.4).
+      event: "exec",
       agent: agentName,
       socket: ctx.socketOf(agentName),
       peer: { uid: peer.uid, pid: peer.pid },
@@ -50,7 +54,6 @@ export class RequestSession {
       cwd: params.cwd,
       container: this.container,
       protocol: params.protocol,
-      jail: undefined,
     };
   }
 
@@ -64,9 +67,10 @@ export class RequestSession {
     return Math.round(performance.now() - this.started);
   }
 
-  /** Writes one record of this request: the base fields, then `fields`. */
-  audit(fields: Record<string, unknown>): void {
-    this.ctx.audit({ ...this.base, ...fields } as AuditRecord);
+  /** Writes the record of this request: the base fields, then how it went. */
+  audit(fields: ExecResultFields): void {
+    const record: ExecRecord = { ...this.base, jail: this.jail, ...fields };
+    this.ctx.audit(record);
   }
 
   /** Answers with the refusal and records it (a `check` request is answered, never recorded). */

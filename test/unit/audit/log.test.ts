@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { AuditLog, boundedLine, redactArgs } from "../../../src/audit/log.ts";
+import { formatEntry, matches, parseLines } from "../../../src/audit/read.ts";
 import { tempTree } from "../../helpers/temp-tree.ts";
 
 describe("redactArgs", () => {
@@ -28,14 +29,14 @@ describe("AuditLog", () => {
   test("creates the file 0600 and writes one JSON object per line", async () => {
     await using tree = await tempTree({});
     const log = new AuditLog({ path: tree.at("a/airlock.log"), maxSizeBytes: 0, maxFiles: 5 });
-    log.write({ event: "exec", n: 1 });
-    log.write({ event: "exec", n: 2 });
+    log.write({ event: "daemon-start", pid: 1, agents: [] });
+    log.write({ event: "daemon-start", pid: 2, agents: [] });
     expect(statSync(tree.at("a/airlock.log")).mode & 0o777).toBe(0o600);
     const lines = readFileSync(tree.at("a/airlock.log"), "utf8")
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l));
-    expect(lines.map((l) => l.n)).toEqual([1, 2]);
+    expect(lines.map((l) => l.pid)).toEqual([1, 2]);
     expect(lines[0].ts).toMatch(/Z$/);
   });
 
@@ -43,16 +44,16 @@ describe("AuditLog", () => {
     await using tree = await tempTree({});
     const path = tree.at("airlock.log");
     const log = new AuditLog({ path, maxSizeBytes: 2000, maxFiles: 3 });
-    for (let n = 0; n < 200; n++) log.write({ event: "exec", n, pad: "x".repeat(50) });
+    for (let n = 0; n < 200; n++) log.write({ event: "jail-off", agent: "x".repeat(50), file: String(n) });
     const files = readdirSync(tree.path).sort();
     expect(files).toEqual(["airlock.log", "airlock.log.1", "airlock.log.2"]);
     const records = files.flatMap((f) =>
       readFileSync(tree.at(f), "utf8")
         .trim()
         .split("\n")
-        .map((l) => JSON.parse(l) as { n: number }),
+        .map((l) => JSON.parse(l) as { file: string }),
     );
-    const kept = records.map((r) => r.n).sort((a, b) => a - b);
+    const kept = records.map((r) => Number(r.file)).sort((a, b) => a - b);
     // The newest records survive contiguously, each whole.
     expect(kept.at(-1)).toBe(199);
     expect(kept).toEqual(Array.from({ length: kept.length }, (_, i) => 200 - kept.length + i));
@@ -74,5 +75,28 @@ describe("a record's size", () => {
   test("an ordinary record is written as it is", () => {
     const record = { event: "exec", command: "git", args: ["status", "--short"], exit_code: 0 };
     expect(boundedLine(record)).toBe(`${JSON.stringify(record)}\n`);
+  });
+});
+
+describe("reading the log back", () => {
+  test("an airlock 0.4 record (the agent as `profile`) is shown and filtered like today's", () => {
+    const old =
+      '{"ts":"2026-01-02T03:04:05Z","id":1,"profile":"claude","event":"exec","command":"git","args":["status"],"cwd":"/w","exit_code":0,"duration_ms":4,"outcome":"allowed"}';
+    const { entries, bad } = parseLines(`${old}\n`);
+    expect(bad).toBe(0);
+    const [record] = entries;
+    if (record === undefined) throw new Error("no record");
+    expect(matches(record, { agent: "claude" })).toBe(true);
+    expect(formatEntry(record)).toMatch(/^2026-01-02 03:04:05Z\s+claude\s+git status\s+allowed exit 0$/);
+  });
+
+  test("a line that is no record (no time, an unknown event, not JSON) is counted, not shown", () => {
+    const text = [
+      '{"event":"exec"}',
+      '{"ts":"2026-01-02T03:04:05Z","event":"mystery"}',
+      "not json",
+      "[1]",
+    ].join("\n");
+    expect(parseLines(text)).toEqual({ entries: [], bad: 4 });
   });
 });
