@@ -1,10 +1,10 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { isAbsolute } from "node:path";
+import { ModuleFile, OverlayFile } from "../policy/module-file.ts";
 import type { EffectiveModule } from "../policy/types.ts";
 import { BUILTINS } from "./builtins.ts";
 import { ConfigError } from "./errors.ts";
 import { applyOverlay } from "./overlay.ts";
-import { ModuleFile, OverlayFile } from "./schema/module.ts";
 import { didYouMean } from "./suggest.ts";
 import { readToml, validateToml } from "./toml.ts";
 

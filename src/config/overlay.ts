@@ -2,9 +2,9 @@
 // policy, the planner and the jail see an ordinary module. Pure: the caller parses both files.
 import * as v from "valibot";
 import { whyNotAllowable } from "../policy/git-allowlist.ts";
+import { JailSpec, type ModuleFile, type OverlayFile, type Rules } from "../policy/module-file.ts";
+import { type RuleMode, ruleIdsOf, withoutRules } from "../policy/rule-ids.ts";
 import { ConfigError } from "./errors.ts";
-import { type RuleMode, ruleIdsOf, withoutRules } from "./rule-ids.ts";
-import { JailSpec, type ModuleFile, type OverlayFile, type Rules } from "./schema/module.ts";
 import { didYouMean } from "./suggest.ts";
 
 export interface OverlayMerge {

@@ -1,4 +1,4 @@
-import type { ParseSpec } from "../config/schema/module.ts";
+import type { ParseSpec } from "./module-file.ts";
 
 /**
  * Argument normalization: turns argv into the facts a rule can ask about, read the way the tool reads it.

@@ -1,7 +1,7 @@
-import type { RuleMode } from "../config/rule-ids.ts";
 import { defaultParseSpec, normalizeArgs, type ResolvedParseSpec } from "./args.ts";
 import { calleeViews } from "./forwards.ts";
 import { readingsOf } from "./readings.ts";
+import type { RuleMode } from "./rule-ids.ts";
 import { compileRules, type Rule, type RuleInput } from "./rules.ts";
 import type { AgentPolicy, Decision, Denial, EffectiveModule, ExecRequest, Layer } from "./types.ts";
 

@@ -4,7 +4,7 @@
  * declared credentials; every other host path is absent. The caller supplies facts about the host paths
  * involved (does it exist, what is it, where does it really lead) and renders the layout with bwrap.
  */
-import type { JailSpec } from "../config/schema/module.ts";
+import type { JailSpec } from "./module-file.ts";
 import { isWithin } from "./paths.ts";
 
 export interface JailPathFact {

@@ -1,14 +1,8 @@
-import {
-  argsRuleId,
-  flagRuleId,
-  patternRuleId,
-  type RuleMode,
-  subcommandRuleId,
-} from "../config/rule-ids.ts";
-import type { Pattern, Rules } from "../config/schema/module.ts";
 import { type ArgFacts, canonical, type OptionFact, type ResolvedParseSpec } from "./args.ts";
 import { globMatches } from "./glob.ts";
+import type { Pattern, Rules } from "./module-file.ts";
 import type { Reading } from "./readings.ts";
+import { argsRuleId, flagRuleId, patternRuleId, type RuleMode, subcommandRuleId } from "./rule-ids.ts";
 
 /** Everything a rule may look at for one reading of one request. */
 export interface RuleInput {

@@ -1,4 +1,4 @@
-import type { ModuleFile } from "../config/schema/module.ts";
+import type { ModuleFile } from "./module-file.ts";
 
 /** A module as the daemon uses it: the parsed file plus where it came from. */
 export interface EffectiveModule {

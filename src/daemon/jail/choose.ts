@@ -12,7 +12,6 @@ import {
 import { dirname, join } from "node:path";
 import type { Agent, LoadedConfig } from "../../config/load.ts";
 import { homeDir } from "../../config/paths.ts";
-import type { JailSpec } from "../../config/schema/module.ts";
 import {
   EMPTY_JAIL_SPEC,
   type JailFacts,
@@ -22,6 +21,7 @@ import {
   jailFactPaths,
   planJail,
 } from "../../policy/jail.ts";
+import type { JailSpec } from "../../policy/module-file.ts";
 import { isWithin } from "../../policy/paths.ts";
 import type { EffectiveModule } from "../../policy/types.ts";
 import { mirroredViewPath } from "../peer-path.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { parseModule } from "../../../src/config/modules.ts";
-import { ruleIdsOf } from "../../../src/config/rule-ids.ts";
 import { decide } from "../../../src/policy/decide.ts";
+import { ruleIdsOf } from "../../../src/policy/rule-ids.ts";
 import type { EffectiveModule } from "../../../src/policy/types.ts";
 
 const FILE = "/agents/alpha/commands/git.toml";

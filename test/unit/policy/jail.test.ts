@@ -2,7 +2,6 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { JailSpec } from "../../../src/config/schema/module.ts";
 import { parseRunRequest } from "../../../src/daemon/jail/protocol.ts";
 import { commandWritesConfig, runPins } from "../../../src/daemon/jail/run-plan.ts";
 import {
@@ -15,6 +14,7 @@ import {
   jailedPath,
   planJail,
 } from "../../../src/policy/jail.ts";
+import type { JailSpec } from "../../../src/policy/module-file.ts";
 
 const HOME = "/home/me";
 const spec = (over: Partial<JailSpec> = {}): JailSpec => ({ ...EMPTY_JAIL_SPEC, ...over });

@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { EnvMap, EnvPattern, NonEmptyString, PositiveNumber, StringList } from "./common.ts";
+import { EnvMap, EnvPattern, NonEmptyString, PositiveNumber, StringList } from "./schema-values.ts";
 
 /** A structured rule: every condition given must hold for the rule to match. */
 export const Pattern = v.strictObject({

@@ -1,7 +1,7 @@
 // How a rule of a module file is named in audit records, messages, SECURITY.md and overlays' [remove]:
 // by what it says (`deny.flags: '--exec'`) or by its own id (`deny.patterns.c-alias`), never by position,
 // except for a pattern its author left without an id.
-import type { Pattern, Rules } from "./schema/module.ts";
+import type { Pattern, Rules } from "./module-file.ts";
 
 export type RuleMode = "deny" | "allow";
 
