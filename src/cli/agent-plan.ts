@@ -10,9 +10,9 @@ import { ConfigError, ConfigErrors } from "../config/errors.ts";
 import { type AirlockPaths, airlockOwnDirs, expandHome, homeDir, isDirectory } from "../config/paths.ts";
 import { AgentName } from "../config/schema/common.ts";
 import { AgentsFile, DaemonConfigFile } from "../config/schema/files.ts";
+import { MAX_SOCKET_PATH_BYTES } from "../config/socket-access.ts";
 import { didYouMean } from "../config/suggest.ts";
 import { findKeyLine, parseTomlFile } from "../config/toml.ts";
-import { MAX_SOCKET_PATH_BYTES } from "../daemon/sockets.ts";
 import { isWithin } from "../policy/paths.ts";
 import { UsageError } from "./output.ts";
 

@@ -3,11 +3,12 @@ import { basename, dirname, join } from "node:path";
 import { defineCommand } from "citty";
 import { type Agent, type LoadedConfig, loadConfig } from "../config/load.ts";
 import { expandHome, resolvePaths } from "../config/paths.ts";
+import { socketAccess } from "../config/socket-access.ts";
 import { jailEnabled } from "../daemon/jail/choose.ts";
 import { jailTool } from "../daemon/jail/setup.ts";
-import { socketAccess } from "../daemon/sockets.ts";
-import { pathState, sendCheck, socketLiveness, toolVersion } from "../platform/probes.ts";
+import { pathState, socketLiveness, toolVersion } from "../platform/probes.ts";
 import { pathFlags } from "./context.ts";
+import { type CheckReply, sendCheck } from "./doctor-probe.ts";
 import { EXIT } from "./exit-codes.ts";
 import { jsonFlag, locationFlags } from "./flags.ts";
 import { printJson } from "./output.ts";
@@ -277,11 +278,7 @@ function probeCommand(config: LoadedConfig, agent: Agent): string | undefined {
   return commands.includes("git") ? "git" : commands[0];
 }
 
-function daemonCheck(
-  agent: Agent,
-  command: string | undefined,
-  reply: Awaited<ReturnType<typeof sendCheck>>,
-): Check {
+function daemonCheck(agent: Agent, command: string | undefined, reply: CheckReply): Check {
   const name = `daemon ${agent.name}`;
   const request = `check ${command ?? "git"} --version`;
   if (reply.kind === "no-answer") {

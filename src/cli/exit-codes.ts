@@ -7,10 +7,5 @@ export const EXIT = {
   usage: 2,
 } as const;
 
-/** Exit codes of the shim, chosen to match what a shell reports for the same situations. */
-export const SHIM_EXIT = {
-  /** The daemon denied the request (like "found but not executable"). */
-  denied: 126,
-  /** Unknown command, or the daemon could not be reached (like "command not found"). */
-  unavailable: 127,
-} as const;
+/** The shim's (and `airlock exec`'s) exit codes are defined beside the shim, which alone returns them. */
+export { SHIM_EXIT } from "../shim/exit-codes.ts";

@@ -1,12 +1,10 @@
-import { basename, join } from "node:path";
+import { basename } from "node:path";
 import { defineCommand } from "citty";
 import { resolvePaths } from "../config/paths.ts";
-import { launchArgv } from "../sandbox/bwrap-args.ts";
+import { chooseBackend } from "../sandbox/choose-backend.ts";
 import { SandboxError } from "../sandbox/errors.ts";
-import { bwrapOptions, runLinux } from "../sandbox/linux.ts";
-import { seatbeltProfile } from "../sandbox/macos.ts";
+import { type LaunchRequest, launch } from "../sandbox/launch.ts";
 import { agentAccess, airlockPlaces, loadAgentsConfig } from "../sandbox/places.ts";
-import { type Prepared, prepare } from "../sandbox/prepare.ts";
 import {
   FALLBACK_PROFILE,
   loadProfile,
@@ -14,9 +12,7 @@ import {
   profileCatalog,
   profileForProgram,
 } from "../sandbox/profiles/load.ts";
-import { renderPlan } from "../sandbox/render.ts";
-import { onTerminal } from "../sandbox/signals.ts";
-import { probeLinuxTools, type ToolsOrMissing } from "../sandbox/tools.ts";
+import type { RequestedRedaction } from "../sandbox/redaction-mode.ts";
 import { VERIFY_FLAG } from "../sandbox/verify-plan.ts";
 
 /** Kept here rather than imported: the server module loads the FUSE code, which a plain launch skips. */
@@ -143,12 +139,22 @@ async function sandbox(
   flags: Record<string, string | boolean>,
   debug: (line: string) => void,
 ): Promise<number> {
-  const linux = process.platform === "linux";
-  if (!linux && process.platform !== "darwin") {
-    throw new SandboxError("setup", "airlock sandbox runs on Linux (bubblewrap) and macOS (Seatbelt) only");
-  }
-  // Probe bwrap and env while the profile loads and the scan runs.
-  const probe = linux ? probeLinuxTools(process.env.PATH, cacheDir(process.env)) : undefined;
+  // First: on Linux this starts the bwrap probe, which runs while the request is built.
+  const backend = chooseBackend(process.env);
+  const request = await launchRequest(program, programArgs, flags, debug);
+  const outcome = await launch(backend, request, { debug, warn: (message) => ui.warn(message) });
+  if ("exitCode" in outcome) return outcome.exitCode;
+  for (const line of outcome.dryRun) printLine(line);
+  return EXIT.ok;
+}
+
+/** The flags and the files they name, as a request: the profile, the network, airlock's own places. */
+async function launchRequest(
+  program: string,
+  programArgs: string[],
+  flags: Record<string, string | boolean>,
+  debug: (line: string) => void,
+): Promise<LaunchRequest> {
   const paths = resolvePaths(pathFlags(flags));
   const catalog = profileCatalog(paths.configDir);
   const { profileName, reason } = chooseProfile(program, flags, catalog);
@@ -158,7 +164,7 @@ async function sandbox(
   const config = await loadAgentsConfig(paths);
   const agentName = typeof flags.agent === "string" ? flags.agent : undefined;
   const redact = parseRedact(flags.redact);
-  const prepared0 = prepare({
+  return {
     profile,
     profileReason: reason,
     program,
@@ -169,93 +175,15 @@ async function sandbox(
     airlock: airlockPlaces(paths, config, process.env),
     agent: agentName === undefined ? undefined : agentAccess(agentName, paths, config),
     binary: process.execPath,
-  });
-  let prepared = prepared0;
-  try {
-    prepared = await chooseRedaction(prepared0, redact, flags.strict === true, debug);
-    logPlan(prepared, debug);
-    const tools = probe ? await probe.result : undefined;
-
-    if (tools && "missing" in tools) debug("bwrap not found on PATH");
-    if (flags["dry-run"] === true) {
-      const home = prepared.facts.get(prepared.request.home)?.real ?? prepared.request.home;
-      const { committedEnvFiles, historyWarning } = await import("../sandbox/history.ts");
-      const history = historyWarning(
-        committedEnvFiles(prepared.plan.cwd, prepared.request.profile.redaction.envFiles),
-      );
-      const plan = history
-        ? { ...prepared.plan, warnings: [...prepared.plan.warnings, history] }
-        : prepared.plan;
-      for (const line of renderPlan(plan, home, commandLine(prepared, tools))) printLine(line);
-      return EXIT.ok;
-    }
-    for (const warning of prepared.plan.warnings) ui.warn(warning);
-    if (!linux) {
-      const { runDarwin } = await import("../sandbox/darwin.ts");
-      return await runDarwin(prepared, debug);
-    }
-    if (tools === undefined || "missing" in tools) {
-      throw new SandboxError(
-        "setup",
-        "bubblewrap (bwrap) is not installed, so the sandbox cannot start",
-        "install it: `apt-get install bubblewrap`, `dnf install bubblewrap` or `pacman -S bubblewrap`",
-      );
-    }
-    debug(
-      tools.envSignals
-        ? `signals: ${tools.envBin} shields bwrap on a terminal`
-        : "signals: env has no --ignore-signal; a terminal's Ctrl-C also stops bwrap",
-    );
-    const code = await runLinux(prepared, tools, debug);
-
-    debug(`program exit ${code}`);
-    return code;
-  } finally {
-    prepared0.workspace[Symbol.dispose]();
-  }
+    redact,
+    strict: flags.strict === true,
+    dryRun: flags["dry-run"] === true,
+  };
 }
 
-function parseRedact(value: string | boolean | undefined): "dynamic" | "static" | undefined {
+function parseRedact(value: string | boolean | undefined): RequestedRedaction {
   if (value === undefined || value === "dynamic" || value === "static") return value;
   throw new SandboxError("usage", `--redact takes dynamic or static, not '${String(value)}'`);
-}
-
-/**
- * Dynamic redaction where the machine allows it (the default, or --redact dynamic), else static with a
- * one-line warning; --strict refuses instead of falling back.
- */
-async function chooseRedaction(
-  prepared: Prepared,
-  requested: "dynamic" | "static" | undefined,
-  strict: boolean,
-  debug: (line: string) => void,
-): Promise<Prepared> {
-  const redaction = prepared.request.profile.redaction;
-  if (requested === "static") {
-    return { ...prepared, plan: { ...prepared.plan, redactionReason: "--redact static" } };
-  }
-  if (requested === undefined && process.platform !== "linux") {
-    return { ...prepared, plan: { ...prepared.plan, redactionReason: "Seatbelt has no dynamic view" } };
-  }
-  const { dynamicUnavailable } = await import("../sandbox/fuse/support.ts");
-  const missing = dynamicUnavailable();
-  if (missing === undefined) {
-    const { dynamicPlan } = await import("../sandbox/fuse/plan.ts");
-    const why = requested === "dynamic" ? "--redact dynamic" : "default: this machine supports FUSE";
-    debug(`redaction: dynamic (${why})`);
-    return { ...prepared, plan: dynamicPlan(prepared.plan, redaction, why) };
-  }
-  if (strict) {
-    throw new SandboxError(
-      "setup",
-      `dynamic redaction is not available: ${missing}; --strict refuses to fall back to static`,
-      "drop --strict to run with static redaction (files created after launch are seen as they are), or pass --redact static",
-    );
-  }
-  ui.warn(
-    `dynamic redaction unavailable (${missing}): using static redaction; files created after launch are not redacted`,
-  );
-  return { ...prepared, plan: { ...prepared.plan, redactionReason: `fallback: ${missing}` } };
 }
 
 function chooseProfile(
@@ -279,35 +207,8 @@ function chooseProfile(
   );
 }
 
-/** XDG_CACHE_HOME, else ~/.cache: where the tool probe's answers are kept. */
-function cacheDir(env: NodeJS.ProcessEnv): string | undefined {
-  if (env.XDG_CACHE_HOME?.startsWith("/")) return env.XDG_CACHE_HOME;
-  return env.HOME?.startsWith("/") ? join(env.HOME, ".cache") : undefined;
-}
-
 function parseNetwork(value: string | boolean): boolean {
   if (value === "on") return true;
   if (value === "off") return false;
   throw new SandboxError("usage", `--network takes on or off, not '${String(value)}'`);
-}
-
-function commandLine(prepared: Prepared, tools: ToolsOrMissing | undefined): string[] | string {
-  if (process.platform === "darwin")
-    return `sandbox-exec -p <profile below>\n${seatbeltProfile(prepared.plan)}`;
-  if (tools === undefined || "missing" in tools) return "(bwrap is not installed: the run would stop here)";
-  return launchArgv(prepared.plan, bwrapOptions(prepared, tools, onTerminal()));
-}
-
-function logPlan(prepared: Prepared, debug: (line: string) => void): void {
-  const { plan } = prepared;
-  const scan = plan.scan;
-  debug(
-    `scan: ${scan.entries} entries, ${scan.filesRead} files read, ${scan.skippedDirs} dirs skipped, ${scan.elapsedMs.toFixed(1)} ms${scan.stoppedBy ? `, stopped by ${scan.stoppedBy}` : ""}`,
-  );
-  for (const op of plan.mounts)
-    debug(
-      `mount ${op.op} ${op.dest}${op.source && op.source !== op.dest ? ` ← ${op.source}` : ""}: ${op.detail}`,
-    );
-  for (const skip of plan.skipped) debug(`skip ${skip.purpose} ${skip.path}: ${skip.reason}`);
-  for (const change of plan.envChanges) debug(`env ${change.action} ${change.name}: ${change.why}`);
 }

@@ -10,7 +10,7 @@ export interface SplitArgs {
 
 /**
  * Reads our own flags up to `--` or up to the start of the wrapped command, and leaves the wrapped
- * command's argv untouched (0.4 stripped --agents and friends from anywhere, even the tested args).
+ * command's argv untouched: `--agents` among the tested args is the tested command's own.
  */
 export function splitArgs(argv: readonly string[], defs: ArgsDef, tailAfterPositionals: number): SplitArgs {
   const flags: Record<string, string | boolean> = {};

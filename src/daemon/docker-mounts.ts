@@ -16,7 +16,7 @@ export class DockerError extends Error {
 
 /**
  * The fallback when the daemon cannot see the client process (another pid namespace): map the claimed cwd
- * through the container's bind mounts, as 0.4 did, with docker called by argv and a timeout.
+ * through the container's bind mounts (what 0.4 clients rely on), with docker called by argv and a timeout.
  */
 export class DockerMounts {
   private readonly cache = new Map<string, { at: number; mounts: Mount[] }>();

@@ -1,6 +1,6 @@
+import { exitCodeForSignal, signalGroup } from "../platform/process-signals.ts";
 import type { ExecPlan } from "../policy/plan.ts";
 import type { ForwardedSignal, StreamName } from "../protocol/messages.ts";
-import { exitCodeForSignal, signalGroup } from "./signals.ts";
 import type { StopCause } from "./stop-cause.ts";
 
 /** Where the child's output goes in streaming mode; `write` resolves when the client can take more. */

@@ -1,16 +1,15 @@
 import type { SocketWriter } from "../platform/socket-writer.ts";
 import type { RpcErrorCode } from "../protocol/errors.ts";
+import type { ClientNotification, ErrorData, RequestId, StreamName } from "../protocol/messages.ts";
 import {
+  allowedMessage,
   base64OutputLine,
-  type ClientNotification,
-  type ErrorData,
   encodeLine,
   errorMessage,
   outputMessage,
-  type RequestId,
   resultMessage,
-  type StreamName,
-} from "../protocol/messages.ts";
+  stdioMessage,
+} from "../protocol/server-line.ts";
 
 /** The connection a session talks over; the server owns the socket, the session only these. */
 export interface SessionIo {
@@ -41,7 +40,7 @@ export class Reply {
 
   /** v2 clients learn whether to forward stdin (streaming) or not (the child has their descriptors). */
   stdioMode(mode: "fds" | "stream"): void {
-    if (this.v2) this.io.writer.write(encodeLine({ jsonrpc: "2.0", method: "stdio", params: { mode } }));
+    if (this.v2) this.io.writer.write(encodeLine(stdioMessage(mode)));
   }
 
   /** One chunk of child output; resolves when the client can take more (backpressure). */
@@ -84,7 +83,7 @@ export class Reply {
   }
 
   allowed(): void {
-    this.io.writer.write(encodeLine({ jsonrpc: "2.0", id: this.id, result: { decision: "allowed" } }));
+    this.io.writer.write(encodeLine(allowedMessage(this.id)));
   }
 
   /** 0.4 clients get code and message only; `data` (layer, rule, kind) is v2. */

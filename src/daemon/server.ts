@@ -3,6 +3,7 @@ import type { Socket, UnixSocketListener } from "bun";
 import { AuditLog, type AuditRecord } from "../audit/log.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { expandHome } from "../config/paths.ts";
+import { type SocketAccess, socketAccess } from "../config/socket-access.ts";
 import { discoverHooks } from "../hooks/discover.ts";
 import { bunSocketFd, closeFd } from "../platform/fd-passing.ts";
 import { type PeerCredentials, peerCredentials } from "../platform/peer-credentials.ts";
@@ -10,8 +11,9 @@ import { SocketWriter } from "../platform/socket-writer.ts";
 import { type AgentViewRequest, parseAgentViewRequest } from "../protocol/agent-view.ts";
 import { RPC_ERROR } from "../protocol/errors.ts";
 import { LineSplitter } from "../protocol/lines.ts";
-import { type ClientNotification, encodeLine, errorMessage } from "../protocol/messages.ts";
+import type { ClientNotification } from "../protocol/messages.ts";
 import { parseClientLine, parseRequest } from "../protocol/parse.ts";
+import { encodeLine, errorMessage, registeredMessage } from "../protocol/server-line.ts";
 import { AgentViews } from "./agent-views.ts";
 import type { DaemonContext } from "./context.ts";
 import { DockerMounts } from "./docker-mounts.ts";
@@ -22,14 +24,7 @@ import { JailPool } from "./jail/pool.ts";
 import { jailProblems, openJailPool } from "./jail/setup.ts";
 import { FairConcurrency, KeyedMutex } from "./limits.ts";
 import { runSession, type SessionIo } from "./session/run.ts";
-import {
-  claimSocketPath,
-  listenRestricted,
-  prepareSocketDir,
-  removeSocket,
-  type SocketAccess,
-  socketAccess,
-} from "./sockets.ts";
+import { claimSocketPath, listenRestricted, prepareSocketDir, removeSocket } from "./sockets.ts";
 import { DaemonStatus } from "./status.ts";
 
 interface Connection {
@@ -370,7 +365,7 @@ export class Daemon {
     const id = request === "malformed" ? null : request.id;
     writer.write(
       answer.ok
-        ? encodeLine({ jsonrpc: "2.0", id, result: { registered: true } })
+        ? encodeLine(registeredMessage(id))
         : encodeLine(errorMessage(id, RPC_ERROR.invalidRequest, answer.reason)),
     );
     this.record({

@@ -1,6 +1,6 @@
 // Runs one hook process: argv [file] (the kernel reads its #! line; never a shell), its own process group,
 // a hard deadline, and bounded output. Whatever the hook does, this returns.
-import { signalGroup } from "../daemon/signals.ts";
+import { signalGroup } from "../platform/process-signals.ts";
 
 export interface HookProcessOptions {
   readonly timeoutMs: number;

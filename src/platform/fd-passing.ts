@@ -5,12 +5,13 @@
  */
 import { fstatSync } from "node:fs";
 import {
-  errno,
+  checked,
   errnoOf,
   errnoValue,
   libc,
   libcPlatform,
   Message,
+  outcomeOf,
   pollDescriptor,
   readRights,
   rightsSpace,
@@ -47,12 +48,10 @@ export class ControlTruncatedError extends Error {
 export class UnixConnectError extends SyscallError {
   override name = "UnixConnectError";
 
-  constructor(
-    readonly path: string,
-    syscall: string,
-    errnoValue: number,
-  ) {
-    super(syscall, errnoValue, `cannot connect to unix socket ${path}`);
+  declare readonly path: string;
+
+  constructor(path: string, syscall: string, errnoValue: number) {
+    super(syscall, errnoValue, `cannot connect to unix socket ${path}`, path);
   }
 }
 
@@ -90,16 +89,15 @@ function sendChunk(socketFd: number, chunk: Uint8Array, fds: readonly number[]):
   let interrupts = 0;
   for (;;) {
     // MSG_NOSIGNAL: a vanished peer must be an EPIPE error here, not a SIGPIPE that kills the process.
-    const sent = Number(libc().sendmsg(socketFd, message.bytes, MSG_NOSIGNAL));
-    if (sent >= 0) return sent;
-    const failure = errno();
-    if (failure === errnoValue("EINTR") && ++interrupts < MAX_INTERRUPTS) continue;
-    if (failure === errnoValue("EAGAIN") && ++waits <= MAX_WAITS) {
+    const sent = outcomeOf(libc().sendmsg(socketFd, message.bytes, MSG_NOSIGNAL), "sendmsg");
+    if (sent.ok) return sent.value;
+    if (sent.code === "EINTR" && ++interrupts < MAX_INTERRUPTS) continue;
+    if (sent.code === "EAGAIN" && ++waits <= MAX_WAITS) {
       waitForReady(socketFd, POLLOUT, POLL_INTERVAL_MS);
       continue;
     }
     const what = `sending ${chunk.length} bytes and ${fds.length} fds on fd ${socketFd}`;
-    throw new FdPassingError("sendmsg", failure, what);
+    throw new FdPassingError("sendmsg", sent.errno, what);
   }
 }
 
@@ -150,12 +148,11 @@ export function receiveWithFds(socketFd: number, maxBytes: number, maxFds: numbe
 
 function receiveMessage(socketFd: number, message: Message, flags: number): number | "wouldBlock" {
   for (let interrupts = 0; ; interrupts++) {
-    const received = Number(libc().recvmsg(socketFd, message.bytes, flags));
-    if (received >= 0) return received;
-    const failure = errno();
-    if (failure === errnoValue("EAGAIN")) return "wouldBlock";
-    if (failure === errnoValue("EINTR") && interrupts < MAX_INTERRUPTS) continue;
-    throw new FdPassingError("recvmsg", failure, `receiving on fd ${socketFd}`);
+    const received = outcomeOf(libc().recvmsg(socketFd, message.bytes, flags), "recvmsg");
+    if (received.ok) return received.value;
+    if (received.code === "EAGAIN") return "wouldBlock";
+    if (received.code === "EINTR" && interrupts < MAX_INTERRUPTS) continue;
+    throw new FdPassingError("recvmsg", received.errno, `receiving on fd ${socketFd}`);
   }
 }
 
@@ -182,11 +179,13 @@ export function fdKind(fd: number): FdKind {
 /** close(2). EINTR is not retried: on Linux and darwin the fd is gone either way, and a second close could hit
  * a descriptor that another part of the process has just been given. */
 export function closeFd(fd: number): void {
-  if (libc().close(fd) === 0) return;
-  const failure = errno();
-  if (failure !== errnoValue("EINTR")) throw new FdPassingError("close", failure, `closing fd ${fd}`);
+  const closed = outcomeOf(libc().close(fd), "close");
+  if (!closed.ok && closed.code !== "EINTR")
+    throw new FdPassingError("close", closed.errno, `closing fd ${fd}`);
 }
 
+/** Closes descriptors being refused or abandoned. Results ignored: the caller is already failing with an
+ * error of its own, and a descriptor close(2) refuses (EBADF) is not open to leak. */
 function closeQuietly(fds: readonly number[]): void {
   for (const fd of fds) libc().close(fd);
 }
@@ -198,14 +197,15 @@ function closeQuietly(fds: readonly number[]): void {
 export function connectUnix(path: string): number {
   const address = unixAddressFor(path);
   const { AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC } = socketConstants();
-  const fd = libc().socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw new UnixConnectError(path, "socket", errno());
+  const socket = outcomeOf(libc().socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), "socket");
+  if (!socket.ok) throw new UnixConnectError(path, "socket", socket.errno);
+  const fd = socket.value;
   try {
     if (libcPlatform() === "darwin") prepareDarwinSocket(fd);
     connectWithRetry(fd, address, path);
     return fd;
   } catch (error) {
-    libc().close(fd);
+    closeQuietly([fd]);
     throw error;
   }
 }
@@ -224,16 +224,16 @@ function unixAddressFor(path: string): Uint8Array {
 
 function connectWithRetry(fd: number, address: Uint8Array, path: string): void {
   for (let interrupts = 0; ; interrupts++) {
-    if (libc().connect(fd, address, address.length) === 0) return;
-    const failure = errno();
+    const connected = outcomeOf(libc().connect(fd, address, address.length), "connect");
+    if (connected.ok) return;
     // An interrupted connect carries on in the background; calling again reports how it ended.
-    if (failure === errnoValue("EISCONN") && interrupts > 0) return;
-    const inProgress = failure === errnoValue("EALREADY");
-    if ((inProgress || failure === errnoValue("EINTR")) && interrupts < MAX_INTERRUPTS) {
+    if (connected.code === "EISCONN" && interrupts > 0) return;
+    const inProgress = connected.code === "EALREADY";
+    if ((inProgress || connected.code === "EINTR") && interrupts < MAX_INTERRUPTS) {
       if (inProgress) waitForReady(fd, socketConstants().POLLOUT, POLL_INTERVAL_MS);
       continue;
     }
-    throw new UnixConnectError(path, "connect", failure);
+    throw new UnixConnectError(path, "connect", connected.errno);
   }
 }
 
@@ -242,15 +242,13 @@ function prepareDarwinSocket(fd: number): void {
   setCloseOnExec(fd);
   const { SOL_SOCKET, SO_NOSIGPIPE } = socketConstants();
   const on = new Int32Array([1]);
-  if (libc().setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, on, on.byteLength) !== 0) {
-    throw new FdPassingError("setsockopt", errno(), `setting SO_NOSIGPIPE on fd ${fd}`);
-  }
+  const set = outcomeOf(libc().setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, on, on.byteLength), "setsockopt");
+  if (!set.ok) throw new FdPassingError("setsockopt", set.errno, `setting SO_NOSIGPIPE on fd ${fd}`);
 }
 
 function setCloseOnExec(fd: number): void {
-  if (libc().ioctl(fd, socketConstants().FIOCLEX) !== 0) {
-    throw new FdPassingError("ioctl", errno(), `setting close-on-exec on fd ${fd}`);
-  }
+  const set = outcomeOf(libc().ioctl(fd, socketConstants().FIOCLEX), "ioctl");
+  if (!set.ok) throw new FdPassingError("ioctl", set.errno, `setting close-on-exec on fd ${fd}`);
 }
 
 /**
@@ -269,10 +267,10 @@ export function waitReadable(fd: number, timeoutMs: number): void {
 export function readableOf(fds: readonly number[]): number[] {
   const table = new Uint8Array(8 * fds.length);
   for (const [i, fd] of fds.entries()) table.set(pollDescriptor(fd, socketConstants().POLLIN), 8 * i);
-  if (libc().poll(table, fds.length, -1) < 0) {
-    const failure = errno();
-    if (failure !== errnoValue("EINTR"))
-      throw new FdPassingError("poll", failure, `waiting on fds ${fds.join(", ")}`);
+  const polled = outcomeOf(libc().poll(table, fds.length, -1), "poll");
+  if (!polled.ok) {
+    if (polled.code !== "EINTR")
+      throw new FdPassingError("poll", polled.errno, `waiting on fds ${fds.join(", ")}`);
     return [];
   }
   const view = new DataView(table.buffer);
@@ -282,9 +280,9 @@ export function readableOf(fds: readonly number[]): number[] {
 /** Blocks at most timeoutMs until fd is ready for `events`. An interrupted wait just returns: the caller
  * retries its call, which is what it wanted to do anyway. */
 function waitForReady(fd: number, events: number, timeoutMs: number): void {
-  if (libc().poll(pollDescriptor(fd, events), 1, timeoutMs) >= 0) return;
-  const failure = errno();
-  if (failure !== errnoValue("EINTR")) throw new FdPassingError("poll", failure, `waiting on fd ${fd}`);
+  const polled = outcomeOf(libc().poll(pollDescriptor(fd, events), 1, timeoutMs), "poll");
+  if (!polled.ok && polled.code !== "EINTR")
+    throw new FdPassingError("poll", polled.errno, `waiting on fd ${fd}`);
 }
 
 /** The descriptor behind a Bun socket (Bun.listen and Bun.connect alike). Bun sets `fd` at runtime but does
@@ -301,7 +299,6 @@ export function bunSocketFd(socket: object): number {
 export function socketPair(what: string): [number, number] {
   const { AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC } = socketConstants();
   const pair = new Int32Array(2);
-  if (libc().socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) !== 0)
-    throw new SyscallError("socketpair", errno(), `making ${what}`);
+  checked(libc().socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), "socketpair", `making ${what}`);
   return [pair[0] ?? -1, pair[1] ?? -1];
 }

@@ -1,12 +1,14 @@
 /**
  * The C ABI in one place: the libc symbols, errno, and the constants and struct layouts that differ between
- * Linux and macOS, with encoders for the few structs we hand to the kernel. Callers speak in fds, bytes and
- * typed errors.
+ * Linux and macOS, with encoders for the few structs we hand to the kernel. Nothing outside src/platform/
+ * calls a symbol declared here or reads errno: the files beside this one wrap each call, and every result
+ * goes through `checked` (a failure throws a SyscallError) or `outcomeOf` (a failure that is an expected
+ * outcome, returned as a CallFailure). Callers speak in fds, bytes and typed errors.
  *
  * Linux (glibc and musl, x86_64 and aarch64) is what runs and is tested here. The macOS values are written
  * from the Darwin headers but have NOT been run; each one is marked `darwin:`.
  */
-import { dlopen, type Library, ptr, read } from "bun:ffi";
+import { dlopen, type FFIFunction, type Library, ptr, read } from "bun:ffi";
 import { constants } from "node:os";
 
 export type LibcPlatform = "linux" | "darwin";
@@ -72,8 +74,9 @@ export function libc(): Libc {
   return loaded;
 }
 
-/** errno of the calling thread. Read it right after the failing call: the next libc call may overwrite it. */
-export function errno(): number {
+/** errno of the calling thread. Read it right after the failing call: the next libc call may overwrite it.
+ * Not exported: `checked` and `outcomeOf` read it, as the first thing after the call they are given. */
+function errno(): number {
   const location = libc().errnoLocation();
   return location === null ? 0 : read.i32(location, 0);
 }
@@ -103,6 +106,12 @@ export function errnoOf(error: unknown): number {
   return typeof code === "string" ? (errnoValues[code] ?? 0) : 0;
 }
 
+/** Whether a node:fs (or any errno-carrying) error failed with the errno named `code` ("EINTR", …). */
+export function isErrno(error: unknown, code: string): boolean {
+  const value = errnoOf(error);
+  return value !== 0 && value === errnoValue(code);
+}
+
 /** A failed system call, with the errno that says why and the context that says what we were doing. */
 export class SyscallError extends Error {
   override name = "SyscallError";
@@ -111,11 +120,49 @@ export class SyscallError extends Error {
   constructor(
     readonly syscall: string,
     readonly errno: number,
-    context: string,
+    /** What the call was for: "binding /a over /b". */
+    doing: string,
+    /** The path the call was about, where it had one. */
+    readonly path?: string,
   ) {
-    super(`${context}: ${syscall} failed with ${errnoCode(errno)}`);
+    super(`${doing}: ${syscall} failed with ${errnoCode(errno)}`);
     this.code = errnoCode(errno);
   }
+
+  /** The error for a failure the caller did not expect after all. */
+  static from(failure: CallFailure, doing: string, path?: string): SyscallError {
+    return new SyscallError(failure.syscall, failure.errno, doing, path);
+  }
+}
+
+// --- checked calls -----------------------------------------------------------------------------------------
+// Every C call here fails by returning a negative number (-1) with errno set. Pass its raw result straight to
+// one of these, as the next thing after the call: errno is read first, before anything else can change it.
+
+/** A call that failed, in the kernel's words: which call and the errno ("EAGAIN", "ENOENT", …). */
+export interface CallFailure {
+  readonly ok: false;
+  readonly syscall: string;
+  readonly errno: number;
+  readonly code: string;
+}
+
+/** How a call whose failure is an expected outcome came out: its (non-negative) result, or why not. */
+export type CallOutcome = { readonly ok: true; readonly value: number } | CallFailure;
+
+/** The result of `syscall`, or a SyscallError saying what failed, doing what, on which path. */
+export function checked(result: number | bigint, syscall: string, doing: string, path?: string): number {
+  const value = Number(result);
+  if (value < 0) throw new SyscallError(syscall, errno(), doing, path);
+  return value;
+}
+
+/** The result of `syscall` as an outcome: for callers that handle some failures themselves (EINTR, EAGAIN). */
+export function outcomeOf(result: number | bigint, syscall: string): CallOutcome {
+  const value = Number(result);
+  if (value >= 0) return { ok: true, value };
+  const failed = errno();
+  return { ok: false, syscall, errno: failed, code: errnoCode(failed) };
 }
 
 /** Socket-level constants. Linux values are the generic ones shared by x86_64 and aarch64. */
@@ -363,29 +410,91 @@ function writeLength(view: DataView, offset: number, value: number): void {
   else view.setUint32(offset, value, true);
 }
 
-// --- mounts, namespaces and capabilities: the FUSE view's helper inside the sandbox (src/sandbox/fuse/helper.ts)
-// and the tool jail's holder (src/platform/jail-syscalls.ts) ---
+// --- Linux only: mounts, namespaces, capabilities (the FUSE view's helper, the jail's holder and keeper) ----
 
-const MOUNT_SYMBOLS = {
+const LINUX_SYMBOLS = {
   mount: { args: ["buffer", "buffer", "buffer", "u64", "buffer"], returns: "i32" },
   umount2: { args: ["buffer", "i32"], returns: "i32" },
-  // prctl and syscall are variadic; their register-passed integer arguments are the same in either ABI.
+  // prctl is variadic; its register-passed integer arguments are the same in either ABI.
   prctl: { args: ["i32", "u64", "u64", "u64", "u64"], returns: "i32" },
   capget: { args: ["buffer", "buffer"], returns: "i32" },
   capset: { args: ["buffer", "buffer"], returns: "i32" },
   unshare: { args: ["i32"], returns: "i32" },
   setns: { args: ["i32", "i32"], returns: "i32" },
-  // mount_setattr(2), which glibc wraps only since 2.36: (number, dirfd, path, flags, attr, size).
-  syscall: { args: ["i64", "i32", "buffer", "u32", "buffer", "u64"], returns: "i64" },
 } as const;
 
-let mountLoaded: Library<typeof MOUNT_SYMBOLS>["symbols"] | undefined;
+/**
+ * System calls glibc does not wrap (or only recent glibc does), made through syscall(2). It is variadic, so
+ * each argument shape is a binding of its own (one dlopen each: a handle binds a symbol name once). x86_64
+ * and aarch64 share every system call number from 424 on.
+ */
+const SYSCALLS = {
+  // open_tree(dirfd, path, flags)
+  openTree: { number: 428, shape: { args: ["i64", "i32", "buffer", "u32"], returns: "i64" } },
+  // move_mount(from_dirfd, from_path, to_dirfd, to_path, flags)
+  moveMount: {
+    number: 429,
+    shape: { args: ["i64", "i32", "buffer", "i32", "buffer", "u32"], returns: "i64" },
+  },
+  // mount_setattr(dirfd, path, flags, struct mount_attr *, size): glibc wraps it only since 2.36.
+  mountSetattr: {
+    number: 442,
+    shape: { args: ["i64", "i32", "buffer", "u32", "buffer", "u64"], returns: "i64" },
+  },
+  // landlock_create_ruleset(attr or NULL, size, flags)
+  landlockCreateRuleset: { number: 444, shape: { args: ["i64", "ptr", "u64", "u32"], returns: "i64" } },
+  // landlock_restrict_self(ruleset_fd, flags)
+  landlockRestrictSelf: { number: 446, shape: { args: ["i64", "i32", "u32"], returns: "i64" } },
+} as const;
 
-/** Linux only: mount(2), umount2(2), prctl(2), capget/capset(2), unshare(2), setns(2), syscall(2), loaded on first use. */
-export function mountLibc(): Library<typeof MOUNT_SYMBOLS>["symbols"] {
-  if (libcPlatform() !== "linux") throw new Error("mounts and capabilities are handled on Linux only");
-  mountLoaded ??= dlopen("libc.so.6", MOUNT_SYMBOLS).symbols;
-  return mountLoaded;
+function syscallShaped<const Shape extends FFIFunction>(shape: Shape) {
+  return dlopen("libc.so.6", { syscall: shape }).symbols.syscall;
+}
+
+function openLinuxLibc() {
+  const { symbols } = dlopen("libc.so.6", LINUX_SYMBOLS);
+  const openTree = syscallShaped(SYSCALLS.openTree.shape);
+  const moveMount = syscallShaped(SYSCALLS.moveMount.shape);
+  const mountSetattr = syscallShaped(SYSCALLS.mountSetattr.shape);
+  const createRuleset = syscallShaped(SYSCALLS.landlockCreateRuleset.shape);
+  const restrictSelf = syscallShaped(SYSCALLS.landlockRestrictSelf.shape);
+  return {
+    ...symbols,
+    openTree: (dirfd: number, path: Uint8Array, flags: number) =>
+      openTree(SYSCALLS.openTree.number, dirfd, path, flags),
+    moveMount: (
+      fromDirfd: number,
+      fromPath: Uint8Array,
+      toDirfd: number,
+      toPath: Uint8Array,
+      flags: number,
+    ) => moveMount(SYSCALLS.moveMount.number, fromDirfd, fromPath, toDirfd, toPath, flags),
+    mountSetattr: (dirfd: number, path: Uint8Array, flags: number, attr: Uint8Array) =>
+      mountSetattr(SYSCALLS.mountSetattr.number, dirfd, path, flags, attr, attr.byteLength),
+    /** `attr` null asks for the Landlock ABI version (with LANDLOCK_CREATE_RULESET_VERSION). */
+    landlockCreateRuleset: (attr: Uint8Array | null, flags: number) =>
+      createRuleset(
+        SYSCALLS.landlockCreateRuleset.number,
+        attr === null ? null : ptr(attr),
+        attr?.byteLength ?? 0,
+        flags,
+      ),
+    landlockRestrictSelf: (rulesetFd: number, flags: number) =>
+      restrictSelf(SYSCALLS.landlockRestrictSelf.number, rulesetFd, flags),
+  };
+}
+
+export type LinuxLibc = ReturnType<typeof openLinuxLibc>;
+
+let linuxLoaded: LinuxLibc | undefined;
+
+/** Linux only, loaded on first use: mount(2) and friends, prctl/capget/capset, unshare/setns, and the
+ * system calls above. Results are raw: pass each to `checked` or `outcomeOf`. */
+export function linuxLibc(): LinuxLibc {
+  if (libcPlatform() !== "linux")
+    throw new Error("mounts, namespaces and capabilities are handled on Linux only");
+  linuxLoaded ??= openLinuxLibc();
+  return linuxLoaded;
 }
 
 /** A NUL-terminated C string for a "buffer" argument. */
@@ -393,7 +502,7 @@ export function cString(text: string): Uint8Array {
   return new TextEncoder().encode(`${text}\0`);
 }
 
-// --- raw read/write on one descriptor: the FUSE view's server loop (src/sandbox/fuse/server.ts) ---
+// --- raw read/write on one descriptor, and pipes (src/platform/fd-io.ts) ----------------------------------
 
 const IO_SYMBOLS = {
   read: { args: ["i32", "buffer", "u64"], returns: "i64" },
@@ -401,9 +510,12 @@ const IO_SYMBOLS = {
   pipe2: { args: ["buffer", "i32"], returns: "i32" },
 } as const;
 
+/** pipe2's flag for close-on-exec ends (Linux's O_CLOEXEC). */
+export const O_CLOEXEC = 0o2000000;
+
 let ioLoaded: Library<typeof IO_SYMBOLS>["symbols"] | undefined;
 
-/** read(2), write(2) and pipe2(2), loaded on first use; failures return -1 with errno() set. */
+/** read(2), write(2) and pipe2(2), loaded on first use. Results are raw: pass each to `checked` or `outcomeOf`. */
 export function fdIo(): Library<typeof IO_SYMBOLS>["symbols"] {
   ioLoaded ??= dlopen(
     libcPlatform() === "darwin" ? "/usr/lib/libSystem.B.dylib" : "libc.so.6",

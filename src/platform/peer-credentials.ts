@@ -2,7 +2,7 @@
  * Who is on the other end of a connected unix socket, as the kernel recorded it at connect time. The daemon
  * trusts this, never what the client claims (see docs/ARCHITECTURE.md, daemon/).
  */
-import { errno, errnoCode, errnoValue, libc, libcPlatform, socketConstants } from "./libc.ts";
+import { errnoCode, errnoValue, libc, libcPlatform, outcomeOf, socketConstants } from "./libc.ts";
 
 export interface PeerCredentials {
   pid: number;
@@ -77,10 +77,8 @@ function darwinPeerCredentials(fd: number): PeerCredentials {
 function getSocketOption(fd: number, level: number, option: number, size: number, what: string): DataView {
   const value = new Uint8Array(size);
   const length = new Uint32Array([size]);
-  if (libc().getsockopt(fd, level, option, value, length) !== 0) {
-    const failure = errno();
-    throw new PeerCredentialsError(fd, failure, `${what} failed with ${errnoCode(failure)}`);
-  }
+  const got = outcomeOf(libc().getsockopt(fd, level, option, value, length), "getsockopt");
+  if (!got.ok) throw new PeerCredentialsError(fd, got.errno, `${what} failed with ${got.code}`);
   if (length[0] !== size) {
     throw new PeerCredentialsError(
       fd,

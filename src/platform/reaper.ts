@@ -22,6 +22,8 @@ export function superviseAsInit(
       // daemon's own status is taken from here too.
       for (let n = 0; n < 1000; n++) {
         const pid = libc().waitpid(-1, status, WNOHANG);
+        // 0: no child has exited yet. -1 (errno not read): ECHILD, no child left, or EINTR; either way this
+        // pass is over and the next tick asks again.
         if (pid <= 0) break;
         if (pid === daemon.pid) {
           clearInterval(timer);

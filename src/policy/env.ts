@@ -2,7 +2,7 @@
  * The child's environment, in the order that keeps module hardening on top:
  * base (daemon env filtered) − module strip → + agent [env] set → + module [env] set.
  *
- * Unlike 0.4, the base is not the daemon's whole environment: only BASE_ENV and the module's `pass`
+ * The base is not the daemon's whole environment: only BASE_ENV and the module's `pass`
  * patterns get through, so LD_PRELOAD, GIT_SSH or a stray token in the daemon's env never reach a tool
  * that did not ask for them. `pass = ["*"]` restores 0.4's behaviour for a module that needs it.
  */

@@ -153,8 +153,10 @@ const GROUPS: readonly Group[] = [
   {
     section: "extensions",
     subsection: "none",
-    names: ["objectformat", "worktreeconfig"],
-    why: "repository format (config.worktree is then read, and checked, too)",
+    // Not worktreeconfig: git would then read config.worktree, a file of the work tree's own git directory
+    // that the jail can only bind, and a bind is dropped when the agent renames a file over it.
+    names: ["objectformat"],
+    why: "repository format",
   },
   {
     section: "submodule",

@@ -97,8 +97,9 @@ function compilePattern(mode: RuleMode, pattern: Pattern, index: number, ci: boo
 
 /**
  * airlock 0.4 entries: `a & b` (all parts, any order), `-f=GLOB` (an option's value), `-f` (an option in
- * any spelling, or the raw argument), `word` (an operand). Unlike 0.4, a word also matches an operand
- * that might be an option's value, and `-f` matches inside clusters and abbreviations.
+ * any spelling, or the raw argument), `word` (an operand). A word also matches an operand that might be
+ * an option's value, and `-f` matches inside clusters and abbreviations: a spelling the tool accepts is
+ * never a way around the rule.
  */
 function legacyEntry(entry: string, ci: boolean): Pick<Rule, "matches"> {
   const parts = entry.includes("&")

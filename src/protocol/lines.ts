@@ -2,7 +2,7 @@ import { MAX_LINE_BYTES } from "./errors.ts";
 
 /**
  * Splits a byte stream into lines without ever holding more than `maxBytes` of one line: an over-long
- * line is reported once and skipped, so a client cannot grow the daemon's memory (0.4's read_line could).
+ * line is reported once and skipped, so a client cannot grow the daemon's memory.
  */
 export class LineSplitter {
   private parts: Uint8Array[] = [];

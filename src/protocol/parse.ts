@@ -15,9 +15,9 @@ export type ParseResult<T> =
 const MAX_ARGS = 4096;
 
 /**
- * Parses and validates the request line. Unlike 0.4: invalid UTF-8 gets an answer (0.4 dropped the
- * connection), string ids are accepted (JSON-RPC allows them), a missing method is -32600 and an unknown
- * method -32601 as the spec says.
+ * Parses and validates the request line. Every malformed line gets an answer, invalid UTF-8 included;
+ * string ids are accepted (JSON-RPC allows them); a missing method is -32600 and an unknown method
+ * -32601, as the spec says.
  */
 export function parseRequest(line: Uint8Array): ParseResult<RpcRequest> {
   if (line.byteLength > MAX_LINE_BYTES) return fail(null, RPC_ERROR.invalidRequest, "request line too long");

@@ -6,7 +6,14 @@
 // that copy. The program starts only once the daemon has taken it: a sandbox whose tools would see more
 // than it does never runs.
 import { closeSync } from "node:fs";
-import { closeFd, connectUnix, receiveWithFds, sendWithFds, waitReadable } from "../platform/fd-passing.ts";
+import {
+  closeFd,
+  connectUnix,
+  receiveWithFds,
+  sendWithFds,
+  socketPair,
+  waitReadable,
+} from "../platform/fd-passing.ts";
 import { cloneMountTree } from "../platform/mount-tree.ts";
 import { forbidNestedUserNamespaces, privateDevpts } from "./fuse/helper.ts";
 import type { AgentViewHandOver } from "./verify-plan.ts";
@@ -34,12 +41,36 @@ export function handOverAgentView(handOver: AgentViewHandOver, withoutView: bool
   if (answer !== OK) throw new Error(`the daemon did not take the sandbox's view of the files: ${answer}`);
 }
 
+/** The launcher's side: the socket pair, and the relay once bwrap runs. */
+export interface AgentViewRelay extends AsyncDisposable {
+  /** The end for the sandbox's first process; the caller closes its copy once bwrap has inherited it. */
+  readonly insideFd: number;
+  /** Starts relaying on our end, which the relay closes when done (see relayAgentView). */
+  start(agentSocket: string, sandboxPid: () => number | undefined): void;
+}
+
+/** Disposing it waits for the relay to finish, or closes our end if the relay never started. */
+export function agentViewRelay(): AgentViewRelay {
+  const [outside, insideFd] = socketPair("the agent view's socket pair");
+  let relay: Promise<void> | undefined;
+  return {
+    insideFd,
+    start: (agentSocket, sandboxPid) => {
+      relay = relayAgentView(outside, agentSocket, sandboxPid);
+    },
+    [Symbol.asyncDispose]: async () => {
+      if (relay === undefined) closeSync(outside);
+      else await relay;
+    },
+  };
+}
+
 /**
  * Outside, the launcher: waits for the copy on `launcherFd`, registers it on the agent's socket for the
  * sandbox process `sandboxPid()` (bwrap's child, known once it is set up), and passes the daemon's answer
  * back in. Returns when done, or when the sandbox ended first.
  */
-export async function relayAgentView(
+async function relayAgentView(
   launcherFd: number,
   agentSocket: string,
   sandboxPid: () => number | undefined,

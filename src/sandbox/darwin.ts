@@ -10,13 +10,14 @@ export async function runDarwin(prepared: Prepared, debug: (line: string) => voi
   const { plan } = prepared;
   const profile = seatbeltProfile(plan);
   debug(`seatbelt profile:\n${profile}`);
+  // What runs beside the program (signal forwarding) stops here, on every way out.
+  using running = new DisposableStack();
   const proc = Bun.spawn(seatbeltArgv(profile, plan), {
     cwd: plan.cwd,
     env: { ...plan.env },
     stdio: ["inherit", "inherit", "inherit"],
   });
-  const stop = forwardSignals((signal) => proc.kill(signal), onTerminal());
+  running.defer(forwardSignals((signal) => proc.kill(signal), onTerminal()));
   await proc.exited;
-  stop();
   return exitCodeOf(proc);
 }

@@ -6,8 +6,7 @@
 // Process tree: airlock → bwrap → bwrap (pid 1 inside) → program. bwrap forwards no signals, so airlock
 // signals the program itself, found as the child of pid 1.
 import { closeSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { socketPair } from "../platform/fd-passing.ts";
-import { relayAgentView } from "./agent-view.ts";
+import { agentViewRelay } from "./agent-view.ts";
 import { type BwrapOptions, launchArgv } from "./bwrap-args.ts";
 import { SandboxError } from "./errors.ts";
 import { bypassDirs, checkBypass } from "./fuse/bypass.ts";
@@ -18,7 +17,7 @@ import { tiocstiFilter } from "./seccomp.ts";
 import { exitCodeOf, forwardSignals, onTerminal, signalNumber } from "./signals.ts";
 import { atLeast, type LinuxTools } from "./tools.ts";
 import { readUsernsFacts, usernsProblem } from "./userns.ts";
-import { encodeVerifyPlan, verifyPlan } from "./verify-plan.ts";
+import { encodeVerifyPlan, type VerifyPlan, verifyPlan } from "./verify-plan.ts";
 
 const STATUS_FD = 3;
 const SECCOMP_FD = 4;
@@ -42,6 +41,7 @@ export function bwrapOptions(prepared: Prepared, tools: LinuxTools, terminal: bo
   };
 }
 
+/** Runs the plan; the caller owns the private directory, everything else started here ends here. */
 export async function runLinux(
   prepared: Prepared,
   tools: LinuxTools,
@@ -55,10 +55,87 @@ export async function runLinux(
   const argv = launchArgv(plan, options);
   debug(`exec ${argv.map((a) => JSON.stringify(a)).join(" ")}`);
   writeFileSync(workspace.seccompFile, tiocstiFilter(), { mode: 0o400 });
-  const checks = verifyPlan(plan);
   checkBypass(plan);
+  writeFileSync(workspace.verifyFile, encodeVerifyPlan(firstProcessPlan(prepared, options.agentView)), {
+    mode: 0o400,
+  });
+  const { proc, killedBy } = await superviseBwrap(prepared, argv, options.agentView, terminal, debug);
+  const status = readStatus(workspace.statusFile);
+  debug(`bwrap exited ${proc.exitCode ?? proc.signalCode}; status ${JSON.stringify(status)}`);
+  if (status.exitCode !== undefined) return status.exitCode;
+  if (killedBy !== undefined) return 128 + signalNumber(killedBy);
+  if (proc.signalCode !== null) return exitCodeOf(proc);
+  throw new SandboxError(
+    "setup",
+    "the sandbox could not be set up (bubblewrap's reason is above); the program did not start",
+    "run with --debug to see every mount, or --dry-run for the plan",
+  );
+}
+
+/**
+ * Starts bwrap with what runs beside it (the dynamic view's server, the agent-view relay, signal
+ * forwarding) and waits for it to exit. All of that is stopped here, in reverse order, on every way out:
+ * a spawn that fails, an exception, or the end of the program.
+ */
+async function superviseBwrap(
+  prepared: Prepared,
+  argv: readonly string[],
+  withAgentView: boolean,
+  terminal: boolean,
+  debug: (line: string) => void,
+): Promise<{ proc: ReturnType<typeof Bun.spawn>; killedBy: string | undefined }> {
+  const { plan, workspace } = prepared;
+  await using running = new AsyncDisposableStack();
+  // Our copies of the ends bwrap inherits, closed as soon as it has its own (or could not start): when
+  // the sandbox ends before mounting, the view's server then sees its socket close.
+  const handedIn = running.use(new DisposableStack());
+  const view = plan.views ? startView(prepared, plan.views) : undefined;
+  if (view) {
+    running.defer(() => view.stop());
+    handedIn.adopt(view.insideFd, closeSync);
+  }
+  const agentView = withAgentView ? running.use(agentViewRelay()) : undefined;
+  if (agentView) handedIn.adopt(agentView.insideFd, closeSync);
+  const proc = spawnBwrap(argv, prepared, [
+    view ? view.insideFd : "ignore",
+    ...(agentView ? [agentView.insideFd] : []),
+  ]);
+  handedIn.dispose();
+  const sandboxPid = () => readStatus(workspace.statusFile).childPid;
+  if (agentView && prepared.request.agent) agentView.start(prepared.request.agent.socket, sandboxPid);
+  let killedBy: string | undefined;
+  running.defer(
+    forwardSignals((signal) => {
+      const targets = programPids(sandboxPid());
+      debug(
+        `${signal} → ${targets.length > 0 ? `program pid ${targets.join(", ")}` : "not started yet: stopping bwrap"}`,
+      );
+      if (targets.length === 0) {
+        killedBy ??= signal;
+        proc.kill("SIGKILL");
+        return;
+      }
+      for (const pid of targets) {
+        try {
+          process.kill(pid, signal);
+        } catch {
+          // Already gone: its exit is on the way.
+        }
+      }
+    }, terminal),
+  );
+  await proc.exited;
+  return { proc, killedBy };
+}
+
+/**
+ * What the sandbox's first process checks and does before it execs the program: the plan's mounts; in
+ * dynamic mode, the views to mount and what must read redacted through them; with --agent, the hand-over.
+ */
+function firstProcessPlan(prepared: Prepared, withAgentView: boolean): VerifyPlan {
+  const { plan } = prepared;
+  const checks = verifyPlan(plan);
   const views = plan.views;
-  const view = views ? startView(prepared, views) : undefined;
   const dynamic = views
     ? {
         redacted: [...checks.redacted, ...viewChecks(prepared, views, bypassDirs(plan))],
@@ -71,76 +148,29 @@ export async function runLinux(
         },
       }
     : {};
-  const agentView = options.agentView ? agentViewPair() : undefined;
-  const handOver = agentView
+  const handOver = withAgentView
     ? { agentView: { socketFd: AGENT_VIEW_FD, disableUserns: !plan.nestedNamespaces } }
     : {};
-  writeFileSync(workspace.verifyFile, encodeVerifyPlan({ ...checks, ...dynamic, ...handOver }), {
-    mode: 0o400,
+  return { ...checks, ...dynamic, ...handOver };
+}
+
+/** bwrap on its descriptors (status, seccomp filter, verify plan, then `extra`); ours close once it has them. */
+function spawnBwrap(
+  argv: readonly string[],
+  prepared: Prepared,
+  extra: readonly (number | "ignore")[],
+): ReturnType<typeof Bun.spawn> {
+  const { workspace } = prepared;
+  using opened = new DisposableStack();
+  const open = (file: string, flags: string, mode?: number) =>
+    opened.adopt(openSync(file, flags, mode), closeSync);
+  const statusFd = open(workspace.statusFile, "w", 0o600);
+  const seccompFd = open(workspace.seccompFile, "r");
+  const verifyFd = open(workspace.verifyFile, "r");
+  return Bun.spawn([...argv], {
+    env: { ...prepared.plan.env },
+    stdio: ["inherit", "inherit", "inherit", statusFd, seccompFd, verifyFd, ...extra],
   });
-  const statusFd = openSync(workspace.statusFile, "w", 0o600);
-  const seccompFd = openSync(workspace.seccompFile, "r");
-  const verifyFd = openSync(workspace.verifyFile, "r");
-  let proc: ReturnType<typeof Bun.spawn>;
-  try {
-    const extra = [view ? view.insideFd : "ignore", ...(agentView ? [agentView.inside] : [])] as const;
-    proc = Bun.spawn(argv, {
-      env: { ...plan.env },
-      stdio: ["inherit", "inherit", "inherit", statusFd, seccompFd, verifyFd, ...extra],
-    });
-  } catch (error) {
-    await view?.stop();
-    if (agentView) closeSync(agentView.outside);
-    throw error;
-  } finally {
-    closeSync(statusFd);
-    closeSync(seccompFd);
-    closeSync(verifyFd);
-    // bwrap has its copy: when the sandbox ends before mounting, the server sees the socket close.
-    if (view) closeSync(view.insideFd);
-    if (agentView) closeSync(agentView.inside);
-  }
-  const relay =
-    agentView && prepared.request.agent
-      ? relayAgentView(
-          agentView.outside,
-          prepared.request.agent.socket,
-          () => readStatus(workspace.statusFile).childPid,
-        )
-      : undefined;
-  let killedBy: string | undefined;
-  const stop = forwardSignals((signal) => {
-    const targets = programPids(readStatus(workspace.statusFile).childPid);
-    debug(
-      `${signal} → ${targets.length > 0 ? `program pid ${targets.join(", ")}` : "not started yet: stopping bwrap"}`,
-    );
-    if (targets.length === 0) {
-      killedBy ??= signal;
-      proc.kill("SIGKILL");
-      return;
-    }
-    for (const pid of targets) {
-      try {
-        process.kill(pid, signal);
-      } catch {
-        // Already gone: its exit is on the way.
-      }
-    }
-  }, terminal);
-  await proc.exited;
-  stop();
-  await relay;
-  await view?.stop();
-  const status = readStatus(workspace.statusFile);
-  debug(`bwrap exited ${proc.exitCode ?? proc.signalCode}; status ${JSON.stringify(status)}`);
-  if (status.exitCode !== undefined) return status.exitCode;
-  if (killedBy !== undefined) return 128 + signalNumber(killedBy);
-  if (proc.signalCode !== null) return exitCodeOf(proc);
-  throw new SandboxError(
-    "setup",
-    "the sandbox could not be set up (bubblewrap's reason is above); the program did not start",
-    "run with --debug to see every mount, or --dry-run for the plan",
-  );
 }
 
 /** bwrap's --json-status-fd output: `{"child-pid": N, …}` once set up, `{"exit-code": N}` if the program ran. */
@@ -187,10 +217,4 @@ function childrenByScan(parent: number): number[] {
     }
   }
   return out;
-}
-
-/** The agent view's socket pair: one end for the sandbox's first process, one for us. */
-function agentViewPair(): { inside: number; outside: number } {
-  const [outside, inside] = socketPair("the agent view's socket pair");
-  return { outside, inside };
 }

@@ -24,6 +24,11 @@ export interface PrepareOptions {
   readonly agent: AgentAccess | undefined;
   /** The airlock executable the shims point at. */
   readonly binary: string;
+  /**
+   * Whether the backend binds the agent's socket over a placeholder in the private directory (mounts:
+   * bubblewrap, the default) or lets the program reach it at its own path (Seatbelt).
+   */
+  readonly bindsAgentSocket?: boolean;
 }
 
 export interface Prepared {
@@ -40,8 +45,7 @@ export function prepare(options: PrepareOptions): Prepared {
   const home = options.env.HOME && options.env.HOME !== "" ? options.env.HOME : "/";
   const workspace = createWorkspace(
     options.agent ? { commands: options.agent.commands, binary: options.binary } : undefined,
-    // Seatbelt has no mounts: there the socket is reached at its own path, allowed by a rule.
-    process.platform !== "darwin",
+    options.bindsAgentSocket ?? true,
   );
   try {
     for (const dir of creatableDirs(options.profile, options.program, home, options.cwd)) ensureDir(dir);

@@ -20,6 +20,12 @@ export interface ToolProbe {
   readonly result: Promise<ToolsOrMissing>;
 }
 
+/** XDG_CACHE_HOME, else ~/.cache: where the probe's answers are kept. */
+export function toolCacheDir(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  if (env.XDG_CACHE_HOME?.startsWith("/")) return env.XDG_CACHE_HOME;
+  return env.HOME?.startsWith("/") ? join(env.HOME, ".cache") : undefined;
+}
+
 export function probeLinuxTools(path: string | undefined, cacheDir: string | undefined): ToolProbe {
   const which = (name: string) => Bun.which(name, { PATH: onlyAbsolute(path) }) ?? undefined;
   const bwrap = which("bwrap");

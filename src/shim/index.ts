@@ -6,20 +6,13 @@ import type { Socket } from "bun";
 import { bunSocketFd, sendWithFds } from "../platform/fd-passing.ts";
 import { SocketWriter } from "../platform/socket-writer.ts";
 import { LineSplitter } from "../protocol/lines.ts";
-import { FORWARDED_SIGNALS, readBase64Output } from "../protocol/messages.ts";
+import { FORWARDED_SIGNALS, type StreamName } from "../protocol/messages.ts";
+import { parseServerLine, readBase64Output } from "../protocol/parse-server-line.ts";
+import type { ServerLine } from "../protocol/server-line.ts";
+import { exitForError, SHIM_EXIT } from "./exit-codes.ts";
 import { BrokenPipe, OrderedWriter } from "./output.ts";
 
 export const DEFAULT_SOCKET = "/run/docker-airlock.sock";
-
-/** Shim exit codes besides the tool's own (README, "Exit codes"). */
-const EXIT = { failure: 1, timeout: 124, denied: 126, unavailable: 127, brokenPipe: 141 } as const;
-
-interface ServerLine {
-  method?: string;
-  params?: { stream?: string; data?: string; encoding?: string; mode?: string };
-  result?: { exit_code?: number; decision?: string; signal?: string };
-  error?: { code?: number; message?: string; data?: { kind?: string } };
-}
 
 export async function runShim(command: string, args: string[], socketPath?: string): Promise<number> {
   const path = socketPath ?? (process.env.AIRLOCK_SOCKET || DEFAULT_SOCKET);
@@ -35,7 +28,7 @@ export async function runShim(command: string, args: string[], socketPath?: stri
       command,
       args,
       cwd: currentDir(),
-      // The daemon derives the container from the peer; 0.4 sent a hint read from mountinfo (0.6 ms).
+      // The daemon derives the container from the peer; reading a hint here would cost 0.6 ms a call.
       container_id: null,
       protocol: 2,
       stdio: offerFds ? "fds" : "stream",
@@ -65,42 +58,32 @@ export async function runShim(command: string, args: string[], socketPath?: stri
     finish(code);
   };
 
-  const writeOutput = (stream: string | undefined, bytes: Uint8Array) => {
+  const writeOutput = (stream: StreamName, bytes: Uint8Array) => {
     (stream === "stderr" ? err : out).write(bytes).catch((error: unknown) => {
       if (error instanceof BrokenPipe) {
         socketRef?.end();
-        finish(EXIT.brokenPipe);
+        finish(SHIM_EXIT.brokenPipe);
       }
     });
   };
   const handle = (message: ServerLine) => {
     sawAnything = true;
-    if (message.method === "stdio") {
-      admitted = true;
-      if (message.params?.mode === "stream" && !streamingStdin && writer) {
-        streamingStdin = true;
-        void forwardStdin(writer);
+    if ("method" in message) {
+      if (message.method === "stdio") {
+        admitted = true;
+        if (message.params.mode === "stream" && !streamingStdin && writer) {
+          streamingStdin = true;
+          void forwardStdin(writer);
+        }
+        return;
       }
+      const { stream, data, encoding } = message.params;
+      writeOutput(stream, Buffer.from(data, encoding === "base64" ? "base64" : "utf8"));
       return;
     }
-    if (message.method === "output") {
-      const { stream, data = "", encoding } = message.params ?? {};
-      writeOutput(stream, encoding === "base64" ? Buffer.from(data, "base64") : Buffer.from(data, "utf8"));
-      return;
-    }
-    if (message.result) return finish(message.result.exit_code ?? 0);
-    if (message.error) {
-      const { code, message: text = "request failed", data } = message.error;
-      const exit =
-        code === -32601
-          ? EXIT.unavailable
-          : code === -32600
-            ? EXIT.denied
-            : data?.kind === "timeout"
-              ? EXIT.timeout
-              : EXIT.failure;
-      complain(text, exit);
-    }
+    // A shim sends `exec`; the other answers (a dry run's decision, a view taken) mean success all the same.
+    if ("result" in message) return finish("exit_code" in message.result ? message.result.exit_code : 0);
+    complain(message.error.message, exitForError(message.error));
   };
 
   for (const signal of FORWARDED_SIGNALS) {
@@ -132,32 +115,30 @@ export async function runShim(command: string, args: string[], socketPath?: stri
         data(_socket, data) {
           const { lines } = splitter.push(data);
           for (const raw of lines) {
-            try {
-              const text = new TextDecoder().decode(raw);
-              const output = readBase64Output(text);
-              if (output) {
-                sawAnything = true;
-                writeOutput(output.stream, output.data);
-                continue;
-              }
-              handle(JSON.parse(text) as ServerLine);
-            } catch {
-              complain("the daemon sent a malformed message", EXIT.failure);
+            const text = new TextDecoder().decode(raw);
+            const output = readBase64Output(text);
+            if (output) {
+              sawAnything = true;
+              writeOutput(output.stream, output.data);
+              continue;
             }
+            const message = parseServerLine(text);
+            if ("malformed" in message) complain("the daemon sent a malformed message", SHIM_EXIT.failure);
+            else handle(message);
           }
         },
         close() {
           if (!settled) {
-            if (sawAnything) complain("daemon disconnected before sending a result", EXIT.failure);
+            if (sawAnything) complain("daemon disconnected before sending a result", SHIM_EXIT.failure);
             else
               complain(
                 `the airlock daemon at ${path} closed the connection without an answer`,
-                EXIT.unavailable,
+                SHIM_EXIT.unavailable,
               );
           }
         },
         error(_socket, error) {
-          complain(`connection to the airlock daemon failed: ${error.message}`, EXIT.unavailable);
+          complain(`connection to the airlock daemon failed: ${error.message}`, SHIM_EXIT.unavailable);
         },
       },
     });
@@ -171,7 +152,7 @@ export async function runShim(command: string, args: string[], socketPath?: stri
           : (error as Error).message;
     complain(
       `cannot reach the airlock daemon at ${path} (${why}); is the daemon running (\`airlock status\` on its host), and is AIRLOCK_SOCKET (the path above) right?`,
-      EXIT.unavailable,
+      SHIM_EXIT.unavailable,
     );
   }
   const code = await outcome.promise;

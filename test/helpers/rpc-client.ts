@@ -1,11 +1,20 @@
 import { bunSocketFd, sendWithFds } from "../../src/platform/fd-passing.ts";
+import { parseServerLine } from "../../src/protocol/parse-server-line.ts";
+import type { ServerLine } from "../../src/protocol/server-line.ts";
 
-/** A raw client speaking the wire protocol, the way an airlock 0.4 shim does: one request, read to the end. */
+/**
+ * A raw client speaking the wire protocol, the way an airlock 0.4 shim does: one request, read to the end.
+ * Every line must be one parseServerLine reads, or the exchange fails.
+ */
 export interface RpcExchange {
+  /** The lines as sent, every field kept (what the parser reads drops undeclared ones): tests compare these. */
   readonly messages: Record<string, unknown>[];
+  /** The same lines as parseServerLine read them. */
+  readonly lines: readonly ServerLine[];
   /** Concatenated output data per stream (v1 text, or decoded v2 base64). */
   readonly stdout: string;
   readonly stderr: string;
+  /** The reply that ended the request, as sent. */
   readonly final: Record<string, unknown> | undefined;
 }
 
@@ -16,6 +25,8 @@ export async function rpc(
   options: { timeoutMs?: number; fds?: readonly number[] } = {},
 ): Promise<RpcExchange> {
   const messages: Record<string, unknown>[] = [];
+  const lines: ServerLine[] = [];
+  const malformed: string[] = [];
   let buffer = "";
   const done = Promise.withResolvers<void>();
   const decoder = new TextDecoder();
@@ -38,7 +49,13 @@ export async function rpc(
         buffer += decoder.decode(data, { stream: true });
         let newline = buffer.indexOf("\n");
         while (newline !== -1) {
-          messages.push(JSON.parse(buffer.slice(0, newline)) as Record<string, unknown>);
+          const text = buffer.slice(0, newline);
+          const line = parseServerLine(text);
+          if ("malformed" in line) malformed.push(`${line.malformed}: ${text.slice(0, 200)}`);
+          else {
+            lines.push(line);
+            messages.push(JSON.parse(text) as Record<string, unknown>);
+          }
           buffer = buffer.slice(newline + 1);
           newline = buffer.indexOf("\n");
         }
@@ -54,15 +71,16 @@ export async function rpc(
   const timer = setTimeout(() => socket.end(), options.timeoutMs ?? 15_000);
   await done.promise;
   clearTimeout(timer);
+  if (malformed.length > 0)
+    throw new Error(`the daemon sent lines no client can read: ${malformed.join("; ")}`);
   const out = { stdout: "", stderr: "" };
-  for (const m of messages) {
-    const params = m.params as { stream?: "stdout" | "stderr"; data?: string; encoding?: string } | undefined;
-    if (m.method === "output" && params?.stream && params.data !== undefined) {
-      out[params.stream] +=
-        params.encoding === "base64" ? Buffer.from(params.data, "base64").toString("latin1") : params.data;
-    }
+  for (const line of lines) {
+    if (!("method" in line) || line.method !== "output") continue;
+    const { stream, data, encoding } = line.params;
+    out[stream] += encoding === "base64" ? Buffer.from(data, "base64").toString("latin1") : data;
   }
-  return { messages, ...out, final: messages.find((m) => "result" in m || "error" in m) };
+  const reply = lines.findIndex((line) => "result" in line || "error" in line);
+  return { messages, lines, ...out, final: reply === -1 ? undefined : messages[reply] };
 }
 
 export function execLine(

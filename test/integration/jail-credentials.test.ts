@@ -112,4 +112,71 @@ describe("git credentials through the daemon's broker", () => {
       rmSync(join(home, ".gitconfig"), { force: true });
     }
   });
+
+  test("code of a local run gets nothing even while another run of the same jail talks to a remote", async () => {
+    const home = process.env.HOME ?? "";
+    if (!home.includes("airlock-test-home")) throw new Error(`refusing to write credentials into ${home}`);
+    const seen: string[] = [];
+    // Slow to answer, so the ls-remote below is in flight while the filter keeps asking.
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch(request) {
+        const auth = request.headers.get("authorization");
+        if (auth !== null) seen.push(auth);
+        await Bun.sleep(1500);
+        return new Response("", { status: 401, headers: { "WWW-Authenticate": 'Basic realm="x"' } });
+      },
+    });
+    const store = join(home, ".git-credentials");
+    writeFileSync(join(home, ".gitconfig"), "[credential]\n\thelper = store\n");
+    writeFileSync(store, `http://agent:${TOKEN}@127.0.0.1:${server.port}\n`, { mode: 0o600 });
+    const builtin = readFileSync(join(import.meta.dir, "..", "..", "builtins", "git", "module.toml"), "utf8");
+    const unguarded = builtin.replace(/^guard = "git-config"$/m, "");
+    try {
+      await using work = await tempTree({
+        "ws/repo/a.txt": "a\n",
+        "ws/repo/.gitattributes": "a.txt filter=x\n",
+      });
+      const repo = work.at("ws/repo");
+      const setup = (args: string[]) =>
+        Bun.spawnSync(["git", "-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd: repo });
+      setup(["init", "-q", "-b", "main"]);
+      setup(["add", "."]);
+      setup(["commit", "-qm", "init"]);
+      setup(["checkout", "-q", "-b", "side"]);
+      setup(["rm", "-q", "a.txt"]);
+      setup(["commit", "-qm", "gone"]);
+      // The filter asks the broker every 200 ms for 4 s, and keeps what it got.
+      const ask = `for i in $(seq 20); do printf 'protocol=http\\nhost=127.0.0.1:${server.port}\\n\\n' | git credential fill >> leak.txt 2>&1; sleep 0.2; done; cat`;
+      setup(["config", "filter.x.smudge", ask]);
+      await using daemon = await startDaemon({
+        agents: {
+          alpha: {
+            commands: ["git"],
+            extra: `[workspace]\nroots = ["${work.at("ws")}"]\n`,
+            overrides: { git: unguarded },
+          },
+        },
+      });
+      const git = (args: string[]) => runShim("git", args, { socket: daemon.socket("alpha"), cwd: repo });
+      const checkout = git(["checkout", "-q", "main"]);
+      await Bun.sleep(500);
+      const remote = await git(["ls-remote", `http://127.0.0.1:${server.port}/r.git`]);
+      expect(remote.exitCode).not.toBe(0);
+      expect((await checkout).exitCode).toBe(0);
+      // The remote run got the token; the filter of the local run, asking all along, never did.
+      expect(seen).toContain(`Basic ${Buffer.from(`agent:${TOKEN}`).toString("base64")}`);
+      const leak = readFileSync(join(repo, "leak.txt"), "utf8");
+      expect(leak).not.toContain(TOKEN);
+      await daemon.stop();
+      const log = readFileSync(daemon.logFile, "utf8");
+      expect(log).toContain('"answered":true');
+      expect(log).toContain('"answered":false');
+    } finally {
+      server.stop(true);
+      rmSync(store, { force: true });
+      rmSync(join(home, ".gitconfig"), { force: true });
+    }
+  });
 });

@@ -380,6 +380,18 @@ describe("the tool sees only its own credentials", () => {
     expect(later.stdout).toBe("gone\n");
   });
 
+  test("a run's /tmp, /var/tmp and /dev/shm are capped memory file systems, not half the host's memory", async () => {
+    await using tree = await workspace();
+    await using daemon = await daemonFor(tree, LOOK);
+    const r = await run(daemon, "sh", ["-c", "df -k /tmp /var/tmp /dev/shm | tail -n 3"], tree.at("ws"));
+    expect(r.exitCode).toBe(0);
+    const sizes = r.stdout
+      .trim()
+      .split("\n")
+      .map((line) => Number(line.split(/\s+/)[1]));
+    expect(sizes).toEqual([1024 * 1024, 1024 * 1024, 64 * 1024]);
+  });
+
   test("$HOME is read-only: a program written there cannot wait for a later run", async () => {
     await using tree = await workspace();
     await using daemon = await daemonFor(tree, LOOK);

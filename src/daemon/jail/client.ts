@@ -3,8 +3,8 @@
 // are written where the holder binds them from, and signals travel as lines on the same connection.
 import { closeSync, openSync, write as writeFd } from "node:fs";
 import type { Socket } from "bun";
+import { closeOnExecPipe } from "../../platform/fd-io.ts";
 import { bunSocketFd, closeFd, sendWithFds } from "../../platform/fd-passing.ts";
-import { errno, fdIo, SyscallError } from "../../platform/libc.ts";
 import type { ExecPlan } from "../../policy/plan.ts";
 import { LineSplitter } from "../../protocol/lines.ts";
 import { type ChildHandle, type ChildStdio, type RunningChild, supervise } from "../exec.ts";
@@ -13,7 +13,8 @@ import { COMMON_DIR, type HolderEvent, type RunRequest } from "./protocol.ts";
 import type { RunPins } from "./run-plan.ts";
 
 const START_TIMEOUT_MS = 10_000;
-const O_CLOEXEC = 0o2000000;
+/** How the pipes of a jailed run's stdio are named in errors. */
+const RUN_PIPE = "a pipe for a jailed run";
 
 interface Link {
   readonly events: HolderEvents;
@@ -78,12 +79,13 @@ export async function startJailed(
   let socket: Socket<Link> | undefined;
   const ours: number[] = [];
   holder.runs.count++;
-  if (pins.credentials) holder.runs.remote++;
+  /** The run's top process, by its pid in the jail, while the broker may answer it. */
+  let remoteRun: number | undefined;
   let released = false;
   const release = () => {
     if (!released) {
       holder.runs.count--;
-      if (pins.credentials) holder.runs.remote--;
+      if (remoteRun !== undefined) holder.runs.remote.delete(remoteRun);
     }
     released = true;
     for (const fd of ours.splice(0)) closeFd(fd);
@@ -138,6 +140,10 @@ export async function startJailed(
               : "the jail's holder answered out of order";
       throw new JailRunError(`cannot run ${plan.bin} in the jail: ${why}`);
     }
+    if (pins.credentials) {
+      remoteRun = first.started;
+      holder.runs.remote.add(remoteRun);
+    }
     const link = socket;
     const exited = (async () => {
       for (;;) {
@@ -167,13 +173,6 @@ export async function startJailed(
   }
 }
 
-function pipe(): [number, number] {
-  const ends = new Int32Array(2);
-  if (fdIo().pipe2(ends, O_CLOEXEC) !== 0)
-    throw new SyscallError("pipe2", errno(), "making a pipe for a jailed run");
-  return [ends[0] ?? -1, ends[1] ?? -1];
-}
-
 /**
  * The child's stdin, stdout and stderr as pipes: the child's ends in `theirs`, ours in `ours` (stdin's own
  * end is closed by its last write). Writes to stdin run on the thread pool, one after another.
@@ -181,7 +180,7 @@ function pipe(): [number, number] {
 function openPipes(stdin: "pipe" | "ignore", ours: number[], theirs: number[]) {
   let input: ChildHandle["stdin"];
   if (stdin === "pipe") {
-    const [read, write] = pipe();
+    const [read, write] = closeOnExecPipe(RUN_PIPE);
     theirs.push(read);
     // Writes run on the thread pool, one after another; the last one closes our end, which is what
     // the child sees as end of input.
@@ -199,8 +198,8 @@ function openPipes(stdin: "pipe" | "ignore", ours: number[], theirs: number[]) {
       },
     };
   } else theirs.push(openSync("/dev/null", "r"));
-  const [outRead, outWrite] = pipe();
-  const [errRead, errWrite] = pipe();
+  const [outRead, outWrite] = closeOnExecPipe(RUN_PIPE);
+  const [errRead, errWrite] = closeOnExecPipe(RUN_PIPE);
   theirs.push(outWrite, errWrite);
   // Read natively (no thread pool: a blocking read there would starve the stdin writes), and closed by
   // `release` once the run is over.

@@ -3,6 +3,8 @@
 // this socket, and the daemon runs the host's `git credential fill` outside the jail (with the host's own
 // helpers and stores). Only `get` is served: a jailed git cannot store or erase the host's credentials.
 import type { Socket } from "bun";
+import { bunSocketFd } from "../../platform/fd-passing.ts";
+import { peerCredentials } from "../../platform/peer-credentials.ts";
 
 const MAX_REQUEST_BYTES = 64 * 1024;
 const FILL_TIMEOUT_MS = 10_000;
@@ -23,8 +25,11 @@ export interface BrokerOptions {
   readonly git: string;
   /** The daemon's own environment: HOME and PATH find the host's helpers and stores. */
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** Whether a run of this jail is in flight: a process that outlived its run gets nothing. */
-  readonly live: () => boolean;
+  /**
+   * Whether the asking process (by pid, as the daemon sees it) belongs to a run of this jail that talks
+   * to a remote and is in flight: a process of another run, or one that outlived its run, gets nothing.
+   */
+  readonly live: (pid: number) => boolean;
   /** Told of every request (never of a secret). */
   readonly record: (query: CredentialQuery, answered: boolean) => void;
 }
@@ -72,7 +77,7 @@ async function answer(
     protocol: fields?.get("protocol"),
     host: fields?.get("host"),
   };
-  if (operation !== "get" || fields === undefined || !options.live()) {
+  if (operation !== "get" || fields === undefined || !options.live(callerPid(socket))) {
     options.record(query, false);
     socket.end();
     return;
@@ -85,6 +90,15 @@ async function answer(
   options.record(query, reply !== "");
   socket.write(reply);
   socket.end();
+}
+
+/** The asking process as the kernel reports it; 0 (no process of any run) when it cannot say. */
+function callerPid(socket: Socket<{ chunks: Uint8Array[]; size: number }>): number {
+  try {
+    return peerCredentials(bunSocketFd(socket)).pid;
+  } catch {
+    return 0;
+  }
 }
 
 /** The request's attributes, or undefined when one is unknown, repeated, or carries a CR or NUL. */

@@ -21,27 +21,25 @@ import {
 } from "node:fs";
 import { dirname } from "node:path";
 import type { Socket } from "bun";
+import { withholdCapabilitiesFromChildren } from "../../platform/capabilities.ts";
 import { bunSocketFd, closeFd } from "../../platform/fd-passing.ts";
+import { enterMounts, scopeAbstractSockets, unshareMounts } from "../../platform/jail-syscalls.ts";
+import { attachMountTree } from "../../platform/mount-tree.ts";
+import { readMountInfo } from "../../platform/mountinfo.ts";
 import {
   bindMount,
   detachMount,
-  enterMounts,
   mountTmpfs,
   readOnlyMount,
   remountReadOnly,
   restrictMount,
-  scopeAbstractSockets,
-  unshareMounts,
-  withholdCapabilitiesFromChildren,
-} from "../../platform/jail-syscalls.ts";
-import { attachMountTree } from "../../platform/mount-tree.ts";
-import { readMountInfo } from "../../platform/mountinfo.ts";
+} from "../../platform/mounts.ts";
 import { peerCredentials } from "../../platform/peer-credentials.ts";
+import { signalNumber } from "../../platform/process-signals.ts";
 import { isWithin } from "../../policy/paths.ts";
 import { LineSplitter } from "../../protocol/lines.ts";
 import { messageOf } from "../errors.ts";
 import { readFirstLine } from "../handshake.ts";
-import { signalNumber } from "../signals.ts";
 import {
   COMMON_DIR,
   CONTROL_DIR,
@@ -197,7 +195,7 @@ function bindAgentView(fd: number, writable: readonly string[]): void {
   attachMountTree(fd, AGENT_VIEW_DIR);
   closeSync(fd);
   for (const dir of writable) {
-    if (existsSync(`${AGENT_VIEW_DIR}${dir}`)) bindMount(`${AGENT_VIEW_DIR}${dir}`, dir, true);
+    if (existsSync(`${AGENT_VIEW_DIR}${dir}`)) bindMount(`${AGENT_VIEW_DIR}${dir}`, dir, { recursive: true });
     else {
       mountTmpfs(dir, "size=4k,mode=0555");
       remountReadOnly(dir);
@@ -268,7 +266,7 @@ class RunNamespaces {
 
   private readonly jail = openSync("/proc/thread-self/ns/mnt", "r");
   /** Mount points below /tmp and /var/tmp in the jail (a workspace, a $HOME there): bound back each run. */
-  private readonly underTmp = new Map(["/tmp", "/var/tmp"].map((tmp) => [tmp, topMountsUnder(tmp)]));
+  private readonly underTmp = new Map(Object.keys(RUN_TMP_SIZES).map((tmp) => [tmp, topMountsUnder(tmp)]));
   private ready: number | undefined;
   /** The last run's common dir: the next namespace gets its links ahead (a burst runs in one repository). */
   private lastCommon: { readonly dir: string; readonly names: readonly string[] } | undefined;
@@ -432,16 +430,23 @@ function topMountsUnder(dir: string): string[] {
 }
 
 /**
+ * Each run's own memory file systems, capped (the kernel's default is half the host's memory): enough for
+ * git's and the tools' temporary files, and for the little POSIX shared memory they use.
+ */
+const RUN_TMP_SIZES: Readonly<Record<string, string>> = { "/tmp": "1g", "/var/tmp": "1g", "/dev/shm": "64m" };
+
+/**
  * A fresh tmpfs at `tmp`: nothing one run leaves there is there for the next. What the jail mounted below
  * it is held open, covered, and bound back.
  */
 function freshTmp(tmp: string, below: readonly string[], exec: boolean): void {
   const held = below.map((dir) => ({ dir, fd: openSync(dir, O_PATH | fsConstants.O_DIRECTORY) }));
   try {
-    mountTmpfs(tmp, "mode=1777", exec);
+    // Memory, not disk: capped, or one run could fill half the host's memory (the kernel's default).
+    mountTmpfs(tmp, `mode=1777,size=${RUN_TMP_SIZES[tmp] ?? "64m"}`, exec && tmp !== "/dev/shm");
     for (const { dir, fd } of held) {
       mkdirSync(dir, { recursive: true });
-      bindMount(`/proc/self/fd/${fd}`, dir, true);
+      bindMount(`/proc/self/fd/${fd}`, dir, { recursive: true });
     }
   } finally {
     for (const { fd } of held) closeSync(fd);

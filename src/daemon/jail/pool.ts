@@ -33,6 +33,7 @@ import {
   READY_LINE,
   RUN_FILES,
 } from "./protocol.ts";
+import { descendsFromRun } from "./run-ancestry.ts";
 import { listenAgentProxy } from "./ssh-agent-proxy.ts";
 import { identityOfFd } from "./workspace.ts";
 
@@ -48,7 +49,7 @@ export interface Holder {
   /** Host path of the holder's control socket. */
   readonly controlSocket: string;
   /** Runs in flight in this jail: its credential broker answers only while there is one. */
-  readonly runs: { count: number; remote: number };
+  readonly runs: { count: number; remote: Set<number> };
 }
 
 export class JailStartError extends Error {
@@ -71,7 +72,7 @@ export interface JailPoolOptions {
 interface Running {
   readonly holder: Promise<Holder>;
   /** Runs in flight (the holder's own counter, known before it is ready). */
-  readonly runs: { count: number; remote: number };
+  readonly runs: { count: number; remote: Set<number> };
   readonly proc: ReturnType<typeof Bun.spawn> | undefined;
   /** The credential broker and the ssh-agent proxy of this jail, where it has them. */
   readonly servers: readonly { stop(): void }[];
@@ -91,7 +92,7 @@ export class JailPool {
       ready: Promise<Holder>;
       stop: () => void;
       view: string | undefined;
-      runs: { count: number; remote: number };
+      runs: { count: number; remote: Set<number> };
       lastUsed: number;
     }
   >();
@@ -219,7 +220,7 @@ export class JailPool {
         .filter((d) => d.startsWith("/"))
         .join(":"),
     });
-    const runs = { count: 0, remote: 0 };
+    const runs = { count: 0, remote: new Set<number>() };
     // The jail gets a filtering proxy of the ssh-agent, not the agent's socket.
     const agentMount = layout.mounts.find((m) => m.kind === "rw" && m.target === JAIL_SSH_AGENT);
     const proxyPath = join(dir, "ssh", "agent.sock");
@@ -231,8 +232,8 @@ export class JailPool {
         ? listenBroker(join(dir, "credential", "broker.sock"), {
             git,
             env: this.options.env,
-            // Only while a run that talks to a remote is in flight (see RunPins.credentials).
-            live: () => runs.remote > 0,
+            // Only a process of a run that talks to a remote (see RunPins.credentials).
+            live: (pid) => descendsFromRun(pid, runs.remote),
             record: (query, answered) =>
               this.options.record({
                 event: "credential",

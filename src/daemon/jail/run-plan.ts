@@ -43,8 +43,11 @@ export function commandWritesConfig(request: ExecRequest): boolean {
   return UPSTREAM_WRITERS.has(subcommand) && rest.some((a) => a === "-u" || a.startsWith("--set-upstream"));
 }
 
-/** git subcommands that reach a remote repository (and may need a credential for it). */
-const REMOTE_TALKERS = new Set(["clone", "fetch", "pull", "push", "ls-remote", "remote", "submodule", "lfs"]);
+/**
+ * git subcommands that reach a remote repository (and may need a credential for it). Not `submodule`:
+ * it runs git in each submodule, whose config the jail can only bind, not serve as the validated copy.
+ */
+const REMOTE_TALKERS = new Set(["clone", "fetch", "pull", "push", "ls-remote", "remote", "lfs"]);
 
 /** Other commands than git keep the broker as their module declares it. */
 function talksToRemote(request: ExecRequest): boolean {

@@ -5,6 +5,7 @@
 // anywhere). It ends when the daemon closes the socket or goes (bwrap --die-with-parent).
 import { closeSync, mkdirSync, readSync } from "node:fs";
 import { sendWithFds } from "../../platform/fd-passing.ts";
+import { isErrno } from "../../platform/libc.ts";
 import { attachMountTree, cloneMountTree } from "../../platform/mount-tree.ts";
 
 export const VIEW_KEEPER_FLAG = "__view-keeper";
@@ -23,7 +24,7 @@ export function runViewKeeper(): number {
     try {
       read = readSync(KEEPER_SOCKET_FD, byte, 0, 1, null);
     } catch (error) {
-      if ((error as { code?: string }).code === "EINTR") continue;
+      if (isErrno(error, "EINTR")) continue;
       return 1;
     }
     if (read === 0) return 0;

@@ -19,65 +19,76 @@ import {
   unlinkSync,
   writeSync,
 } from "node:fs";
+import { isErrno } from "../../platform/libc.ts";
+import type {
+  CreateRequest,
+  LinkRequest,
+  MakeRequest,
+  NameRequest,
+  RenameRequest,
+  SetattrRequest,
+  SymlinkRequest,
+  Timestamp,
+  WriteRequest,
+} from "./decode.ts";
 import { fail } from "./failure.ts";
-import { cStrings, ENTRY_OUT, FATTR, OPEN_OUT } from "./protocol.ts";
+import { ENTRY_OUT, FATTR, OPEN_OUT } from "./protocol.ts";
 import { attrReply, EMPTY } from "./reply.ts";
 import type { Tree } from "./tree.ts";
 
 const O_ACCMODE = 3;
 const RENAME_NOREPLACE = 1;
 
-const nameIn = (body: Uint8Array) => cStrings(body, 1)[0] ?? "";
-
-export function symlink(tree: Tree, parent: bigint, body: Buffer): Uint8Array {
-  const [name = "", target = ""] = cStrings(body, 2);
+export function symlink(tree: Tree, parent: bigint, { name, target }: SymlinkRequest): Uint8Array {
   const path = tree.writableChild(parent, name);
   symlinkSync(target, path);
   return tree.entry(path);
 }
 
-export function mknod(tree: Tree, parent: bigint, body: Buffer, b: DataView): Uint8Array {
-  const mode = b.getUint32(0, true);
-  const path = tree.writableChild(parent, nameIn(body.subarray(16)));
+export function mknod(tree: Tree, parent: bigint, { name, mode, umask }: MakeRequest): Uint8Array {
+  const path = tree.writableChild(parent, name);
   if ((mode & fsConstants.S_IFMT) !== fsConstants.S_IFREG) fail("EPERM");
-  closeSync(openSync(path, "wx", mode & ~b.getUint32(8, true) & 0o7777));
+  closeSync(openSync(path, "wx", mode & ~umask & 0o7777));
   return tree.entry(path);
 }
 
-export function mkdir(tree: Tree, parent: bigint, body: Buffer, b: DataView): Uint8Array {
-  const path = tree.writableChild(parent, nameIn(body.subarray(8)));
-  mkdirSync(path, b.getUint32(0, true) & ~b.getUint32(4, true) & 0o7777);
+export function mkdir(tree: Tree, parent: bigint, { name, mode, umask }: MakeRequest): Uint8Array {
+  const path = tree.writableChild(parent, name);
+  mkdirSync(path, mode & ~umask & 0o7777);
   return tree.entry(path);
 }
 
-export function unlink(tree: Tree, parent: bigint, body: Buffer): Uint8Array {
-  const path = tree.writableChild(parent, nameIn(body));
+export function unlink(tree: Tree, parent: bigint, { name }: NameRequest): Uint8Array {
+  const path = tree.writableChild(parent, name);
   if (tree.view.isRedacted(path)) fail("EPERM");
   unlinkSync(path);
   tree.nodes.removed(path);
   return EMPTY;
 }
 
-export function rmdir(tree: Tree, parent: bigint, body: Buffer): Uint8Array {
-  const path = tree.writableChild(parent, nameIn(body));
+export function rmdir(tree: Tree, parent: bigint, { name }: NameRequest): Uint8Array {
+  const path = tree.writableChild(parent, name);
   rmdirSync(path);
   tree.nodes.removed(path);
   return EMPTY;
 }
 
-export function link(tree: Tree, parent: bigint, body: Buffer, b: DataView): Uint8Array {
-  const source = tree.pathOf(b.getBigUint64(0, true));
-  const path = tree.writableChild(parent, nameIn(body.subarray(8)));
+export function link(tree: Tree, parent: bigint, { nodeid, name }: LinkRequest): Uint8Array {
+  const source = tree.pathOf(nodeid);
+  const path = tree.writableChild(parent, name);
   // A second name for a redacted file would be a second door to it.
   if (tree.view.isRedacted(source)) fail("EPERM");
   linkSync(source, path);
   return tree.entry(path);
 }
 
-export function create(tree: Tree, parent: bigint, body: Buffer, b: DataView): Uint8Array {
-  const flags = b.getUint32(0, true);
-  const mode = b.getUint32(4, true) & ~b.getUint32(8, true) & 0o7777;
-  const path = tree.writableChild(parent, nameIn(body.subarray(16)));
+export function create(
+  tree: Tree,
+  parent: bigint,
+  { name, flags, mode: asked, umask }: CreateRequest,
+): Uint8Array {
+  const mode = asked & ~umask & 0o7777;
+  const path = tree.writableChild(parent, name);
   if (existsSync(path) && tree.view.isRedacted(path)) fail("EACCES");
   const access = flags & O_ACCMODE;
   closeSync(openSync(path, (access === 0 ? 0 : fsConstants.O_WRONLY) | fsConstants.O_CREAT, mode));
@@ -89,15 +100,14 @@ export function create(tree: Tree, parent: bigint, body: Buffer, b: DataView): U
   return out;
 }
 
-export function write(tree: Tree, nodeid: bigint, body: Buffer, b: DataView): Uint8Array {
+export function write(tree: Tree, nodeid: bigint, { offset, data }: WriteRequest): Uint8Array {
   const path = tree.pathOf(nodeid);
   if (tree.view.isReadOnly(path)) fail("EROFS");
   // A redacted file cannot be changed: the program would write into a file it sees masked.
   if (tree.isProtected(nodeid, path)) fail("EPERM");
-  const size = b.getUint32(16, true);
   const fd = openForWrite(tree, nodeid, path);
   try {
-    const written = writeSync(fd, body, 40, size, Number(b.getBigUint64(8, true)));
+    const written = writeSync(fd, data, 0, data.length, offset);
     tree.changed(nodeid);
     const out = new Uint8Array(8);
     new DataView(out.buffer).setUint32(0, written, true);
@@ -116,7 +126,7 @@ function openForWrite(tree: Tree, nodeid: bigint, path: string): number {
   try {
     return openSync(path, fsConstants.O_WRONLY);
   } catch (error) {
-    if ((error as { code?: string }).code !== "EACCES" || !tree.created.has(nodeid)) throw error;
+    if (!isErrno(error, "EACCES") || !tree.created.has(nodeid)) throw error;
     const mode = lstatSync(path).mode & 0o7777;
     chmodSync(path, mode | 0o200);
     try {
@@ -127,39 +137,35 @@ function openForWrite(tree: Tree, nodeid: bigint, path: string): number {
   }
 }
 
-export function setattr(tree: Tree, nodeid: bigint, b: DataView): Uint8Array {
+export function setattr(tree: Tree, nodeid: bigint, request: SetattrRequest): Uint8Array {
   const path = tree.pathOf(nodeid);
-  const valid = b.getUint32(0, true);
+  const valid = request.valid;
   if (valid & (FATTR.MODE | FATTR.UID | FATTR.GID | FATTR.SIZE | FATTR.ATIME | FATTR.MTIME)) {
     if (tree.view.isReadOnly(path)) fail("EROFS");
   }
   if (valid & FATTR.SIZE) {
     if (tree.isProtected(nodeid, path)) fail("EPERM");
-    truncateSync(path, Number(b.getBigUint64(16, true)));
+    truncateSync(path, request.size);
     tree.changed(nodeid);
   }
-  if (valid & FATTR.MODE) chmodSync(path, b.getUint32(68, true) & 0o7777);
+  if (valid & FATTR.MODE) chmodSync(path, request.mode & 0o7777);
   if (valid & (FATTR.UID | FATTR.GID)) {
     const current = lstatSync(path);
     lchownSync(
       path,
-      valid & FATTR.UID ? b.getUint32(76, true) : current.uid,
-      valid & FATTR.GID ? b.getUint32(80, true) : current.gid,
+      valid & FATTR.UID ? request.uid : current.uid,
+      valid & FATTR.GID ? request.gid : current.gid,
     );
   }
   if (valid & (FATTR.ATIME | FATTR.MTIME | FATTR.ATIME_NOW | FATTR.MTIME_NOW)) {
     const current = lstatSync(path);
     const now = Date.now() / 1000;
-    const time = (set: number, setNow: number, sec: number, nsec: number, old: number) =>
-      valid & setNow
-        ? now
-        : valid & set
-          ? Number(b.getBigUint64(sec, true)) + b.getUint32(nsec, true) / 1e9
-          : old;
+    const time = (set: number, setNow: number, asked: Timestamp, old: number) =>
+      valid & setNow ? now : valid & set ? asked.seconds + asked.nanoseconds / 1e9 : old;
     lutimesSync(
       path,
-      time(FATTR.ATIME, FATTR.ATIME_NOW, 32, 56, current.atimeMs / 1000),
-      time(FATTR.MTIME, FATTR.MTIME_NOW, 40, 60, current.mtimeMs / 1000),
+      time(FATTR.ATIME, FATTR.ATIME_NOW, request.atime, current.atimeMs / 1000),
+      time(FATTR.MTIME, FATTR.MTIME_NOW, request.mtime, current.mtimeMs / 1000),
     );
   }
   return attrReply(tree.view.attrOf(path));
@@ -168,11 +174,8 @@ export function setattr(tree: Tree, nodeid: bigint, b: DataView): Uint8Array {
 export function rename(
   tree: Tree,
   parent: bigint,
-  newParent: bigint,
-  flags: number,
-  names: Buffer,
+  { newParent, flags, oldName, newName }: RenameRequest,
 ): Uint8Array {
-  const [oldName = "", newName = ""] = cStrings(names, 2);
   const from = tree.writableChild(parent, oldName);
   const to = tree.writableChild(newParent, newName);
   if (flags & ~RENAME_NOREPLACE) fail("EINVAL"); // RENAME_EXCHANGE, RENAME_WHITEOUT

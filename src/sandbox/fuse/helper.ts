@@ -14,23 +14,15 @@ import {
   readFileSync,
   writeFileSync,
 } from "node:fs";
+import { emptyBoundingAndAmbientSets, emptyOwnCapabilitySets } from "../../platform/capabilities.ts";
 import { sendWithFds } from "../../platform/fd-passing.ts";
-import { emptyBoundingAndAmbientSets } from "../../platform/jail-syscalls.ts";
-import { cString, errno, mountLibc, SyscallError } from "../../platform/libc.ts";
 import { readMountInfo } from "../../platform/mountinfo.ts";
+import { bindMount, detachMount, mountFileSystem, tryMountFileSystem } from "../../platform/mounts.ts";
 import type { ViewMounts } from "../verify-plan.ts";
 
-const MS_NOSUID = 2;
-const MS_NODEV = 4;
-const MS_NOEXEC = 8;
-const MS_BIND = 4096;
-const MS_REC = 16384;
-const MNT_DETACH = 2;
 const O_PATH = 0o10000000;
-const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
 
 export function mountView(mount: ViewMounts): void {
-  const sys = mountLibc();
   // Held before the views cover them: once mounted, these paths lead into the views.
   const onTop = mount.onTop.map(({ path, readOnly }) => ({
     path,
@@ -46,23 +38,30 @@ export function mountView(mount: ViewMounts): void {
       fuses.push(fuse);
       // default_permissions: the kernel checks mode bits itself, as on any file system.
       const options = `fd=${fuse},rootmode=40000,user_id=${uid},group_id=${gid},default_permissions`;
-      const flags = MS_NOSUID | MS_NODEV;
-      if (
-        sys.mount(cString("airlock"), cString(root), cString("fuse.airlock"), flags, cString(options)) !== 0
-      ) {
-        throw new SyscallError("mount", errno(), `mounting the dynamic view on ${root}`);
-      }
+      mountFileSystem(
+        {
+          type: "fuse.airlock",
+          source: "airlock",
+          target: root,
+          options,
+          noSuid: true,
+          noDev: true,
+          noExec: false,
+        },
+        `mounting the dynamic view on ${root}`,
+      );
     }
     sendWithFds(mount.socketFd, new Uint8Array([0x46]), fuses);
     // The server answers from here on: the targets are looked up through the views.
-    for (const entry of onTop) bindOnTop(sys, entry);
+    for (const entry of onTop) bindOnTop(entry);
   } finally {
     for (const fd of fuses) closeSync(fd);
     closeSync(mount.socketFd);
     for (const { fd } of onTop) closeSync(fd);
   }
-  // The program needs neither the device nor a way to make a view of its own.
-  sys.umount2(cString("/dev/fuse"), MNT_DETACH);
+  // The program needs neither the device nor a way to make a view of its own. Checked, failing closed: a
+  // sandbox whose /dev/fuse is still there is not the one planned, and the program does not start.
+  detachMount("/dev/fuse");
   privateDevpts();
   // The working directory still is the placeholder below a view: enter the view.
   process.chdir(mount.cwd);
@@ -73,13 +72,18 @@ const MAX_USER_NAMESPACES = "/proc/sys/user/max_user_namespaces";
 
 /** A terminal program may open new ptys: a private devpts instance (bwrap's --dev would have made one). */
 export function privateDevpts(): void {
-  mountLibc().mount(
-    cString("devpts"),
-    cString("/dev/pts"),
-    cString("devpts"),
-    MS_NOSUID | MS_NOEXEC,
-    cString("newinstance,ptmxmode=0666,mode=620"),
-  );
+  // Result ignored, on purpose: where the mount fails, /dev/pts stays the empty directory bwrap made (no
+  // terminal of the host is ever there), so the program only cannot open new ptys. That is no reason to
+  // refuse to start it.
+  tryMountFileSystem({
+    type: "devpts",
+    source: "devpts",
+    target: "/dev/pts",
+    options: "newinstance,ptmxmode=0666,mode=620",
+    noSuid: true,
+    noDev: false,
+    noExec: true,
+  });
 }
 
 /** bwrap's --disable-userns, done by the first process: without CAP_SYS_RESOURCE (dropped next) the
@@ -95,14 +99,8 @@ export function forbidNestedUserNamespaces(): void {
  * Binds what is open on `fd` (with everything mounted below it) over `path` in a view, and checks that
  * `path` now is that very file or directory, read-only where bwrap made it read-only.
  */
-function bindOnTop(
-  sys: ReturnType<typeof mountLibc>,
-  { path, fd, readOnly }: { path: string; fd: number; readOnly: boolean },
-): void {
-  const source = cString(`/proc/self/fd/${fd}`);
-  if (sys.mount(source, cString(path), cString("none"), MS_BIND | MS_REC, cString("")) !== 0) {
-    throw new SyscallError("mount", errno(), `binding ${path} over the dynamic view`);
-  }
+function bindOnTop({ path, fd, readOnly }: { path: string; fd: number; readOnly: boolean }): void {
+  bindMount(`/proc/self/fd/${fd}`, path, { recursive: true, doing: `binding ${path} over the dynamic view` });
   // A bind keeps its source's flags: read-only stays read-only. Checked, not assumed.
   if (readOnly && !isReadOnlyMount(path)) throw new Error(`${path} over the dynamic view is not read-only`);
   const held = fstatSync(fd, { bigint: true });
@@ -122,11 +120,8 @@ function isReadOnlyMount(path: string): boolean {
 
 /** Drops every capability of this thread (the one that execs). Throws unless all five sets end up empty. */
 export function dropCapabilities(): void {
-  const sys = mountLibc();
   emptyBoundingAndAmbientSets();
-  const header = new Uint32Array([LINUX_CAPABILITY_VERSION_3, 0]);
-  const data = new Uint32Array(6); // two of { effective, permitted, inheritable }, all zero
-  if (sys.capset(header, data) !== 0) throw new SyscallError("capset", errno(), "clearing the capabilities");
+  emptyOwnCapabilitySets();
   const held = heldCapabilities(["CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"]);
   if (held !== undefined) throw new Error(`capabilities were not dropped: ${held}`);
 }

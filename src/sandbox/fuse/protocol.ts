@@ -1,5 +1,6 @@
-// PURE: the FUSE kernel protocol (include/uapi/linux/fuse.h), the part the view speaks: message headers,
-// opcodes, and the reply structs, little-endian as on every Linux target airlock builds for.
+// PURE: the FUSE kernel protocol (include/uapi/linux/fuse.h), the part the view speaks: opcodes, flags, and
+// the reply structs, little-endian as on every Linux target airlock builds for. Requests are decoded in
+// decode.ts.
 
 export const FUSE_KERNEL_VERSION = 7;
 /** Minor version we answer INIT with: 7.31 has everything used here (READDIRPLUS, RENAME2, max_pages). */
@@ -39,7 +40,6 @@ export const OP = {
   RENAME2: 45,
 } as const;
 
-export const IN_HEADER = 40;
 export const OUT_HEADER = 16;
 export const ATTR_SIZE = 88;
 export const ENTRY_OUT = 40 + ATTR_SIZE;
@@ -71,28 +71,6 @@ export const FATTR = {
   ATIME_NOW: 128,
   MTIME_NOW: 256,
 };
-
-export interface InHeader {
-  readonly len: number;
-  readonly opcode: number;
-  readonly unique: bigint;
-  readonly nodeid: bigint;
-  readonly uid: number;
-  readonly gid: number;
-  readonly pid: number;
-}
-
-export function readInHeader(view: DataView): InHeader {
-  return {
-    len: view.getUint32(0, true),
-    opcode: view.getUint32(4, true),
-    unique: view.getBigUint64(8, true),
-    nodeid: view.getBigUint64(16, true),
-    uid: view.getUint32(24, true),
-    gid: view.getUint32(28, true),
-    pid: view.getUint32(32, true),
-  };
-}
 
 /** What a reply struct needs of a stat: node:fs BigIntStats carries all of it. */
 export interface Attr {
@@ -150,17 +128,4 @@ export function direntType(mode: number): number {
 /** A fuse_dirent (READDIR) or fuse_direntplus (READDIRPLUS, entry first): its size, padded to 8. */
 export function direntSize(nameBytes: number, plus: boolean): number {
   return (plus ? ENTRY_OUT : 0) + Math.ceil((24 + nameBytes) / 8) * 8;
-}
-
-/** NUL-terminated names after a request's fixed part: CREATE's, RENAME's pair, SYMLINK's pair. */
-export function cStrings(bytes: Uint8Array, count: number): string[] {
-  const out: string[] = [];
-  let start = 0;
-  for (let i = 0; i < count; i++) {
-    let end = bytes.indexOf(0, start);
-    if (end === -1) end = bytes.length;
-    out.push(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString("utf8"));
-    start = end + 1;
-  }
-  return out;
 }

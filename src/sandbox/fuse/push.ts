@@ -2,7 +2,7 @@
 // tree walk that reads the files listed costs no round trip per file. Runs on its own thread (worker.ts):
 // a store waits for the page lock, which a reader holds while it waits for the server's main thread.
 import { lstatSync } from "node:fs";
-import { fdIo } from "../../platform/libc.ts";
+import { tryWrite } from "../../platform/fd-io.ts";
 import type { Push } from "./directory.ts";
 import { OUT_HEADER } from "./protocol.ts";
 import { outMessage } from "./reply.ts";
@@ -46,8 +46,9 @@ export class Pusher {
     out.writeUInt32LE(content.bytes.length, OUT_HEADER + 16);
     out.writeUInt32LE(0, OUT_HEADER + 20);
     out.set(content.bytes, OUT_HEADER + 24);
-    // A failed store (ENOENT: the kernel dropped that inode) only means the file is read on demand.
-    if (fdIo().write(this.fuse, out, out.length) < 0) return;
+    // A failed store (ENOENT: the kernel dropped that inode) only means the file is read on demand: the
+    // failure is not an error, and the node is not remembered as stored.
+    if (!tryWrite(this.fuse, out).ok) return;
     if (this.stored.size >= REMEMBERED) this.stored.clear();
     this.stored.set(nodeid, key);
   }

@@ -2,7 +2,9 @@
 // lstat results. No decisions here; what is shown is decided in view.ts and the server.
 import type { Dirent } from "node:fs";
 import { lstatSync, statfsSync } from "node:fs";
-import { errno, errnoValue, fdIo, SyscallError } from "../../platform/libc.ts";
+import { tryWrite } from "../../platform/fd-io.ts";
+import { SyscallError } from "../../platform/libc.ts";
+import type { InitRequest } from "./decode.ts";
 import { fail } from "./failure.ts";
 import {
   ATTR_OUT,
@@ -32,9 +34,10 @@ export const EMPTY = new Uint8Array(0);
 export function writeReply(fuse: number, unique: bigint, error: number, payload: Uint8Array): void {
   const out = outMessage(unique, error, payload.length);
   out.set(payload, OUT_HEADER);
+  const written = tryWrite(fuse, out);
   // ENOENT: the request was interrupted and the kernel no longer waits for it.
-  if (fdIo().write(fuse, out, out.length) < 0 && errno() !== errnoValue("ENOENT")) {
-    throw new SyscallError("write", errno(), "answering the kernel on /dev/fuse");
+  if (!written.ok && written.code !== "ENOENT") {
+    throw SyscallError.from(written, "answering the kernel on /dev/fuse");
   }
 }
 
@@ -50,11 +53,13 @@ export function outMessage(unique: bigint, error: number, size: number): Buffer 
   return out;
 }
 
-/** fuse_init_out: the protocol version both sides speak and the features the view wants. */
-export function initReply(b: DataView): Uint8Array {
-  const major = b.getUint32(0, true);
-  if (major !== FUSE_KERNEL_VERSION) fail("EPROTO");
-  const offered = b.getUint32(12, true);
+/**
+ * fuse_init_out (64): the protocol version both sides speak and the features the view wants. major u32 @0,
+ * minor u32 @4, max_readahead u32 @8, flags u32 @12, max_background u16 @16, congestion_threshold u16 @18,
+ * max_write u32 @20, time_gran u32 @24, max_pages u16 @28, the rest unused here.
+ */
+export function initReply(init: InitRequest): Uint8Array {
+  if (init.major !== FUSE_KERNEL_VERSION) fail("EPROTO");
   const wanted =
     INIT_FLAGS.ASYNC_READ |
     INIT_FLAGS.BIG_WRITES |
@@ -64,9 +69,9 @@ export function initReply(b: DataView): Uint8Array {
   const out = new Uint8Array(64);
   const v = new DataView(out.buffer);
   v.setUint32(0, FUSE_KERNEL_VERSION, true);
-  v.setUint32(4, Math.min(FUSE_MINOR, b.getUint32(4, true)), true);
-  v.setUint32(8, b.getUint32(8, true), true);
-  v.setUint32(12, offered & wanted, true);
+  v.setUint32(4, Math.min(FUSE_MINOR, init.minor), true);
+  v.setUint32(8, init.maxReadahead, true);
+  v.setUint32(12, init.flags & wanted, true);
   v.setUint16(16, 16, true);
   v.setUint16(18, 12, true);
   v.setUint32(20, MAX_WRITE, true);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { socketAccess } from "../../../src/config/socket-access.ts";
 import { ConcurrencyLimit, FairConcurrency, KeyedMutex } from "../../../src/daemon/limits.ts";
-import { socketAccess } from "../../../src/daemon/sockets.ts";
 
 describe("ConcurrencyLimit", () => {
   test("admits up to max, queues up to maxWaiting, refuses beyond", async () => {

@@ -164,11 +164,12 @@ describe("the allowlist passes ordinary repositories", () => {
       ["lfs.repositoryformatversion", "0"],
       ["http.postbuffer", "524288000"],
       ["http.https://github.com.lowspeedtime", "60"],
-      ["extensions.worktreeconfig", "true"],
       ["gc.auto", "0"],
     ] as const;
     const verdict = checkConfig(entries.map(([key, value]) => ({ key, value })));
-    expect(verdict).toMatchObject({ ok: true, worktreeConfig: true, localUrls: [] });
+    expect(verdict).toMatchObject({ ok: true, worktreeConfig: false, localUrls: [] });
+    // config.worktree lives in the work tree's git directory, where the jail can only bind it.
+    expect(checkConfig([{ key: "extensions.worktreeconfig", value: "true" }]).ok).toBe(false);
   });
 
   test("local urls and core.worktree pass to the walk, which checks them against the roots", () => {

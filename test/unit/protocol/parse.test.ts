@@ -2,7 +2,6 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { RPC_ERROR } from "../../../src/protocol/errors.ts";
 import { LineSplitter } from "../../../src/protocol/lines.ts";
-import { base64OutputLine, outputMessage, readBase64Output } from "../../../src/protocol/messages.ts";
 import { parseClientLine, parseRequest } from "../../../src/protocol/parse.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -158,31 +157,6 @@ describe("parseClientLine", () => {
         "error",
       );
     }
-  });
-});
-
-describe("output lines", () => {
-  test("the hand-built base64 line is exactly the JSON encoding, and reads back", () => {
-    fc.assert(
-      fc.property(
-        fc.uint8Array({ maxLength: 2000 }),
-        fc.constantFrom("stdout" as const, "stderr" as const),
-        (data, stream) => {
-          const base64 = Buffer.from(data).toString("base64");
-          const line = base64OutputLine(stream, base64);
-          expect(line).toBe(`${JSON.stringify(outputMessage(stream, base64, true))}\n`);
-          const read = readBase64Output(line.slice(0, -1));
-          expect(read?.stream).toBe(stream);
-          expect(Buffer.compare(read?.data ?? Buffer.alloc(1), Buffer.from(data))).toBe(0);
-        },
-      ),
-    );
-  });
-  test("anything else is left to JSON.parse", () => {
-    expect(readBase64Output('{"jsonrpc":"2.0","id":1,"result":{"exit_code":0}}')).toBeUndefined();
-    expect(
-      readBase64Output('{"jsonrpc":"2.0","method":"output","params":{"stream":"stdout","data":"x"}}'),
-    ).toBeUndefined();
   });
 });
 

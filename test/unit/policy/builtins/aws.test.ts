@@ -704,12 +704,12 @@ const envRows = [
 describeCorpus(COMMAND, {
   sections: {
     "aws built-in: 0.4's rules in every spelling aws accepts": legacySpellings,
-    "aws built-in: bypasses of 0.4 (AIRLOCK-0.4 item 11)": bypassesOf04,
+    "aws built-in: bypasses of 0.4": bypassesOf04,
     "aws built-in: commands that print or mint a credential": credentials,
     "aws built-in: requests sent elsewhere or as someone else": redirection,
     "aws built-in: host files read or written": hostFiles,
     "aws built-in: input files and customizations' paths outside the workspace (issue 14)": inputFiles,
-    "aws built-in: false positives of 0.4 (AIRLOCK-0.4 item 12)": falsePositivesOf04,
+    "aws built-in: false positives of 0.4": falsePositivesOf04,
     "aws built-in: everyday commands": everyday,
   },
   envRows,

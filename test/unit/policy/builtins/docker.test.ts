@@ -616,13 +616,13 @@ const envRows = [
 describeCorpus(COMMAND, {
   sections: {
     "docker built-in: 0.4's rules in every spelling docker accepts": legacySpellings,
-    "docker built-in: bypasses of 0.4 (AIRLOCK-0.4 item 11)": bypassesOf04,
+    "docker built-in: bypasses of 0.4": bypassesOf04,
     "docker built-in: other engines and client configs": otherEngines,
     "docker built-in: host files through volumes, cp and build contexts": hostFiles,
     "docker built-in: credentials handed to a build": credentials,
     "docker built-in: settings in files the module cannot read": composeFiles,
     "docker built-in: other containers on the engine (issue 14)": otherContainers,
-    "docker built-in: options after the image are the container's (AIRLOCK-0.4 item 12)": afterTheImage,
+    "docker built-in: options after the image are the container's": afterTheImage,
     "docker built-in: everyday commands": everyday,
   },
   // Rules kept for a clear reason but matched first by one of 0.4's entries: they must still match alone.

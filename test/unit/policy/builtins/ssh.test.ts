@@ -124,7 +124,7 @@ describeCorpus(COMMAND, {
     "ssh built-in: 0.4's rules in every spelling ssh accepts (clusters, glued values, after the host)":
       legacySpellings,
     "ssh built-in: options 0.4 did not deny": beyond04,
-    "ssh built-in: the remote command is not ssh's (AIRLOCK-0.4 item 12)": remoteCommands,
+    "ssh built-in: the remote command is not ssh's": remoteCommands,
     "ssh built-in: everyday commands": everyday,
   },
   envRows,

@@ -230,7 +230,7 @@ const envRows = [
 describeCorpus(COMMAND, {
   sections: {
     "terraform built-in: 0.4's rules in every spelling terraform accepts": legacySpellings,
-    "terraform built-in: bypasses of 0.4 (AIRLOCK-0.4 item 11)": bypassesOf04,
+    "terraform built-in: bypasses of 0.4": bypassesOf04,
     "terraform built-in: commands that print secrets": credentials,
     "terraform built-in: state tampering and code from elsewhere": stateAndCode,
     "terraform built-in: everyday commands": everyday,
