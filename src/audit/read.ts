@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { agentOf, type LoggedRecord, readRecord } from "./records.ts";
 
 /** The log and its rotated files, oldest first: airlock.log.N … airlock.log.1, airlock.log. */
-export function logFiles(path: string, maxFiles = 100): string[] {
+function logFiles(path: string, maxFiles = 100): string[] {
   const files: string[] = [];
   for (let n = maxFiles; n >= 1; n--) if (existsSync(`${path}.${n}`)) files.push(`${path}.${n}`);
   if (existsSync(path)) files.push(path);
@@ -98,7 +98,7 @@ const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\
  * values, so an escape sequence in a record could clear the operator's screen or forge a line. Controls
  * are shown as \n, \t or \xHH / \uHHHH, and a backslash as \\, so the escaped text reads back unambiguously.
  */
-export function printable(text: string): string {
+function printable(text: string): string {
   return text.replace(UNPRINTABLE, (char) => {
     if (char === "\\") return "\\\\";
     if (char === "\n") return "\\n";

@@ -3,13 +3,13 @@
 // are no record at all, are told apart by `readRecord`).
 import type { HookRun } from "../hooks/types.ts";
 
-export interface Peer {
+interface Peer {
   readonly uid: number;
   readonly pid: number;
 }
 
 /** How an exec request ended, as its record says. */
-export type ExecOutcome =
+type ExecOutcome =
   | "completed"
   | "interrupted"
   | "killed"
@@ -100,7 +100,7 @@ export type AuditRecord =
       readonly answered: boolean;
     };
 
-export type AuditEvent = AuditRecord["event"];
+type AuditEvent = AuditRecord["event"];
 
 const EVENTS: ReadonlySet<string> = new Set<AuditEvent>([
   "exec",
@@ -115,7 +115,7 @@ const EVENTS: ReadonlySet<string> = new Set<AuditEvent>([
 ]);
 
 /** airlock 0.4 wrote one kind of record, with the agent as `profile`; a log may still hold some. */
-export interface Airlock04Record {
+interface Airlock04Record {
   readonly event: "exec";
   readonly profile: string;
   readonly command: string;

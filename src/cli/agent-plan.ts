@@ -25,7 +25,7 @@ export interface AddRequest {
 }
 
 /** The agents file as it was read; the write appends to exactly this text or gives up. */
-export interface AgentsFileState {
+interface AgentsFileState {
   readonly file: string;
   /** undefined: the file does not exist yet. */
   readonly text: string | undefined;
@@ -45,7 +45,7 @@ export interface AgentPlan {
 }
 
 /** `<config>/agents/<name>`: next to config.toml, under the config dir `airlock init` made 0700. */
-export function agentDirOf(paths: AirlockPaths, name: string): string {
+function agentDirOf(paths: AirlockPaths, name: string): string {
   return join(paths.configDir, "agents", name);
 }
 
@@ -99,7 +99,7 @@ function readEnabled(configFile: string): readonly string[] {
 }
 
 /** An invalid agents file is refused: appending to it would only add to what the daemon cannot load. */
-export function readAgentsFile(file: string): AgentsFileState {
+function readAgentsFile(file: string): AgentsFileState {
   if (!existsSync(file)) return { file, text: undefined, mode: undefined, entries: {} };
   const text = readFileSync(file, "utf8");
   const parsed = parseTomlFile(file, text, AgentsFile);

@@ -16,7 +16,7 @@ export const DIR_MODE = 0o700;
 export const FILE_MODE = 0o600;
 
 /** Writing failed after the checks passed (a disk, a permission, a concurrent edit); says what and where. */
-export class AgentWriteError extends Error {
+class AgentWriteError extends Error {
   override readonly name = "AgentWriteError";
   constructor(
     readonly path: string,

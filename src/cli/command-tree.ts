@@ -5,7 +5,7 @@ import type { ArgDef, ArgsDef, CommandDef, CommandMeta, Resolvable } from "citty
 type Def = CommandDef<ArgsDef>;
 
 /** What a flag's value is completed with: nothing follows a switch; free text gets no candidates. */
-export type FlagValue =
+type FlagValue =
   | { readonly kind: "none" }
   | { readonly kind: "file" }
   | { readonly kind: "dir" }

@@ -7,7 +7,7 @@ export const configFlag = {
   config: { type: "string", description: "config directory (default ~/.config/airlock)", valueHint: "DIR" },
 } as const;
 
-export const socketsFlag = {
+const socketsFlag = {
   sockets: {
     type: "string",
     description: "socket directory (default $XDG_RUNTIME_DIR/airlock)",

@@ -11,7 +11,7 @@ type Loaded = { default: object; helpArgs?: (argv: string[]) => string[] };
 const asDef = (def: object) => def as CommandDef<ArgsDef>;
 
 /** Subcommands, imported only when used, so `airlock show` never pays for the daemon. */
-export const commands = {
+const commands = {
   start: () => import("./start.ts"),
   exec: () => import("./exec.ts"),
   test: () => import("./test.ts"),

@@ -28,7 +28,7 @@ export function configErrorsOf(error: unknown): readonly ConfigError[] | undefin
   return undefined;
 }
 
-export function errorToJson(error: unknown): Record<string, unknown> {
+function errorToJson(error: unknown): Record<string, unknown> {
   const configErrors = configErrorsOf(error);
   if (configErrors) {
     return {

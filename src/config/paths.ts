@@ -56,7 +56,7 @@ export function resolvePaths(flags: PathFlags, env: NodeJS.ProcessEnv = process.
  * where it exists (a login over ssh, a cron job, the user service: one answer for all); else
  * `<tmpdir>/airlock-<uid>`, which the daemon creates 0700 and refuses if anyone else owns it.
  */
-export function defaultSocketsDir(env: NodeJS.ProcessEnv = process.env): string {
+function defaultSocketsDir(env: NodeJS.ProcessEnv = process.env): string {
   const uid = process.getuid?.() ?? 0;
   const runtime = env.XDG_RUNTIME_DIR;
   if (runtime && isAbsolute(runtime) && isDirectory(runtime)) return join(runtime, "airlock");

@@ -74,7 +74,7 @@ export async function resolveCwd(input: CwdInput): Promise<CwdResult> {
  * descriptor stands for the directory: the client holds it, so it could as well be in it. It is used at
  * the path the daemon sees for it, and only when that path names the very same directory.
  */
-export function resolveDescriptorCwd(
+function resolveDescriptorCwd(
   fd: number,
   pid: number,
   claimed: string | undefined,
@@ -127,7 +127,7 @@ export function resolveDescriptorCwd(
  * must name that same directory inside the peer's own root, or the request is denied.
  * Reading another process's cwd needs the same uid or CAP_SYS_PTRACE; without it we deny.
  */
-export function resolvePeerCwd(
+function resolvePeerCwd(
   pid: number,
   claimed: string | undefined,
   roots: readonly string[],
@@ -174,7 +174,7 @@ export function resolvePeerCwd(
 }
 
 /** `[workspace] roots`: the resolved cwd (symlinks and .. resolved) must be inside one of them. */
-export function checkRoots(hostCwd: string, roots: readonly string[]): string | undefined {
+function checkRoots(hostCwd: string, roots: readonly string[]): string | undefined {
   if (roots.length === 0) return undefined;
   let resolved: string;
   try {

@@ -10,7 +10,7 @@ const INSPECT_TIMEOUT_MS = 5000;
 const CACHE_MS = 10_000;
 const CONTAINER_REF = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 
-export class DockerError extends Error {
+class DockerError extends Error {
   override readonly name = "DockerError";
 }
 

@@ -32,12 +32,12 @@ export interface RunningChild {
   readonly exited: Promise<ExitInfo>;
 }
 
-export const KILL_GRACE_MS = 2000;
+const KILL_GRACE_MS = 2000;
 /** After the child exits, how long its leftover background processes may hold the output pipes. */
 const DRAIN_AFTER_EXIT_MS = 5000;
 
 /** The writing end of the child's stdin pipe. */
-export interface StdinSink {
+interface StdinSink {
   write(data: Uint8Array): unknown;
   flush(): unknown;
   end(): unknown;

@@ -8,7 +8,7 @@ export type FirstLine =
 const BACKOFF_MS = [1, 1, 2, 4, 8, 16];
 /** The one blocking wait per connection: clients send right after connecting, so this is usually short. */
 const FIRST_WAIT_MS = 1;
-export const HANDSHAKE_TIMEOUT_MS = 10_000;
+const HANDSHAKE_TIMEOUT_MS = 10_000;
 /** Three stdio descriptors and the working directory (protocol 2). */
 const MAX_FDS = 4;
 

@@ -51,7 +51,7 @@ export function mirroredViewPath(pid: number): string | undefined {
  * A later mount on an ancestor covers deeper ones made before it (the sandbox's dynamic view of HOME is
  * mounted over the project's placeholder below it).
  */
-export function coveringMount(mounts: readonly MountEntry[], path: string): MountEntry | undefined {
+function coveringMount(mounts: readonly MountEntry[], path: string): MountEntry | undefined {
   let best: MountEntry | undefined;
   for (const mount of mounts) if (isWithin(path, mount.point)) best = mount;
   return best;

@@ -46,7 +46,7 @@ interface AgentListener {
 export type DaemonLogger = (line: string) => void;
 
 /** Grace given to running commands on SIGTERM before their process groups are killed. */
-export const SHUTDOWN_GRACE_MS = 10_000;
+const SHUTDOWN_GRACE_MS = 10_000;
 
 /** The daemon: one unix socket per agent, a peer check on every connection, one request per connection. */
 export class Daemon {

@@ -3,7 +3,7 @@
 import { accessSync, constants, lstatSync, readdirSync, realpathSync, type Stats, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 
-export interface HookProblem {
+interface HookProblem {
   readonly file: string;
   readonly message: string;
 }

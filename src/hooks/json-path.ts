@@ -52,7 +52,7 @@ export function shellWords(value: unknown): string {
   return items.map((item) => shellQuote(plainText(item))).join(" ");
 }
 
-export function shellQuote(text: string): string {
+function shellQuote(text: string): string {
   if (text.includes("\u0000")) throw new HookUtilError("a value with a NUL byte cannot be passed to a shell");
   return `'${text.replaceAll("'", "'\\''")}'`;
 }

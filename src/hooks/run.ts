@@ -131,7 +131,7 @@ export async function runPostExecHooks(
  * Only the variables hooks are promised, from the daemon's environment, and the daemon's own executable:
  * `AIRLOCK`, its directory first on PATH, so `airlock hook-util` works whatever PATH the daemon has.
  */
-export function hookEnv(
+function hookEnv(
   from: Readonly<Record<string, string | undefined>>,
   airlock = ownExecutable(),
 ): Record<string, string> {

@@ -40,22 +40,6 @@ export interface PreExecInput extends HookRequest {
   readonly airlock: HookContext;
 }
 
-/**
- * What a pre-exec hook may print on stdout (empty stdout = no change):
- * - the request with `params.command` / `params.args` changed (other fields, when present, must be unchanged;
- *   `airlock` is ignored), or
- * - `{"error": "reason"}` to deny (the 0.4 form).
- */
-export type PreExecOutput =
-  | { readonly error: string }
-  | {
-      readonly jsonrpc?: "2.0";
-      readonly id?: RequestId;
-      readonly method?: "exec";
-      readonly params: Partial<HookExecParams>;
-      readonly airlock?: unknown;
-    };
-
 /** A finished command as the daemon holds it: raw bytes, so binary output survives the hooks. */
 export interface ExecResponse {
   readonly exit_code: number;
@@ -81,21 +65,6 @@ export interface PostExecInput {
   /** The request as it ran, after pre-exec rewrites. */
   readonly request: HookExecParams;
   readonly airlock: HookContext;
-}
-
-/**
- * What a post-exec hook may print on stdout to replace the response (empty stdout = no change). Every key
- * is optional; the input may be echoed back with edits. Per stream, a field that differs from the input
- * wins (`stdout_base64` over `stdout` if both changed), so a hook that edits only the text is not undone by
- * the unchanged base64 it echoed.
- */
-export interface PostExecOutput {
-  readonly result?: { readonly exit_code?: number; readonly signal?: string | null };
-  readonly output?: Partial<HookOutput>;
-  readonly jsonrpc?: unknown;
-  readonly id?: unknown;
-  readonly request?: unknown;
-  readonly airlock?: unknown;
 }
 
 /** One hook run, for the audit record. */

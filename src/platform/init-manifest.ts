@@ -46,7 +46,7 @@ export function writeManifest(file: string, manifest: InitManifest): void {
   writeAtomically(file, `${JSON.stringify(manifest, null, 2)}\n`, 0o600);
 }
 
-export function sha256(text: string | Buffer): string {
+function sha256(text: string | Buffer): string {
   return createHash("sha256").update(text).digest("hex");
 }
 

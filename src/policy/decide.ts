@@ -108,7 +108,7 @@ function compiledModule(module: EffectiveModule) {
  * Layer 3: the module's rules against the normalized args, under every plausible reading, and again as
  * the callee reads them where a subcommand forwards its operands (`[parse] forwards`).
  */
-export function evaluateModule(module: EffectiveModule, args: readonly string[]): Decision {
+function evaluateModule(module: EffectiveModule, args: readonly string[]): Decision {
   const { command } = module.module;
   const { mode, rules, spec } = compiledModule(module);
   const facts = normalizeArgs(args, spec);

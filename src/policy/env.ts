@@ -6,7 +6,7 @@
  * patterns get through, so LD_PRELOAD, GIT_SSH or a stray token in the daemon's env never reach a tool
  * that did not ask for them. `pass = ["*"]` restores 0.4's behaviour for a module that needs it.
  */
-export const BASE_ENV: readonly string[] = [
+const BASE_ENV: readonly string[] = [
   "PATH",
   "HOME",
   "USER",
@@ -59,6 +59,6 @@ export function mergeEnv(layers: EnvLayers): {
 }
 
 /** `NAME` matches itself; `NAME*` matches a prefix; `*` matches everything. */
-export function matchesAny(patterns: readonly string[], key: string): boolean {
+function matchesAny(patterns: readonly string[], key: string): boolean {
   return patterns.some((p) => (p.endsWith("*") ? key.startsWith(p.slice(0, -1)) : p === key));
 }

@@ -27,7 +27,7 @@ export function parseConfigList(text: string): ConfigEntry[] {
   return entries;
 }
 
-export interface ConfigRefusal {
+interface ConfigRefusal {
   readonly entry: ConfigEntry;
   readonly why: string;
 }

@@ -4,7 +4,7 @@
  * per git's Documentation/gitformat-index.txt; a split index (`link` extension) is refused, since its
  * entries live in another file.
  */
-export class IndexFormatError extends Error {}
+class IndexFormatError extends Error {}
 
 const GITLINK = 0o160000;
 const EXTENDED = 0x4000;

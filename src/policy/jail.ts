@@ -18,7 +18,7 @@ export interface JailPathFact {
 export type JailFacts = ReadonlyMap<string, JailPathFact>;
 
 /** Directories every program needs; bound read-only where they exist (a merged-/usr link stays a link). */
-export const SYSTEM_PATHS = [
+const SYSTEM_PATHS = [
   "/usr",
   "/bin",
   "/sbin",
@@ -73,12 +73,12 @@ export interface JailInput {
   readonly facts: JailFacts;
 }
 
-export type JailMount =
+type JailMount =
   | { readonly kind: "ro" | "rw"; readonly source: string; readonly target: string }
   | { readonly kind: "symlink"; readonly link: string; readonly target: string }
   | { readonly kind: "tmpfs" | "dir" | "dev" | "proc" | "remount-ro"; readonly target: string };
 
-export type CredentialState = "bound" | "missing" | "removed by the agent" | "kept in the ssh-agent";
+type CredentialState = "bound" | "missing" | "removed by the agent" | "kept in the ssh-agent";
 
 export interface JailLayout {
   readonly command: string;
@@ -100,7 +100,7 @@ export class JailPlanError extends Error {
   override name = "JailPlanError";
 }
 
-export function expandTilde(path: string, home: string): string {
+function expandTilde(path: string, home: string): string {
   return path === "~" ? home : path.startsWith("~/") ? `${home}/${path.slice(2)}` : path;
 }
 

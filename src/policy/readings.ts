@@ -12,7 +12,7 @@ export interface Reading {
   readonly commandStart: number;
 }
 
-export const MAX_READINGS = 64;
+const MAX_READINGS = 64;
 
 export function readingsOf(facts: ArgFacts, depth: number, argCount: number): Reading[] | "too-ambiguous" {
   const readings: Reading[] = [];

@@ -143,7 +143,7 @@ function outerArgs(args: readonly string[], facts: ArgFacts): readonly string[] 
 }
 
 /** Does an option as written on the command line select the option a rule names? */
-export function optionNameMatches(ruleName: string, observed: string, spec: ResolvedParseSpec): boolean {
+function optionNameMatches(ruleName: string, observed: string, spec: ResolvedParseSpec): boolean {
   const wanted = canonical(ruleName, spec);
   if (observed === wanted) return true;
   // An option the tool has under its own full name is that option, not an abbreviation (`--get`).

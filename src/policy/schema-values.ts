@@ -3,7 +3,7 @@ import * as v from "valibot";
 
 export const NonEmptyString = v.pipe(v.string(), v.minLength(1, "must not be empty"));
 export const StringList = v.array(v.string());
-export const EnvName = v.pipe(
+const EnvName = v.pipe(
   v.string(),
   v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "is not a valid environment variable name"),
 );

@@ -4,7 +4,7 @@ import type { MountOp, SandboxPlan } from "./types.ts";
 import { VERIFY_FLAG } from "./verify-plan.ts";
 
 /** Signals a terminal sends to its whole foreground group. bwrap must survive them (see linux.ts). */
-export const TERMINAL_SIGNALS = ["INT", "QUIT", "HUP", "TERM"] as const;
+const TERMINAL_SIGNALS = ["INT", "QUIT", "HUP", "TERM"] as const;
 
 export interface BwrapOptions {
   readonly bwrap: string;

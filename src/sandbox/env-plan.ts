@@ -49,7 +49,7 @@ export function planEnv(
  * (a launch sees every host variable against ~30 patterns); only a hit looks for which pattern it was.
  */
 /** `postgres://user:pass@host/db`, whatever the variable's name (DATABASE_URL, REDIS_URL, …). */
-export function holdsPasswordUrl(value: string): boolean {
+function holdsPasswordUrl(value: string): boolean {
   return /\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:[^\s/@]+@/i.test(value);
 }
 

@@ -6,7 +6,7 @@ import { readSync } from "node:fs";
 import { KEY_MARKERS } from "./redact.ts";
 
 /** Beyond this, a file is not searched (documented): data sets and disk images are not read whole. */
-export const LARGE_FILE_SEARCH_BYTES = 256 * 1024 * 1024;
+const LARGE_FILE_SEARCH_BYTES = 256 * 1024 * 1024;
 const CHUNK_BYTES = 1024 * 1024;
 const OVERLAP = Math.max(...KEY_MARKERS.map((marker) => marker.length)) - 1;
 

@@ -174,7 +174,7 @@ function spawnBwrap(
 }
 
 /** bwrap's --json-status-fd output: `{"child-pid": N, …}` once set up, `{"exit-code": N}` if the program ran. */
-export function readStatus(file: string): { childPid?: number; exitCode?: number } {
+function readStatus(file: string): { childPid?: number; exitCode?: number } {
   let text = "";
   try {
     text = readFileSync(file, "utf8");

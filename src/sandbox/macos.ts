@@ -14,7 +14,7 @@
 import type { MountOp, SandboxPlan } from "./types.ts";
 
 /** macOS per-user and shared temp dirs; programs fail in odd ways when they cannot write there. */
-export const DARWIN_TEMP_DIRS = ["/private/tmp", "/private/var/folders"];
+const DARWIN_TEMP_DIRS = ["/private/tmp", "/private/var/folders"];
 
 export function seatbeltProfile(plan: SandboxPlan, tempDirs: readonly string[] = DARWIN_TEMP_DIRS): string {
   const by = (purpose: MountOp["purpose"][]) => plan.mounts.filter((op) => purpose.includes(op.purpose));

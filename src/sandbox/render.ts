@@ -2,7 +2,7 @@
 import { tildify } from "./paths.ts";
 import type { MountOp, SandboxPlan } from "./types.ts";
 
-export function opLabel(op: MountOp): string {
+function opLabel(op: MountOp): string {
   if (op.purpose === "deny-read" || op.purpose === "airlock")
     return op.op === "tmpfs" ? "hide-dir" : "hide-file";
   if (op.purpose === "redacted") return "redact";

@@ -5,14 +5,7 @@ import { expandPath } from "./paths.ts";
 import type { PathFact, PathFacts, SandboxRequest, Skipped } from "./types.ts";
 
 /** Where deny_exec looks besides PATH, so a program cannot be reached by its full path instead. */
-export const SYSTEM_BIN_DIRS = [
-  "/usr/local/sbin",
-  "/usr/local/bin",
-  "/usr/sbin",
-  "/usr/bin",
-  "/sbin",
-  "/bin",
-];
+const SYSTEM_BIN_DIRS = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 
 export interface HideTarget {
   readonly path: string;
@@ -49,7 +42,7 @@ export function execCandidates(req: SandboxRequest): { program: string; path: st
 }
 
 /** Everything hidden: the built-in deny list, the profile's, and airlock's own places. */
-export function hideTargets(req: SandboxRequest): HideTarget[] {
+function hideTargets(req: SandboxRequest): HideTarget[] {
   const { profile, home, cwd, airlock } = req;
   const out: HideTarget[] = [];
   const deny = (entry: string, origin: string) =>

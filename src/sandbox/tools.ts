@@ -14,7 +14,7 @@ export interface LinuxTools {
   readonly envSignals: boolean;
 }
 
-export type ToolsOrMissing = LinuxTools | { readonly missing: string };
+type ToolsOrMissing = LinuxTools | { readonly missing: string };
 
 export interface ToolProbe {
   readonly result: Promise<ToolsOrMissing>;

@@ -96,7 +96,7 @@ export interface ScanResult {
   readonly hiddenFiles: readonly { readonly path: string; readonly why: string }[];
 }
 
-export type Purpose =
+type Purpose =
   | "base"
   | "private"
   | "home"

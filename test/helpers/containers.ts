@@ -6,9 +6,9 @@ import { basename, join } from "node:path";
 import { AIRLOCK, type RunResult, runProgram } from "./binary.ts";
 
 export const REPO = join(import.meta.dir, "..", "..");
-export const BASE_IMAGE = "localhost/airlock-base";
+const BASE_IMAGE = "localhost/airlock-base";
 export const AGENT_IMAGE = "localhost/airlock-agent:test";
-export const DAEMON_IMAGE = "localhost/airlock-daemon:test";
+const DAEMON_IMAGE = "localhost/airlock-daemon:test";
 /** The uid:gid both example images run as. */
 export const IMAGE_UID = 1000;
 

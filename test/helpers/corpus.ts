@@ -84,7 +84,7 @@ function matchingRules(argv: readonly string[]): string[] {
 }
 
 /** A rule matched first by one of 0.4's entries, with a command line it must still match on its own. */
-export type Shadowed = readonly [argv: readonly string[], rule: string, why: string];
+type Shadowed = readonly [argv: readonly string[], rule: string, why: string];
 
 function describeShadowed(command: string, shadowed: readonly Shadowed[]): void {
   describe(`${command} built-in: rules shadowed by 0.4's entries`, () => {

@@ -2,7 +2,6 @@ import * as v from "valibot";
 
 export {
   EnvMap,
-  EnvName,
   EnvPattern,
   NonEmptyString,
   PositiveNumber,

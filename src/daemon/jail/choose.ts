@@ -276,7 +276,7 @@ function realOrSelf(path: string): string {
 }
 
 /** The nearest directory at or above `cwd` holding `.git` (a directory or a gitdir file), else `cwd`. */
-export function repositoryTop(cwd: string): string {
+function repositoryTop(cwd: string): string {
   for (let dir = cwd; ; dir = dirname(dir)) {
     if (existsSync(join(dir, ".git"))) return dir;
     if (dir === "/" || dirname(dir) === dir) return cwd;

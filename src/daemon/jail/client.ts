@@ -62,7 +62,7 @@ class HolderEvents {
   }
 }
 
-export class JailRunError extends Error {
+class JailRunError extends Error {
   override name = "JailRunError";
 }
 

@@ -14,7 +14,7 @@ const ATTRIBUTES = new Set(["protocol", "host", "path", "username"]);
 /** Sent by newer git and harmless to ignore. */
 const IGNORED = /^(wwwauth\[\]|capability\[\]|state\[\])=/;
 
-export interface CredentialQuery {
+interface CredentialQuery {
   readonly operation: string;
   readonly protocol: string | undefined;
   readonly host: string | undefined;

@@ -417,7 +417,7 @@ function layoutKey(
 }
 
 /** Creates `dir` 0700, or accepts it only when it is a directory of ours that nobody else can write. */
-export function ensurePrivateDir(dir: string): void {
+function ensurePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const stat = lstatSync(dir);
   const uid = process.getuid?.() ?? 0;

@@ -17,7 +17,7 @@ export const COMMON_DIR = `${RUN_FILES}/common`;
 export const READY_LINE = "ready";
 
 /** A file the guard validated: its bytes (base64) are bound over `target` for the run. */
-export interface PinnedBytes {
+interface PinnedBytes {
   readonly target: string;
   readonly data: string;
 }

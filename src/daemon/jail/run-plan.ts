@@ -63,7 +63,7 @@ function createsRepository(request: ExecRequest): boolean {
 }
 
 /** Drops the files a config-writing run must be able to replace: `config` and `config.worktree`. */
-export function unpinnedConfig(pinned: readonly PinnedFile[]): PinnedFile[] {
+function unpinnedConfig(pinned: readonly PinnedFile[]): PinnedFile[] {
   return pinned.filter((file) => {
     const name = basename(file.path);
     return name !== "config" && name !== "config.worktree";

@@ -10,8 +10,8 @@ import { attachMountTree, cloneMountTree } from "../../platform/mount-tree.ts";
 
 export const VIEW_KEEPER_FLAG = "__view-keeper";
 /** The copy arrives on fd 3, the daemon's socket on fd 4 (pool-less: see agent-views.ts). */
-export const KEEPER_TREE_FD = 3;
-export const KEEPER_SOCKET_FD = 4;
+const KEEPER_TREE_FD = 3;
+const KEEPER_SOCKET_FD = 4;
 const ATTACHED = "/run/airlock-view/tree";
 
 export function runViewKeeper(): number {

@@ -10,7 +10,7 @@ import { isWithin } from "../../policy/paths.ts";
 
 const O_PATH = 0o10000000;
 
-export interface Workspace {
+interface Workspace {
   /** The directory's path when it was found (where it shows in the jail). */
   readonly path: string;
   /** "device:inode": what the jail must bind under that path. */
@@ -74,7 +74,7 @@ export function workspaceAround(cwd: string, realCwd: string, home: string): Wor
 }
 
 /** Why a jail may not write `dir` (inside one of $HOME's dot-directories), if it may not. */
-export function unsafeFor(dir: string, home: string): string | undefined {
+function unsafeFor(dir: string, home: string): string | undefined {
   const relative = dir.slice(home.length + 1);
   if (isWithin(dir, home) && relative.startsWith("."))
     return `the workspace ${dir} is inside ${home}/${relative.split("/")[0]}, where credential stores and airlock's own files live; give the agent [workspace] roots to run tools there`;

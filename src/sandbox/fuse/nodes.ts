@@ -2,7 +2,7 @@
 // project, with the number of lookups the kernel will FORGET; a rename moves the ids below it.
 import { fail } from "./failure.ts";
 
-export const ROOT = 1n;
+const ROOT = 1n;
 
 export class NodeTable {
   private readonly paths = new Map<bigint, { path: string; lookups: number }>();

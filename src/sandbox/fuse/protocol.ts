@@ -41,7 +41,7 @@ export const OP = {
 } as const;
 
 export const OUT_HEADER = 16;
-export const ATTR_SIZE = 88;
+const ATTR_SIZE = 88;
 export const ENTRY_OUT = 40 + ATTR_SIZE;
 export const ATTR_OUT = 16 + ATTR_SIZE;
 export const OPEN_OUT = 16;
@@ -56,8 +56,6 @@ export const INIT_FLAGS = {
   READDIRPLUS_AUTO: 1 << 14,
   MAX_PAGES: 1 << 22,
 } as const;
-
-export const FOPEN_KEEP_CACHE = 1 << 1;
 
 /** SETATTR `valid` bits. */
 export const FATTR = {
@@ -118,11 +116,6 @@ export function writeEntry(view: DataView, at: number, nodeid: bigint, attr: Att
   view.setUint32(at + 32, 0, true);
   view.setUint32(at + 36, 0, true);
   writeAttr(view, at + 40, attr);
-}
-
-/** d_type values for fuse_dirent.type, from the mode's file type bits. */
-export function direntType(mode: number): number {
-  return (mode >> 12) & 0o17;
 }
 
 /** A fuse_dirent (READDIR) or fuse_direntplus (READDIRPLUS, entry first): its size, padded to 8. */

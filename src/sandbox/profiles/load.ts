@@ -43,7 +43,7 @@ export function profileCatalog(configDir: string): ProfileCatalog {
   return { dir, user };
 }
 
-export function profileNames(catalog: ProfileCatalog): string[] {
+function profileNames(catalog: ProfileCatalog): string[] {
   return [...new Set([...Object.keys(BUILTIN_PROFILES), ...catalog.user.keys()])].sort();
 }
 

@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { EnvMap, EnvPattern } from "../../config/schema/common.ts";
 
-export const ProfileName = v.pipe(
+const ProfileName = v.pipe(
   v.string(),
   v.regex(
     /^[a-z0-9][a-z0-9_-]{0,62}$/,
@@ -61,7 +61,7 @@ const ProjectDir = v.pipe(
 
 const Positive = v.pipe(v.number(), v.integer(), v.minValue(1, "must be at least 1"));
 
-export const FilesystemSection = v.strictObject({
+const FilesystemSection = v.strictObject({
   writable: v.pipe(
     v.optional(v.array(ProfilePath)),
     v.description(
@@ -88,7 +88,7 @@ export const FilesystemSection = v.strictObject({
   ),
 });
 
-export const GateSection = v.strictObject({
+const GateSection = v.strictObject({
   allow: v.pipe(
     v.optional(v.array(ProfilePath)),
     v.description(
@@ -97,7 +97,7 @@ export const GateSection = v.strictObject({
   ),
 });
 
-export const RedactionSection = v.strictObject({
+const RedactionSection = v.strictObject({
   mode: v.pipe(
     v.optional(
       v.pipe(
@@ -140,7 +140,7 @@ export const RedactionSection = v.strictObject({
   ),
 });
 
-export const EnvSection = v.strictObject({
+const EnvSection = v.strictObject({
   deny: v.pipe(
     v.optional(v.array(EnvPattern)),
     v.description("variables removed from the environment, added to the built-in list (*TOKEN*, AWS_*, …)"),
