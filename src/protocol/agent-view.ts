@@ -4,7 +4,7 @@
 // answered {"jsonrpc":"2.0","id":1,"result":{"registered":true}} or a JSON-RPC error.
 import type { RequestId } from "./messages.ts";
 
-export const AGENT_VIEW_METHOD = "agent-view";
+const AGENT_VIEW_METHOD = "agent-view";
 
 export interface AgentViewRequest {
   readonly id: RequestId;

@@ -1,7 +1,6 @@
 // Every line the daemon writes to a client, described once. The daemon can only send what is declared here
 // (encodeLine takes nothing else), and every reader — the shim, `airlock doctor`'s probe, the tests' client —
 // reads it back with parseServerLine (parse-server-line.ts), so the two sides cannot drift apart.
-// Type aliases, not interfaces: a reader may still hold a line as a plain record.
 // Pure and dependency-free: the shim imports this and must start fast (no valibot here).
 import type { RpcErrorCode } from "./errors.ts";
 import type { ErrorData, RequestId, StdioMode, StreamName } from "./messages.ts";

@@ -12,7 +12,7 @@ import type { ServerLine } from "../protocol/server-line.ts";
 import { exitForError, SHIM_EXIT } from "./exit-codes.ts";
 import { BrokenPipe, OrderedWriter } from "./output.ts";
 
-export const DEFAULT_SOCKET = "/run/docker-airlock.sock";
+const DEFAULT_SOCKET = "/run/docker-airlock.sock";
 
 export async function runShim(command: string, args: string[], socketPath?: string): Promise<number> {
   const path = socketPath ?? (process.env.AIRLOCK_SOCKET || DEFAULT_SOCKET);

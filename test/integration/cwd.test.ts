@@ -163,7 +163,16 @@ describe("a daemon in a pid namespace of its own (a container beside the agent's
     });
     // The daemon cannot see this test's processes: every peer pid reads 0, as for a sibling container.
     const daemon = Bun.spawn(
-      ["unshare", "--pid", "--fork", "--mount-proc", AIRLOCK, ...startArgs(tree, tree.at("s"))],
+      // --kill-child: the daemon (the namespace's first process) ends with unshare, however unshare ends.
+      [
+        "unshare",
+        "--pid",
+        "--fork",
+        "--kill-child",
+        "--mount-proc",
+        AIRLOCK,
+        ...startArgs(tree, tree.at("s")),
+      ],
       { stdout: "ignore", stderr: "pipe" },
     );
     try {
