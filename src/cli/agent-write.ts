@@ -9,6 +9,7 @@ import { ConfigErrors } from "../config/errors.ts";
 import { AgentFile, AgentsFile } from "../config/schema/files.ts";
 import { parseTomlFile } from "../config/toml.ts";
 import { createExclusive, writeAtomically } from "../platform/atomic-file.ts";
+import { messageOf } from "../platform/errors.ts";
 import type { AgentPlan } from "./agent-plan.ts";
 import { UsageError } from "./output.ts";
 
@@ -136,7 +137,7 @@ function makeDir(path: string, created: Created[]): void {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST")
       throw new UsageError(`${path} appeared while the agent was being added; nothing was registered`);
-    throw new AgentWriteError(path, `cannot create: ${(error as Error).message}`, { cause: error });
+    throw new AgentWriteError(path, `cannot create: ${messageOf(error)}`, { cause: error });
   }
   created.push({ path, kind: "dir" });
   // mkdir applies the umask; the mode is the point.

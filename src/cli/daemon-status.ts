@@ -4,6 +4,7 @@ import { existsSync, lstatSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
 import { DaemonStatusFile, STATUS_FILE } from "../daemon/status.ts";
+import { messageOf } from "../platform/errors.ts";
 import { closeFd, connectUnix } from "../platform/fd-passing.ts";
 
 export type DaemonSeen =
@@ -19,7 +20,7 @@ export function readDaemon(socketsDir: string): DaemonSeen {
   try {
     status = v.parse(DaemonStatusFile, JSON.parse(readFileSync(file, "utf8")));
   } catch (error) {
-    return { kind: "absent", why: `${file} is unreadable: ${(error as Error).message}` };
+    return { kind: "absent", why: `${file} is unreadable: ${messageOf(error)}` };
   }
   if (!alive(status.pid))
     return { kind: "absent", why: `the daemon that wrote ${file} (pid ${status.pid}) is gone` };

@@ -18,6 +18,7 @@ import { VERIFY_FLAG } from "../sandbox/verify-plan.ts";
 /** Kept here rather than imported: the server module loads the FUSE code, which a plain launch skips. */
 const FUSE_SERVE_FLAG = "--fuse-serve";
 
+import { messageOf } from "../platform/errors.ts";
 import { pathFlags } from "./context.ts";
 import { EXIT } from "./exit-codes.ts";
 import { locationFlags } from "./flags.ts";
@@ -110,7 +111,7 @@ export default defineCommand({
       split = splitArgs(rawArgs, args, 0);
     } catch (error) {
       throw new UsageError(
-        `${(error as Error).message.replace(/; put the command.*$/, "")}; put the program after --`,
+        `${messageOf(error).replace(/; put the command.*$/, "")}; put the program after --`,
       );
     }
     const [program, ...programArgs] = split.tail ?? [];

@@ -4,6 +4,7 @@ import { ConfigErrors } from "../config/errors.ts";
 import { loadConfig } from "../config/load.ts";
 import { resolvePaths } from "../config/paths.ts";
 import { Daemon } from "../daemon/server.ts";
+import { messageOf } from "../platform/errors.ts";
 import { loadFromFlags, pathFlags } from "./context.ts";
 import { EXIT } from "./exit-codes.ts";
 import { locationFlags } from "./flags.ts";
@@ -85,7 +86,7 @@ function reload(daemon: Daemon, flags: ReturnType<typeof pathFlags>): void {
       `airlock: configuration reloaded (agents added: ${added.join(", ") || "none"}; removed: ${removed.join(", ") || "none"})`,
     );
   } catch (error) {
-    say(`airlock: reload could not open a socket: ${(error as Error).message}`);
-    daemon.reloadFailed((error as Error).message);
+    say(`airlock: reload could not open a socket: ${messageOf(error)}`);
+    daemon.reloadFailed(messageOf(error));
   }
 }

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join } from "node:path";
+import { messageOf } from "../platform/errors.ts";
 import type { AgentPolicy, EffectiveModule } from "../policy/types.ts";
 import { BUILTIN_NAMES } from "./builtins.ts";
 import { ConfigError } from "./errors.ts";
@@ -245,7 +246,7 @@ function readText(file: string, errors: ConfigError[], reportUnreadable: boolean
   try {
     text = readFileSync(file, "utf8");
   } catch (error) {
-    if (reportUnreadable) errors.push(new ConfigError(file, `cannot read: ${(error as Error).message}`));
+    if (reportUnreadable) errors.push(new ConfigError(file, `cannot read: ${messageOf(error)}`));
     return undefined;
   }
   for (const path of [file, dirname(file)]) {

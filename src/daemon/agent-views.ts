@@ -4,6 +4,7 @@
 // redacted for the tool too. A client in an airlock sandbox that registered nothing is refused: its tools
 // would see the host's files, which is exactly what the sandbox promised they would not.
 import { fstatSync, statSync, writeSync } from "node:fs";
+import { messageOf } from "../platform/errors.ts";
 import { closeFd, receiveWithFds, socketPair, waitReadable } from "../platform/fd-passing.ts";
 import { mountNamespaceOf } from "../platform/mount-tree.ts";
 import { readMountInfo } from "../platform/mountinfo.ts";
@@ -83,7 +84,7 @@ export class AgentViews {
     try {
       keeper = startKeeper(this.bwrap, fd);
     } catch (error) {
-      return refuse(`cannot keep the view: ${(error as Error).message}`);
+      return refuse(`cannot keep the view: ${messageOf(error)}`);
     }
     closeFd(fd);
     this.views.set(target, { key: target, keeper, pid, agent });

@@ -1,5 +1,6 @@
 import { fstatSync, readlinkSync, realpathSync, type Stats, statSync } from "node:fs";
 import { isAbsolute, relative } from "node:path";
+import { messageOf } from "../platform/errors.ts";
 import { type DockerMounts, mapThroughMounts } from "./docker-mounts.ts";
 import { hostPathOfPeerCwd, mirroredViewPath } from "./peer-path.ts";
 
@@ -48,7 +49,7 @@ export async function resolveCwd(input: CwdInput): Promise<CwdResult> {
   try {
     mapped = mapThroughMounts(input.claimed, await input.docker.mountsOf(input.container));
   } catch (error) {
-    return { ok: false, reason: `cannot map cwd '${input.claimed}': ${(error as Error).message}` };
+    return { ok: false, reason: `cannot map cwd '${input.claimed}': ${messageOf(error)}` };
   }
   if (mapped === undefined) {
     return {

@@ -1,3 +1,4 @@
+export { messageOf } from "../platform/errors.ts";
 /** The daemon cannot start or serve: says what, where, and what to do. */
 export class DaemonError extends Error {
   override readonly name = "DaemonError";
@@ -10,6 +11,3 @@ export class DaemonError extends Error {
 }
 
 /** The message of whatever was thrown. */
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { messageOf } from "../platform/errors.ts";
 import { checkConfig, readGitInvocation, transportCandidates } from "../policy/git-config.ts";
 import type { ExecPlan } from "../policy/plan.ts";
 import { scanTerraform } from "../policy/terraform-scan.ts";
@@ -53,7 +54,7 @@ export async function runGuard(
     return {
       ok: false,
       rule: `guard:${name}`,
-      reason: `cannot check the workspace (${(error as Error).message})`,
+      reason: `cannot check the workspace (${messageOf(error)})`,
     };
   }
 }

@@ -1,3 +1,4 @@
+import { messageOf } from "../platform/errors.ts";
 import { closeFd, receiveWithFds, waitReadable } from "../platform/fd-passing.ts";
 import { MAX_LINE_BYTES } from "../protocol/errors.ts";
 
@@ -37,7 +38,7 @@ export async function readFirstLine(
     try {
       received = receiveWithFds(fd, 64 * 1024, MAX_FDS - fds.length);
     } catch (error) {
-      return fail("error", (error as Error).message);
+      return fail("error", messageOf(error));
     }
     fds.push(...received.fds);
     if (received.eof) return fail("eof", "client closed the connection before sending a request");
@@ -60,7 +61,7 @@ export async function readFirstLine(
       try {
         waitReadable(fd, blockingWaitMs);
       } catch (error) {
-        return fail("error", (error as Error).message);
+        return fail("error", messageOf(error));
       }
       continue;
     }

@@ -5,6 +5,7 @@ import type { LoadedConfig } from "../config/load.ts";
 import { expandHome } from "../config/paths.ts";
 import { type SocketAccess, socketAccess } from "../config/socket-access.ts";
 import { discoverHooks } from "../hooks/discover.ts";
+import { messageOf } from "../platform/errors.ts";
 import { bunSocketFd, closeFd } from "../platform/fd-passing.ts";
 import { type PeerCredentials, peerCredentials } from "../platform/peer-credentials.ts";
 import { SocketWriter } from "../platform/socket-writer.ts";
@@ -189,7 +190,7 @@ export class Daemon {
     try {
       this.audit?.write(record);
     } catch (error) {
-      this.log(`airlock: cannot write the audit log: ${(error as Error).message}`);
+      this.log(`airlock: cannot write the audit log: ${messageOf(error)}`);
     }
   }
 
@@ -254,7 +255,7 @@ export class Daemon {
       this.record({
         event: "peer-rejected",
         agent: socket.data.agent,
-        reason: `no peer credentials: ${(error as Error).message}`,
+        reason: `no peer credentials: ${messageOf(error)}`,
       });
       socket.end();
       return;
@@ -341,7 +342,9 @@ export class Daemon {
     try {
       await runSession(this.context, conn.agent, peer, parsed.value, first.fds, io);
     } catch (error) {
-      this.log(`airlock: internal error serving ${conn.agent}: ${(error as Error).stack ?? String(error)}`);
+      this.log(
+        `airlock: internal error serving ${conn.agent}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
       writer.write(
         encodeLine(errorMessage(parsed.value.id, RPC_ERROR.internal, "internal error in the airlock daemon")),
       );

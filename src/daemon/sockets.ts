@@ -1,5 +1,6 @@
 import { chmodSync, chownSync, lstatSync, mkdirSync, statSync, unlinkSync } from "node:fs";
 import { MAX_SOCKET_PATH_BYTES, type SocketAccess } from "../config/socket-access.ts";
+import { messageOf } from "../platform/errors.ts";
 import { closeFd, connectUnix, UnixConnectError } from "../platform/fd-passing.ts";
 import { DaemonError } from "./errors.ts";
 
@@ -7,7 +8,7 @@ export function prepareSocketDir(dir: string, access: SocketAccess): void {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (error) {
-    throw new DaemonError(`cannot prepare socket directory ${dir}: ${(error as Error).message}`);
+    throw new DaemonError(`cannot prepare socket directory ${dir}: ${messageOf(error)}`);
   }
   // In a shared place (/tmp) someone else may have made it first, or left a symlink: never use theirs.
   const stat = lstatSync(dir);
@@ -25,7 +26,7 @@ export function prepareSocketDir(dir: string, access: SocketAccess): void {
   try {
     chmodSync(dir, access.dirMode);
   } catch (error) {
-    throw new DaemonError(`cannot prepare socket directory ${dir}: ${(error as Error).message}`);
+    throw new DaemonError(`cannot prepare socket directory ${dir}: ${messageOf(error)}`);
   }
 }
 
@@ -57,7 +58,7 @@ export function claimSocketPath(path: string): void {
       unlinkSync(path);
       return;
     }
-    throw new DaemonError(`cannot check socket ${path}: ${(error as Error).message}`);
+    throw new DaemonError(`cannot check socket ${path}: ${messageOf(error)}`);
   } finally {
     if (fd !== undefined) closeFd(fd);
   }
@@ -94,7 +95,7 @@ export function listenRestricted<T>(
     } catch {
       // already gone
     }
-    throw new DaemonError(`cannot restrict socket ${path}: ${(error as Error).message}`);
+    throw new DaemonError(`cannot restrict socket ${path}: ${messageOf(error)}`);
   }
   return server;
 }

@@ -7,6 +7,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmdirSync, unlinkSync }
 import { dirname } from "node:path";
 import * as v from "valibot";
 import { createExclusive, writeAtomically } from "./atomic-file.ts";
+import { messageOf } from "./errors.ts";
 
 const Entry = v.strictObject({
   path: v.string(),
@@ -35,7 +36,7 @@ export function readManifest(file: string): InitManifest | undefined {
   try {
     raw = JSON.parse(readFileSync(file, "utf8"));
   } catch (error) {
-    throw new InitError(`cannot read ${file}: ${(error as Error).message}; remove it and run init again`);
+    throw new InitError(`cannot read ${file}: ${messageOf(error)}; remove it and run init again`);
   }
   const parsed = v.safeParse(Manifest, raw);
   if (!parsed.success) throw new InitError(`${file} is not an airlock init manifest; remove it or fix it`);

@@ -6,6 +6,7 @@
 // that copy. The program starts only once the daemon has taken it: a sandbox whose tools would see more
 // than it does never runs.
 import { closeSync } from "node:fs";
+import { messageOf } from "../platform/errors.ts";
 import {
   closeFd,
   connectUnix,
@@ -109,7 +110,7 @@ function register(agentSocket: string, pid: number, tree: number): string {
   try {
     socket = connectUnix(agentSocket);
   } catch (error) {
-    return `cannot reach the daemon at ${agentSocket}: ${(error as Error).message}`;
+    return `cannot reach the daemon at ${agentSocket}: ${messageOf(error)}`;
   }
   try {
     const request = { jsonrpc: "2.0", id: 1, method: "agent-view", params: { pid } };
@@ -121,7 +122,7 @@ function register(agentSocket: string, pid: number, tree: number): string {
     const message = typeof error === "object" && error !== null ? Reflect.get(error, "message") : undefined;
     return typeof message === "string" ? message : "the daemon refused it";
   } catch (error) {
-    return `the daemon's answer: ${(error as Error).message}`;
+    return `the daemon's answer: ${messageOf(error)}`;
   } finally {
     closeFd(socket);
   }

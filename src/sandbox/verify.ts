@@ -4,6 +4,7 @@
 // 125 before the program runs: a silent enforcement failure must be impossible.
 import { createHash } from "node:crypto";
 import { closeSync, readdirSync, readFileSync } from "node:fs";
+import { messageOf } from "../platform/errors.ts";
 import { handOverAgentView } from "./agent-view.ts";
 import { dropCapabilities, heldCapabilities, mountView } from "./fuse/helper.ts";
 import { parseVerifyPlan, VERIFY_FLAG, type VerifyPlan } from "./verify-plan.ts";
@@ -76,13 +77,13 @@ export function verifyThenExec(argv: readonly string[]): number {
     plan = parseVerifyPlan(readFileSync(fd, "utf8"));
     closeSync(fd);
   } catch (error) {
-    return fail(`  cannot read the plan on fd ${fd}: ${(error as Error).message}`);
+    return fail(`  cannot read the plan on fd ${fd}: ${messageOf(error)}`);
   }
   if (plan.view) {
     try {
       mountView(plan.view);
     } catch (error) {
-      return fail(`  the dynamic view: ${(error as Error).message}`);
+      return fail(`  the dynamic view: ${messageOf(error)}`);
     }
   }
   if (plan.agentView) {
@@ -90,14 +91,14 @@ export function verifyThenExec(argv: readonly string[]): number {
     try {
       handOverAgentView(plan.agentView, plan.view === undefined);
     } catch (error) {
-      return fail(`  the tools' view of the files: ${(error as Error).message}`);
+      return fail(`  the tools' view of the files: ${messageOf(error)}`);
     }
   }
   if (plan.view || plan.agentView) {
     try {
       dropCapabilities();
     } catch (error) {
-      return fail(`  ${(error as Error).message}`);
+      return fail(`  ${messageOf(error)}`);
     }
   }
   // Whatever the plan says, the program never starts with a capability (a launcher that granted some and a
@@ -116,7 +117,7 @@ export function verifyThenExec(argv: readonly string[]): number {
     process.execve(file, argv.slice(2), process.env);
   } catch (error) {
     const code = (error as { code?: string }).code;
-    process.stderr.write(`airlock: cannot run ${program}: ${(error as Error).message}\n`);
+    process.stderr.write(`airlock: cannot run ${program}: ${messageOf(error)}\n`);
     return code === "ENOENT" ? 127 : 126;
   }
   return SETUP_FAILED; // not reached: execve replaced this process

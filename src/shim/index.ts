@@ -3,6 +3,7 @@
 // Keep imports light: this path must start fast (no TOML, valibot, citty or consola).
 import { closeSync, constants, fstatSync, openSync } from "node:fs";
 import type { Socket } from "bun";
+import { messageOf } from "../platform/errors.ts";
 import { bunSocketFd, sendWithFds } from "../platform/fd-passing.ts";
 import { SocketWriter } from "../platform/socket-writer.ts";
 import { LineSplitter } from "../protocol/lines.ts";
@@ -149,7 +150,7 @@ export async function runShim(command: string, args: string[], socketPath?: stri
         ? "no socket there"
         : code === "ECONNREFUSED"
           ? "nothing is listening"
-          : (error as Error).message;
+          : messageOf(error);
     complain(
       `cannot reach the airlock daemon at ${path} (${why}); is the daemon running (\`airlock status\` on its host), and is AIRLOCK_SOCKET (the path above) right?`,
       SHIM_EXIT.unavailable,

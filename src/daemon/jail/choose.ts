@@ -12,6 +12,7 @@ import {
 import { dirname, join } from "node:path";
 import type { Agent, LoadedConfig } from "../../config/load.ts";
 import { homeDir } from "../../config/paths.ts";
+import { messageOf } from "../../platform/errors.ts";
 import {
   EMPTY_JAIL_SPEC,
   type JailFacts,
@@ -100,7 +101,7 @@ function workspaceDirs(
         closeSync(fd);
       }
     } catch (error) {
-      return { refused: `cannot open the workspace root ${dir}: ${(error as Error).message}` };
+      return { refused: `cannot open the workspace root ${dir}: ${messageOf(error)}` };
     }
   }
   return { dirs, identities };

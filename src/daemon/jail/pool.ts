@@ -16,6 +16,7 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import type { AuditRecord } from "../../audit/log.ts";
+import { messageOf } from "../../platform/errors.ts";
 import {
   JAIL_CREDENTIAL_SOCKET,
   JAIL_FILES,
@@ -258,7 +259,7 @@ export class JailPool {
         viewFd = view?.clone();
       } catch (error) {
         for (const fd of bound.values()) closeSync(fd);
-        throw new JailStartError(`cannot copy the sandbox's view: ${(error as Error).message}`);
+        throw new JailStartError(`cannot copy the sandbox's view: ${messageOf(error)}`);
       }
     } catch (error) {
       broker?.stop();

@@ -6,6 +6,7 @@
 // identity (device and inode) as well as its path: the jail binds that very directory from a descriptor
 // (`--bind-fd`), and a jail made for one identity is never reused for another.
 import { closeSync, existsSync, constants as fsConstants, fstatSync, openSync, readlinkSync } from "node:fs";
+import { messageOf } from "../../platform/errors.ts";
 import { isWithin } from "../../policy/paths.ts";
 
 const O_PATH = 0o10000000;
@@ -42,7 +43,7 @@ export function workspaceAround(cwd: string, realCwd: string, home: string): Wor
     } catch (error) {
       return {
         kind: "refused",
-        reason: `cannot open the working directory ${cwd}: ${(error as Error).message}`,
+        reason: `cannot open the working directory ${cwd}: ${messageOf(error)}`,
       };
     }
     if (identityOfFd(start) !== identityOfFd(open(realCwd)))
@@ -66,7 +67,7 @@ export function workspaceAround(cwd: string, realCwd: string, home: string): Wor
   } catch (error) {
     return {
       kind: "refused",
-      reason: `cannot find the workspace around ${cwd}: ${(error as Error).message}`,
+      reason: `cannot find the workspace around ${cwd}: ${messageOf(error)}`,
     };
   } finally {
     for (const fd of held) closeSync(fd);
