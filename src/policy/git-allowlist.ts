@@ -219,6 +219,11 @@ const EXACT: Readonly<Record<string, readonly string[]>> = {
   "filter.lfs.required": ["true"],
   "core.fsmonitor": ["false"],
   "core.hookspath": ["/dev/null"],
+  // Values that start no git inside a submodule, whose config the jail can only bind (a rename drops it).
+  "diff.submodule": ["short", "log"],
+  "diff.ignoresubmodules": ["dirty", "all"],
+  "status.submodulesummary": ["false", "0", "no", "off"],
+  "fetch.recursesubmodules": ["false", "no", "off", "0"],
 };
 
 /** Keys whose value is a repository url, checked by {@link classifyUrl}. */

@@ -326,8 +326,16 @@ function procArgs(proc: string): string[] {
  */
 export function jailedPath(path: string, layout: JailLayout): string {
   const unsafe = [layout.home, ...layout.writable];
+  // Only directories the jail shows read-only from the host: an entry the jail lacks could be made in
+  // its own file system by one run and found by the next (a program called ssh, say).
+  const shown = layout.mounts.flatMap((m) => (m.kind === "ro" || m.kind === "symlink" ? [m.target] : []));
   return path
     .split(":")
-    .filter((entry) => entry.startsWith("/") && !unsafe.some((dir) => isWithin(entry, dir)))
+    .filter(
+      (entry) =>
+        entry.startsWith("/") &&
+        !unsafe.some((dir) => isWithin(entry, dir)) &&
+        shown.some((dir) => isWithin(entry, dir)),
+    )
     .join(":");
 }

@@ -392,6 +392,21 @@ describe("the tool sees only its own credentials", () => {
     expect(sizes).toEqual([1024 * 1024, 1024 * 1024, 64 * 1024]);
   });
 
+  test("the jail's / and /run are read-only: a run leaves nothing there for a later run to find", async () => {
+    await using tree = await workspace();
+    await using daemon = await daemonFor(tree, LOOK);
+    const r = await run(
+      daemon,
+      "sh",
+      [
+        "-c",
+        "for d in / /run /run/airlock; do touch $d/planted 2>/dev/null && echo wrote $d; done; echo done",
+      ],
+      tree.at("ws"),
+    );
+    expect(r.stdout).toBe("done\n");
+  });
+
   test("$HOME is read-only: a program written there cannot wait for a later run", async () => {
     await using tree = await workspace();
     await using daemon = await daemonFor(tree, LOOK);
@@ -760,6 +775,33 @@ describe("the guard's check and git's read see the same bytes", () => {
     expect(codes).toContain(126);
     expect(codes.some((c) => c !== 126)).toBe(true);
   });
+});
+
+describe("remotes git reads from its old files", () => {
+  // Red team round 7: `.git/remotes/<name>` and `.git/branches/<name>` name a remote outside .git/config,
+  // where the guard never looked; a push there ran the target repository's alternateRefsCommand.
+  test.each([
+    ["remotes/x", "URL: ../evil.git\n", "x"],
+    ["branches/b", "../evil.git#main\n", "b"],
+  ])(
+    "a remote named in .git/%s is unknown to the run: the push fails and the target's config runs nothing",
+    async (file, text, name) => {
+      await using tree = await workspace();
+      const marker = tree.at("ws/ran");
+      git(tree.at("ws"), "init", "-q", "--bare", "evil.git");
+      writeFileSync(
+        tree.at("ws/evil.git/config"),
+        `${readFileSync(tree.at("ws/evil.git/config"), "utf8")}[core]\n\talternateRefsCommand = touch ${marker}\n`,
+      );
+      writeFileSync(tree.at("ws/evil.git/objects/info/alternates"), `${tree.at("ws/work/.git/objects")}\n`);
+      mkdirSync(tree.at(`ws/work/.git/${file.split("/")[0]}`), { recursive: true });
+      writeFileSync(tree.at(`ws/work/.git/${file}`), text);
+      await using daemon = await daemonFor(tree);
+      const push = await run(daemon, "git", ["push", name, "HEAD:refs/heads/y"], tree.at("ws/work"));
+      expect(push.exitCode).not.toBe(0);
+      expect(existsSync(marker)).toBe(false);
+    },
+  );
 });
 
 describe("a command that writes config reads only the config the guard saw", () => {

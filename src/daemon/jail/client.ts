@@ -3,6 +3,7 @@
 // are written where the holder binds them from, and signals travel as lines on the same connection.
 import { closeSync, openSync, write as writeFd } from "node:fs";
 import type { Socket } from "bun";
+import { messageOf } from "../../platform/errors.ts";
 import { closeOnExecPipe } from "../../platform/fd-io.ts";
 import { bunSocketFd, closeFd, sendWithFds } from "../../platform/fd-passing.ts";
 import type { ExecPlan } from "../../policy/plan.ts";
@@ -78,6 +79,13 @@ export async function startJailed(
   const theirs: number[] = [];
   let socket: Socket<Link> | undefined;
   const ours: number[] = [];
+  // A run that may receive a credential runs alone in its jail (run-gate.ts).
+  let leave: () => void;
+  try {
+    leave = await holder.runs.gate.enter(pins.credentials);
+  } catch (error) {
+    throw new JailRunError(`cannot run ${plan.bin} in the jail: ${messageOf(error)}`);
+  }
   holder.runs.count++;
   /** The run's top process, by its pid in the jail, while the broker may answer it. */
   let remoteRun: number | undefined;
@@ -86,6 +94,7 @@ export async function startJailed(
     if (!released) {
       holder.runs.count--;
       if (remoteRun !== undefined) holder.runs.remote.delete(remoteRun);
+      leave();
     }
     released = true;
     for (const fd of ours.splice(0)) closeFd(fd);

@@ -35,6 +35,7 @@ import {
   RUN_FILES,
 } from "./protocol.ts";
 import { descendsFromRun } from "./run-ancestry.ts";
+import { RunGate } from "./run-gate.ts";
 import { listenAgentProxy } from "./ssh-agent-proxy.ts";
 import { identityOfFd } from "./workspace.ts";
 
@@ -50,7 +51,7 @@ export interface Holder {
   /** Host path of the holder's control socket. */
   readonly controlSocket: string;
   /** Runs in flight in this jail: its credential broker answers only while there is one. */
-  readonly runs: { count: number; remote: Set<number> };
+  readonly runs: { count: number; remote: Set<number>; gate: RunGate };
 }
 
 export class JailStartError extends Error {
@@ -73,7 +74,7 @@ export interface JailPoolOptions {
 interface Running {
   readonly holder: Promise<Holder>;
   /** Runs in flight (the holder's own counter, known before it is ready). */
-  readonly runs: { count: number; remote: Set<number> };
+  readonly runs: { count: number; remote: Set<number>; gate: RunGate };
   readonly proc: ReturnType<typeof Bun.spawn> | undefined;
   /** The credential broker and the ssh-agent proxy of this jail, where it has them. */
   readonly servers: readonly { stop(): void }[];
@@ -93,7 +94,7 @@ export class JailPool {
       ready: Promise<Holder>;
       stop: () => void;
       view: string | undefined;
-      runs: { count: number; remote: Set<number> };
+      runs: { count: number; remote: Set<number>; gate: RunGate };
       lastUsed: number;
     }
   >();
@@ -221,7 +222,7 @@ export class JailPool {
         .filter((d) => d.startsWith("/"))
         .join(":"),
     });
-    const runs = { count: 0, remote: new Set<number>() };
+    const runs = { count: 0, remote: new Set<number>(), gate: new RunGate() };
     // The jail gets a filtering proxy of the ssh-agent, not the agent's socket.
     const agentMount = layout.mounts.find((m) => m.kind === "rw" && m.target === JAIL_SSH_AGENT);
     const proxyPath = join(dir, "ssh", "agent.sock");
@@ -301,6 +302,12 @@ export class JailPool {
       "--ro-bind",
       this.options.binary,
       HOLDER_BINARY,
+      // The jail's own root and /run, read-only once laid out: a run could otherwise leave a program or
+      // fill memory there for every later run to find (each run's /tmp is its own, capped).
+      "--remount-ro",
+      "/run",
+      "--remount-ro",
+      "/",
       "--chdir",
       "/",
       "--",

@@ -70,6 +70,13 @@ function unpinnedConfig(pinned: readonly PinnedFile[]): PinnedFile[] {
   });
 }
 
+/**
+ * Entries of the real common directory the run never sees: `config` (its validated copy is served), and
+ * `remotes/` and `branches/`, git's old remote files, whose urls the guard does not check (a push to a
+ * remote named there reached a repository whose config ran a program).
+ */
+const UNSERVED = new Set(["config", "remotes", "branches"]);
+
 /** Names git may create in a common directory; linked even where absent, so git creates them there. */
 const COMMON_NAMES = [
   "objects",
@@ -77,8 +84,6 @@ const COMMON_NAMES = [
   "logs",
   "info",
   "hooks",
-  "remotes",
-  "branches",
   "packed-refs",
   "shallow",
   "description",
@@ -136,7 +141,7 @@ export function runPins(
   } catch {
     return { pinned: writes ? unpinnedConfig(pinned) : pinned, credentials };
   }
-  const names = [...new Set([...present, ...COMMON_NAMES])].filter((name) => name !== "config");
+  const names = [...new Set([...present, ...COMMON_NAMES])].filter((name) => !UNSERVED.has(name));
   return {
     credentials,
     pinned: pinned.filter((file) => file !== config),

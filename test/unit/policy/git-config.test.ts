@@ -261,3 +261,15 @@ describe("readGitInvocation reads git's own options as git.c does", () => {
     expect(transportCandidates(readGitInvocation(["log", "evil.git"]))).toEqual([]);
   });
 });
+
+describe("submodule keys start no git inside a submodule", () => {
+  test("diff.submodule=diff and the like are refused; the values that stay in the superproject pass", () => {
+    const judged = (key: string, value: string) => checkConfig([{ key, value }]).ok;
+    expect(judged("diff.submodule", "diff")).toBe(false);
+    expect(judged("diff.submodule", "log")).toBe(true);
+    expect(judged("diff.ignoreSubmodules", "none")).toBe(false);
+    expect(judged("diff.ignoreSubmodules", "dirty")).toBe(true);
+    expect(judged("status.submoduleSummary", "true")).toBe(false);
+    expect(judged("fetch.recurseSubmodules", "on-demand")).toBe(false);
+  });
+});

@@ -132,6 +132,13 @@ describe("the jail's layout", () => {
     expect(jailedPath(`${HOME}/.cargo/bin:/usr/bin:.:/srv/work/bin:/bin:bin`, layout)).toBe("/usr/bin:/bin");
   });
 
+  test("the jail's PATH has no entry the jail does not show from the host: a run could make it for the next", () => {
+    const layout = planJail(input());
+    expect(jailedPath("/root/.cargo/bin:/snap/bin:/usr/local/bin:/usr/bin", layout)).toBe(
+      "/usr/local/bin:/usr/bin",
+    );
+  });
+
   test("bwrap gets a minimal /dev, never --dev and never the host's root; /proc/sys is read-only", () => {
     const args = jailBwrapArgs(planJail(input()));
     expect(args.join(" ")).toContain("--ro-bind-try /proc/sys /proc/sys");

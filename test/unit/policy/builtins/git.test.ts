@@ -344,6 +344,11 @@ const credentials: Row[] = [
   deny(["git", "credential-manager", "get"], sub("credential-manager"), "Git Credential Manager"),
   deny(["git", "config", "-l"], configScope, "config -l, which lists host-wide config with any tokens in it"),
   deny(["git", "var", "-l"], "deny.patterns.var-list", "var -l, which lists host-wide config like config -l"),
+  deny(
+    ["git", "diff", "--submodule=diff"],
+    "deny.patterns.submodule-diff",
+    "diff --submodule=diff, which runs git inside each submodule",
+  ),
   deny(["git", "config", "--get-regexp", "."], configScope, "config --get-regexp over every key"),
   deny(["git", "config", "--global", "--list"], configScope, "config --global --list"),
   deny(
