@@ -41,6 +41,7 @@ import { LineSplitter } from "../../protocol/lines.ts";
 import { messageOf } from "../errors.ts";
 import { readFirstLine } from "../handshake.ts";
 import {
+  AGENT_VIEW_DIR,
   COMMON_DIR,
   CONTROL_DIR,
   CONTROL_SOCKET,
@@ -55,7 +56,6 @@ import {
 
 const O_PATH = 0o10000000;
 /** Where a sandbox's copy of its mounts is attached while the holder binds from it. */
-const AGENT_VIEW_DIR = "/run/airlock/agent-view";
 
 interface Connection {
   onLine?: (line: string) => void;
@@ -191,7 +191,6 @@ async function serve(socket: Socket<Connection>, namespaces: RunNamespaces): Pro
  * cannot see at all is an empty, read-only one for its tools too.
  */
 function bindAgentView(fd: number, writable: readonly string[]): void {
-  mkdirSync(AGENT_VIEW_DIR, { recursive: true });
   attachMountTree(fd, AGENT_VIEW_DIR);
   closeSync(fd);
   for (const dir of writable) {

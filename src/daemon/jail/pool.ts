@@ -27,6 +27,7 @@ import {
 import { listenBroker } from "./credential-broker.ts";
 import { type OwnSshAgent, startOwnSshAgent } from "./own-ssh-agent.ts";
 import {
+  AGENT_VIEW_DIR,
   CONTROL_DIR,
   HOLDER_BINARY,
   HOLDER_FLAG,
@@ -290,6 +291,8 @@ export class JailPool {
       ...jailBwrapArgs({ ...layout, mounts }, boundFds),
       "--dir",
       RUN_FILES,
+      "--dir",
+      AGENT_VIEW_DIR,
       "--ro-bind",
       join(dir, "files"),
       JAIL_FILES,

@@ -14,6 +14,8 @@ export const HOLDER_BINARY = `${JAIL_RUN}/airlock`;
 export const RUN_FILES = `${JAIL_RUN}/run`;
 /** Where a run's git finds the validated config of its repository (GIT_COMMON_DIR). */
 export const COMMON_DIR = `${RUN_FILES}/common`;
+/** Where the holder attaches a sandbox's view before binding its directories (bwrap makes it: / is read-only). */
+export const AGENT_VIEW_DIR = "/run/airlock/agent-view";
 export const READY_LINE = "ready";
 
 /** A file the guard validated: its bytes (base64) are bound over `target` for the run. */
