@@ -55,6 +55,12 @@ export class RepoWalk {
   /** Absolute real path → the bytes validated. A config file that did not exist is pinned empty. */
   readonly pinned = new Map<string, Uint8Array>();
   private readonly visited = new Set<string>();
+  /**
+   * The command reaches a repository besides its own through git's transport or alternates: a local
+   * push, fetch or clone target, or an alternates file. git runs in that repository with its own config,
+   * which the jail can only bind (a rename drops the bind), so such a run gets no credentials.
+   */
+  reachesOthers = false;
   private readonly configs = new Map<string, ConfigReferences>();
   private moduleDirs = 0;
   /** The top of the repository the command runs in (work tree, else git dir): git runs there. */
@@ -130,6 +136,7 @@ export class RepoWalk {
     if (this.visited.size >= MAX_REPOS)
       throw new GuardDenial("guard:git-limits", `the command reaches more than ${MAX_REPOS} repositories`);
     this.visited.add(key);
+    if (visit.target) this.reachesOthers = true;
     if (visit.nesting === 0 && !visit.target) this.tops.push(visit.worktree ?? gitDir);
 
     const commonFile = join(gitDir, "commondir");
@@ -239,6 +246,7 @@ export class RepoWalk {
   private alternates(objects: string, via: string, depth: number): void {
     const file = join(objects, "info", "alternates");
     if (fileKind(file) === "absent") return;
+    this.reachesOthers = true;
     if (depth >= MAX_ALTERNATE_DEPTH)
       throw new GuardDenial(
         "guard:git-limits",

@@ -24,6 +24,8 @@ export type GuardResult =
       pinned?: readonly PinnedFile[];
       /** git: the common directory of the repository the command runs in, whose `config` is pinned. */
       commonDir?: string;
+      /** git: the command reaches another repository (a local transport target, alternates). */
+      reachesOthers?: boolean;
     }
   | { ok: false; rule: string; reason: string };
 
@@ -137,6 +139,7 @@ async function gitRepositoryGuard(
     ok: true,
     pinned: [...walk.pinned].map(([path, bytes]) => ({ path, bytes })),
     commonDir: walk.mainCommonDir,
+    reachesOthers: walk.reachesOthers,
   };
 }
 

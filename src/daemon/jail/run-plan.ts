@@ -125,9 +125,11 @@ export function runPins(
   request: ExecRequest,
   pinned: readonly PinnedFile[],
   commonDir: string | undefined,
+  /** The guard found another repository the command reaches; git runs there with that one's config. */
+  reachesOthers = false,
 ): RunPins {
   // init and clone make a repository: the cwd's common directory is not where they write.
-  const credentials = talksToRemote(request);
+  const credentials = talksToRemote(request) && !reachesOthers;
   if (createsRepository(request)) return { pinned: unpinnedConfig(pinned), credentials };
   const writes = commandWritesConfig(request);
   const configPath = commonDir === undefined ? undefined : join(commonDir, "config");

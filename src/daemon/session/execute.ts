@@ -66,7 +66,7 @@ export async function execute(ctx: DaemonContext, session: RequestSession, ready
           ? {
               holder: jailed.holder,
               env: jailedEnv(plan.env, jailed.layout),
-              pins: runPins(command, prepared.pinned, prepared.commonDir),
+              pins: runPins(command, prepared.pinned, prepared.commonDir, prepared.reachesOthers),
             }
           : undefined,
       reply,

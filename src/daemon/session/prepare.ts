@@ -23,6 +23,8 @@ export interface Prepared {
   /** Files the guard validated, pinned for the run, and the repository's common directory. */
   readonly pinned: readonly PinnedFile[];
   readonly commonDir: string | undefined;
+  /** The command reaches another repository (a local transport target, alternates). */
+  readonly reachesOthers: boolean;
 }
 
 export async function prepare(
@@ -85,6 +87,7 @@ export async function prepare(
       identities: workspaces.identities,
       pinned: [],
       commonDir: undefined,
+      reachesOthers: false,
     };
   const guarded = await runGuard(plan.guard, plan, command.args, runCwd, {
     roots: agent.roots.length > 0 ? agent.roots : writable.length > 0 ? writable : [runCwd],
@@ -98,5 +101,6 @@ export async function prepare(
     identities: workspaces.identities,
     pinned: guarded.pinned ?? [],
     commonDir: guarded.commonDir,
+    reachesOthers: guarded.reachesOthers ?? false,
   };
 }

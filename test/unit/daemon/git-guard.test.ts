@@ -109,3 +109,19 @@ describe("gitlinkPaths reads the submodules of an index git wrote", () => {
     expect(() => gitlinkPaths(bytes, 20, "index")).toThrow("split index");
   });
 });
+
+describe("another repository the command reaches", () => {
+  // git runs in a local transport target with that repository's config, which the jail can only bind
+  // (red team round 8): such a run gets no credentials (run-plan.ts).
+  test("a push to a local repository, and a repository with alternates, reach another; a plain status does not", async () => {
+    await using tree = await repo();
+    expect(await guard(tree, ["status"])).toMatchObject({ ok: true, reachesOthers: false });
+    git(tree.at("ws"), "init", "-q", "--bare", "target.git");
+    expect(await guard(tree, ["push", tree.at("ws/target.git"), "HEAD:refs/heads/x"])).toMatchObject({
+      ok: true,
+      reachesOthers: true,
+    });
+    writeFileSync(tree.at("ws/work/.git/objects/info/alternates"), `${tree.at("ws/lib/.git/objects")}\n`);
+    expect(await guard(tree, ["fetch", "origin"])).toMatchObject({ ok: true, reachesOthers: true });
+  });
+});

@@ -199,6 +199,11 @@ describe("a jailed run's pins", () => {
     }
   });
 
+  test("a command that reaches another repository (a local target, alternates) gets no credentials", () => {
+    expect(runPins(git("push", "origin"), [], undefined, true).credentials).toBe(false);
+    expect(runPins(git("push", "origin"), [], undefined, false).credentials).toBe(true);
+  });
+
   test("only a command that talks to a remote may have the credential broker answer while it runs", () => {
     for (const args of [["fetch"], ["push", "origin"], ["clone", "u"], ["ls-remote", "o"], ["pull"]])
       expect(runPins(git(...args), [], undefined).credentials).toBe(true);

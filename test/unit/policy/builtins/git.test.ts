@@ -865,7 +865,7 @@ const envRows = [
   ),
   setEnv("GIT_CONFIG_NOSYSTEM", "1", "the system config is not read"),
   setEnv("GIT_TERMINAL_PROMPT", "0", "git never waits on a terminal prompt"),
-  setEnv("GIT_CONFIG_COUNT", "9", "nine config overrides follow"),
+  setEnv("GIT_CONFIG_COUNT", "10", "ten config overrides follow"),
   setEnv("GIT_CONFIG_KEY_0", "core.hooksPath", "hooks in .git/hooks do not run"),
   setEnv("GIT_CONFIG_VALUE_0", "/dev/null", "hooks in .git/hooks do not run"),
   setEnv("GIT_CONFIG_KEY_1", "core.fsmonitor", "core.fsmonitor in .git/config does not run"),
@@ -884,6 +884,8 @@ const envRows = [
   setEnv("GIT_CONFIG_VALUE_7", "no", "push starts no push inside a submodule"),
   setEnv("GIT_CONFIG_KEY_8", "submodule.recurse", "no command recurses into submodules"),
   setEnv("GIT_CONFIG_VALUE_8", "false", "no command recurses into submodules"),
+  setEnv("GIT_CONFIG_KEY_9", "core.alternateRefsCommand", "no command lists the alternates' refs"),
+  setEnv("GIT_CONFIG_VALUE_9", "", "no command lists the alternates' refs"),
 ];
 
 describeCorpus(COMMAND, {
