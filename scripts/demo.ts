@@ -25,6 +25,20 @@ writeFileSync(join(work, "agents.toml"), `[demo]\npath = "${work}/agents/demo"\n
 writeFileSync(join(work, "agents", "demo", "airlock.toml"), 'commands = ["git"]\n');
 symlinkSync(airlock, join(work, "bin", "git"));
 
+// The agent's project: a repository of its own, so the demo does not depend on where this checkout came
+// from (a clone whose origin is a local path outside the project is refused, as it should be).
+const project = join(work, "project");
+mkdirSync(project);
+const hostGit = (args: string[]) =>
+  Bun.spawnSync(["git", "-c", "user.name=demo", "-c", "user.email=demo@example.com", ...args], {
+    cwd: project,
+  });
+writeFileSync(join(project, "README.md"), "a project the agent works on\n");
+hostGit(["init", "-q", "-b", "main"]);
+hostGit(["add", "."]);
+hostGit(["commit", "-qm", "the agent's first commit"]);
+hostGit(["remote", "add", "origin", "https://example.invalid/project.git"]);
+
 const daemon = Bun.spawn(
   [
     airlock,
@@ -53,7 +67,7 @@ if (!listening()) {
 async function shim(args: string[]): Promise<void> {
   say(`\n$ git ${args.join(" ")}        # the shim: ${join(work, "bin", "git")} -> airlock`);
   const proc = Bun.spawn([join(work, "bin", "git"), ...args], {
-    cwd: root,
+    cwd: project,
     env: { ...process.env, AIRLOCK_SOCKET: socket },
     stdout: "inherit",
     stderr: "inherit",
