@@ -20,10 +20,19 @@ interface Check {
   readonly ok: boolean;
   readonly detail: string;
   readonly fix?: string;
+  /** Worth knowing, not wrong: shown with `!`, and doctor still exits 0. */
+  readonly warning?: true;
 }
 
 const pass = (name: string, detail: string): Check => ({ name, ok: true, detail });
 const fail = (name: string, detail: string, fix: string): Check => ({ name, ok: false, detail, fix });
+const warn = (name: string, detail: string, fix: string): Check => ({
+  name,
+  ok: true,
+  detail,
+  fix,
+  warning: true,
+});
 
 const PROBE_TIMEOUT_MS = 5_000;
 /** ssh has no --version; the others print their version with it. */
@@ -48,6 +57,7 @@ export default defineCommand({
       ...jailChecks(config),
       ...(await agentChecks(config)),
       await sandboxRedactionCheck(),
+      ...(await historyCheck()),
       ...straySockets(config),
     ];
     const ok = checks.every((c) => c.ok);
@@ -98,8 +108,8 @@ function jailChecks(config: LoadedConfig): Check[] {
 
 function render(check: Check): string {
   const colour = process.stderr.isTTY === true && !process.env.NO_COLOR;
-  const mark = check.ok ? "✓" : "✗";
-  const painted = colour ? `\x1b[${check.ok ? 32 : 31}m${mark}\x1b[0m` : mark;
+  const mark = check.warning ? "!" : check.ok ? "✓" : "✗";
+  const painted = colour ? `\x1b[${check.warning ? 33 : check.ok ? 32 : 31}m${mark}\x1b[0m` : mark;
   return `${painted} ${check.name}: ${check.detail}${check.fix ? ` — fix: ${check.fix}` : ""}`;
 }
 
@@ -327,6 +337,19 @@ function straySockets(config: LoadedConfig): Check[] {
 }
 
 /** Which redaction `airlock sandbox` will use here, and why (informational: both modes protect). */
+/**
+ * The project doctor runs in: a dotenv file once committed stays in git's objects, which no sandbox
+ * redaction reaches (`git show <commit>:.env`). Nothing to report outside a repository.
+ */
+async function historyCheck(): Promise<Check[]> {
+  const { committedEnvFiles, historyWarning } = await import("../sandbox/history.ts");
+  const { REDACTION_DEFAULTS } = await import("../sandbox/defaults.ts");
+  const warning = historyWarning(committedEnvFiles(process.cwd(), REDACTION_DEFAULTS.envFiles));
+  return warning === undefined
+    ? []
+    : [warn("project history", warning, "rotate the values those files held")];
+}
+
 async function sandboxRedactionCheck(): Promise<Check> {
   const { dynamicUnavailable } = await import("../sandbox/fuse/support.ts");
   const missing = dynamicUnavailable();

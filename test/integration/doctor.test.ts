@@ -49,6 +49,27 @@ describe("airlock doctor", () => {
     expect(named(checks, "daemon alpha")?.detail).toBe("check git --version: allowed");
   });
 
+  test("in a project whose git history holds a .env, warns that its values read in clear, and still exits 0", async () => {
+    await using d = await startDaemon({ agents: { alpha: { commands: ["git"] } } });
+    await using project = await tempTree({ "app/.env": "API_KEY=committed-once\n", "app/README.md": "x\n" });
+    const git = (args: string[]) =>
+      Bun.spawnSync(["git", "-c", "user.name=t", "-c", "user.email=t@t", ...args], {
+        cwd: project.at("app"),
+      });
+    git(["init", "-q"]);
+    git(["add", "."]);
+    git(["commit", "-qm", "oops"]);
+    git(["rm", "-q", "--cached", ".env"]);
+    git(["commit", "-qm", "removed, but still in the history"]);
+    const r = await runAirlock(["doctor", "--json", ...flagsOf(d)], { cwd: project.at("app") });
+    const report = JSON.parse(r.stdout) as { ok: boolean; checks: (Check & { warning?: boolean })[] };
+    expect(named(report.checks, "project history")).toMatchObject({ ok: true, warning: true });
+    expect(named(report.checks, "project history")?.detail).toContain("the git history holds .env");
+    expect(r.exitCode).toBe(0);
+    const text = await runAirlock(["doctor", ...flagsOf(d)], { cwd: project.at("app") });
+    expect(text.stdout).toContain("! project history: the git history holds .env");
+  });
+
   test("a socket left behind by a killed daemon is stale, with the fix on the same line; exit 1", async () => {
     await using d = await startDaemon({ agents: { alpha: { commands: ["git"] } } });
     await d.stop("SIGKILL");
