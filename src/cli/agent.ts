@@ -1,5 +1,4 @@
 import { defineCommand } from "citty";
-import type { ConfigError } from "../config/errors.ts";
 import { type AirlockPaths, type PathFlags, resolvePaths } from "../config/paths.ts";
 import { type AgentCheck, checkAgent } from "./agent-check.ts";
 import { type AgentPlan, agentsFileOf, planAgent } from "./agent-plan.ts";
@@ -9,7 +8,7 @@ import { pathFlags } from "./context.ts";
 import { type DaemonSeen, readDaemon } from "./daemon-status.ts";
 import { EXIT } from "./exit-codes.ts";
 import { jsonFlag, locationFlags } from "./flags.ts";
-import { printJson, UsageError, ui } from "./output.ts";
+import { printJson, problemJson, UsageError, ui } from "./output.ts";
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -166,8 +165,8 @@ function asJson(
     written: { agent_toml: written.agentToml, registration: written.registration },
     check: {
       ok: check.ok,
-      errors: check.errors.map(problem),
-      warnings: check.warnings.map(problem),
+      errors: check.errors.map(problemJson),
+      warnings: check.warnings.map(problemJson),
       other_errors: check.otherErrors,
     },
     daemon:
@@ -175,17 +174,6 @@ function asJson(
         ? { running: true, pid: daemon.status.pid, agents_file: daemon.status.agents_file }
         : { running: false, why: daemon.why },
     next,
-  };
-}
-
-function problem(e: ConfigError) {
-  return {
-    file: e.file,
-    line: e.line,
-    column: e.column,
-    key: e.keyPath.join("."),
-    message: e.problem,
-    hint: e.hint,
   };
 }
 

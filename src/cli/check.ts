@@ -8,7 +8,7 @@ import { discoverHooks } from "../hooks/discover.ts";
 import { pathFlags } from "./context.ts";
 import { EXIT } from "./exit-codes.ts";
 import { jsonFlag, locationFlags } from "./flags.ts";
-import { printJson, ui } from "./output.ts";
+import { printJson, problemJson, ui } from "./output.ts";
 import { describeAgent } from "./profile.ts";
 
 export default defineCommand({
@@ -39,8 +39,8 @@ export default defineCommand({
         ok: errors.length === 0,
         config_file: config.paths.configFile,
         enabled: config.daemon?.commands.enable ?? [],
-        errors: errors.map(problem),
-        warnings: warnings.map(problem),
+        errors: errors.map(problemJson),
+        warnings: warnings.map(problemJson),
         agents,
       });
     } else {
@@ -57,17 +57,6 @@ export default defineCommand({
     return errors.length === 0 ? EXIT.ok : EXIT.failure;
   },
 });
-
-function problem(e: ConfigError) {
-  return {
-    file: e.file,
-    line: e.line,
-    column: e.column,
-    key: e.keyPath.join("."),
-    message: e.problem,
-    hint: e.hint,
-  };
-}
 
 function missingBins(config: LoadedConfig): ConfigError[] {
   const problems: ConfigError[] = [];

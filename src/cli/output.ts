@@ -28,19 +28,24 @@ export function configErrorsOf(error: unknown): readonly ConfigError[] | undefin
   return undefined;
 }
 
+/** A configuration problem as `--json` reports give it. */
+export function problemJson(e: ConfigError) {
+  return {
+    file: e.file,
+    line: e.line,
+    column: e.column,
+    key: e.keyPath.join("."),
+    message: e.problem,
+    hint: e.hint,
+  };
+}
+
 function errorToJson(error: unknown): Record<string, unknown> {
   const configErrors = configErrorsOf(error);
   if (configErrors) {
     return {
       error: "config",
-      problems: configErrors.map((e) => ({
-        file: e.file,
-        line: e.line,
-        column: e.column,
-        key: e.keyPath.join("."),
-        message: e.problem,
-        hint: e.hint,
-      })),
+      problems: configErrors.map(problemJson),
     };
   }
   if (error instanceof UsageError) return { error: "usage", message: error.message };

@@ -8,6 +8,65 @@ import { startDaemon } from "../helpers/daemon.ts";
 import { tempTree } from "../helpers/temp-tree.ts";
 
 const TOKEN = "jail-broker-token-7f3a";
+const BASIC = `Basic ${Buffer.from(`agent:${TOKEN}`).toString("base64")}`;
+const unauthorized = () =>
+  new Response("", { status: 401, headers: { "WWW-Authenticate": 'Basic realm="x"' } });
+
+/** The host's credential store (in the preload's temporary HOME) holds TOKEN for `hostPort`, until disposed. */
+function storedToken(hostPort: string): Disposable & { readonly store: string } {
+  const home = process.env.HOME ?? "";
+  // os.homedir() would be the real user's.
+  if (!home.includes("airlock-test-home")) throw new Error(`refusing to write credentials into ${home}`);
+  const store = join(home, ".git-credentials");
+  writeFileSync(join(home, ".gitconfig"), "[credential]\n\thelper = store\n");
+  writeFileSync(store, `http://agent:${TOKEN}@${hostPort}\n`, { mode: 0o600 });
+  return {
+    store,
+    [Symbol.dispose]: () => {
+      rmSync(store, { force: true });
+      rmSync(join(home, ".gitconfig"), { force: true });
+    },
+  };
+}
+
+/**
+ * A repository whose checkout of main runs the filter `ask` (from branch side, where a.txt is gone), and
+ * a daemon whose git module has no guard: the repository's own filter runs, as code that slipped past the
+ * guard would.
+ */
+async function filterRepository(ask: string) {
+  const work = await tempTree({ "ws/repo/a.txt": "a\n", "ws/repo/.gitattributes": "a.txt filter=x\n" });
+  const repo = work.at("ws/repo");
+  const setup = (args: string[]) =>
+    Bun.spawnSync(["git", "-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd: repo });
+  setup(["init", "-q", "-b", "main"]);
+  setup(["add", "."]);
+  setup(["commit", "-qm", "init"]);
+  setup(["checkout", "-q", "-b", "side"]);
+  setup(["rm", "-q", "a.txt"]);
+  setup(["commit", "-qm", "gone"]);
+  setup(["config", "filter.x.smudge", ask]);
+  const builtin = readFileSync(join(import.meta.dir, "..", "..", "builtins", "git", "module.toml"), "utf8");
+  const daemon = await startDaemon({
+    agents: {
+      alpha: {
+        commands: ["git"],
+        extra: `[workspace]\nroots = ["${work.at("ws")}"]\n`,
+        overrides: { git: builtin.replace(/^guard = "git-config"$/m, "") },
+      },
+    },
+  });
+  const git = (args: string[]) => runShim("git", args, { socket: daemon.socket("alpha"), cwd: repo });
+  return {
+    daemon,
+    git,
+    leak: () => readFileSync(join(repo, "leak.txt"), "utf8"),
+    [Symbol.asyncDispose]: async () => {
+      await daemon[Symbol.asyncDispose]();
+      await work[Symbol.asyncDispose]();
+    },
+  };
+}
 
 describe("git credentials through the daemon's broker", () => {
   test("a jailed git gets the host's token for the server it talks to, and cannot erase it", async () => {
@@ -17,19 +76,14 @@ describe("git credentials through the daemon's broker", () => {
       port: 0,
       fetch(request) {
         const auth = request.headers.get("authorization");
-        if (auth === null)
-          return new Response("", { status: 401, headers: { "WWW-Authenticate": 'Basic realm="x"' } });
+        if (auth === null) return unauthorized();
         seen.push(auth);
         // Refused after all: git then asks its helpers to erase the credential.
-        return new Response("", { status: 401, headers: { "WWW-Authenticate": 'Basic realm="x"' } });
+        return unauthorized();
       },
     });
-    // The preload's temporary HOME (os.homedir() would be the real user's).
-    const home = process.env.HOME ?? "";
-    if (!home.includes("airlock-test-home")) throw new Error(`refusing to write credentials into ${home}`);
-    const store = join(home, ".git-credentials");
-    writeFileSync(join(home, ".gitconfig"), "[credential]\n\thelper = store\n");
-    writeFileSync(store, `http://agent:${TOKEN}@127.0.0.1:${server.port}\n`, { mode: 0o600 });
+    using credentials = storedToken(`127.0.0.1:${server.port}`);
+    const store = credentials.store;
     try {
       await using work = await tempTree({ "ws/.keep": "" });
       await using daemon = await startDaemon({
@@ -39,7 +93,7 @@ describe("git credentials through the daemon's broker", () => {
         runShim("git", args, { socket: daemon.socket("alpha"), cwd: work.at("ws") });
       const fetched = await git(["ls-remote", `http://127.0.0.1:${server.port}/r.git`]);
       expect(fetched.exitCode).not.toBe(0);
-      expect(seen).toEqual([`Basic ${Buffer.from(`agent:${TOKEN}`).toString("base64")}`]);
+      expect(seen).toEqual([BASIC]);
       // The second 401 made git ask to erase the credential: the broker refuses, the host's store keeps it.
       expect(readFileSync(store, "utf8")).toContain(TOKEN);
       // The token file itself is not in the jail: git cannot print it.
@@ -54,68 +108,26 @@ describe("git credentials through the daemon's broker", () => {
       expect(log).not.toContain(TOKEN);
     } finally {
       server.stop(true);
-      rmSync(store, { force: true });
-      rmSync(join(home, ".gitconfig"), { force: true });
     }
   });
 
   test("a run that talks to no remote gets nothing from the broker: a filter of a checkout asking for the token is refused", async () => {
-    const home = process.env.HOME ?? "";
-    if (!home.includes("airlock-test-home")) throw new Error(`refusing to write credentials into ${home}`);
-    const store = join(home, ".git-credentials");
-    writeFileSync(join(home, ".gitconfig"), "[credential]\n\thelper = store\n");
-    writeFileSync(store, `http://agent:${TOKEN}@127.0.0.1:9\n`, { mode: 0o600 });
-    // Without the guard, the repository's own filter runs (as code that slipped past it would).
-    const builtin = readFileSync(join(import.meta.dir, "..", "..", "builtins", "git", "module.toml"), "utf8");
-    const unguarded = builtin.replace(/^guard = "git-config"$/m, "");
-    try {
-      await using work = await tempTree({
-        "ws/repo/a.txt": "a\n",
-        "ws/repo/.gitattributes": "a.txt filter=x\n",
-      });
-      const repo = work.at("ws/repo");
-      const setup = (args: string[]) =>
-        Bun.spawnSync(["git", "-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd: repo });
-      setup(["init", "-q", "-b", "main"]);
-      setup(["add", "."]);
-      setup(["commit", "-qm", "init"]);
-      setup(["checkout", "-q", "-b", "side"]);
-      setup(["rm", "-q", "a.txt"]);
-      setup(["commit", "-qm", "gone"]);
-      const ask =
-        "printf 'protocol=http\\nhost=127.0.0.1:9\\n\\n' | git credential fill > leak.txt 2>&1; cat";
-      setup(["config", "filter.x.smudge", ask]);
-      await using daemon = await startDaemon({
-        agents: {
-          alpha: {
-            commands: ["git"],
-            extra: `[workspace]\nroots = ["${work.at("ws")}"]\n`,
-            overrides: { git: unguarded },
-          },
-        },
-      });
-      const checkout = await runShim("git", ["checkout", "-q", "main"], {
-        socket: daemon.socket("alpha"),
-        cwd: repo,
-      });
-      expect(checkout.exitCode).toBe(0);
-      // The filter ran (it wrote its file), and what it got is no credential.
-      const leak = readFileSync(join(repo, "leak.txt"), "utf8");
-      expect(leak).not.toContain(TOKEN);
-      await daemon.stop();
-      const log = readFileSync(daemon.logFile, "utf8");
-      expect(log).toContain('"event":"credential","agent":"alpha","command":"git","operation":"get"');
-      expect(log).toContain('"answered":false');
-      expect(log).not.toContain('"answered":true');
-    } finally {
-      rmSync(store, { force: true });
-      rmSync(join(home, ".gitconfig"), { force: true });
-    }
+    using _credentials = storedToken("127.0.0.1:9");
+    await using repository = await filterRepository(
+      "printf 'protocol=http\\nhost=127.0.0.1:9\\n\\n' | git credential fill > leak.txt 2>&1; cat",
+    );
+    const checkout = await repository.git(["checkout", "-q", "main"]);
+    expect(checkout.exitCode).toBe(0);
+    // The filter ran (it wrote its file), and what it got is no credential.
+    expect(repository.leak()).not.toContain(TOKEN);
+    await repository.daemon.stop();
+    const log = readFileSync(repository.daemon.logFile, "utf8");
+    expect(log).toContain('"event":"credential","agent":"alpha","command":"git","operation":"get"');
+    expect(log).toContain('"answered":false');
+    expect(log).not.toContain('"answered":true');
   });
 
   test("code of a local run gets nothing even while another run of the same jail talks to a remote", async () => {
-    const home = process.env.HOME ?? "";
-    if (!home.includes("airlock-test-home")) throw new Error(`refusing to write credentials into ${home}`);
     const seen: string[] = [];
     // Slow to answer, so the ls-remote below is in flight while the filter keeps asking.
     const server = Bun.serve({
@@ -125,58 +137,29 @@ describe("git credentials through the daemon's broker", () => {
         const auth = request.headers.get("authorization");
         if (auth !== null) seen.push(auth);
         await Bun.sleep(1500);
-        return new Response("", { status: 401, headers: { "WWW-Authenticate": 'Basic realm="x"' } });
+        return unauthorized();
       },
     });
-    const store = join(home, ".git-credentials");
-    writeFileSync(join(home, ".gitconfig"), "[credential]\n\thelper = store\n");
-    writeFileSync(store, `http://agent:${TOKEN}@127.0.0.1:${server.port}\n`, { mode: 0o600 });
-    const builtin = readFileSync(join(import.meta.dir, "..", "..", "builtins", "git", "module.toml"), "utf8");
-    const unguarded = builtin.replace(/^guard = "git-config"$/m, "");
     try {
-      await using work = await tempTree({
-        "ws/repo/a.txt": "a\n",
-        "ws/repo/.gitattributes": "a.txt filter=x\n",
-      });
-      const repo = work.at("ws/repo");
-      const setup = (args: string[]) =>
-        Bun.spawnSync(["git", "-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd: repo });
-      setup(["init", "-q", "-b", "main"]);
-      setup(["add", "."]);
-      setup(["commit", "-qm", "init"]);
-      setup(["checkout", "-q", "-b", "side"]);
-      setup(["rm", "-q", "a.txt"]);
-      setup(["commit", "-qm", "gone"]);
+      using _credentials = storedToken(`127.0.0.1:${server.port}`);
       // The filter asks the broker every 200 ms for 4 s, and keeps what it got.
-      const ask = `for i in $(seq 20); do printf 'protocol=http\\nhost=127.0.0.1:${server.port}\\n\\n' | git credential fill >> leak.txt 2>&1; sleep 0.2; done; cat`;
-      setup(["config", "filter.x.smudge", ask]);
-      await using daemon = await startDaemon({
-        agents: {
-          alpha: {
-            commands: ["git"],
-            extra: `[workspace]\nroots = ["${work.at("ws")}"]\n`,
-            overrides: { git: unguarded },
-          },
-        },
-      });
-      const git = (args: string[]) => runShim("git", args, { socket: daemon.socket("alpha"), cwd: repo });
-      const checkout = git(["checkout", "-q", "main"]);
+      await using repository = await filterRepository(
+        `for i in $(seq 20); do printf 'protocol=http\\nhost=127.0.0.1:${server.port}\\n\\n' | git credential fill >> leak.txt 2>&1; sleep 0.2; done; cat`,
+      );
+      const checkout = repository.git(["checkout", "-q", "main"]);
       await Bun.sleep(500);
-      const remote = await git(["ls-remote", `http://127.0.0.1:${server.port}/r.git`]);
+      const remote = await repository.git(["ls-remote", `http://127.0.0.1:${server.port}/r.git`]);
       expect(remote.exitCode).not.toBe(0);
       expect((await checkout).exitCode).toBe(0);
       // The remote run got the token; the filter of the local run, asking all along, never did.
-      expect(seen).toContain(`Basic ${Buffer.from(`agent:${TOKEN}`).toString("base64")}`);
-      const leak = readFileSync(join(repo, "leak.txt"), "utf8");
-      expect(leak).not.toContain(TOKEN);
-      await daemon.stop();
-      const log = readFileSync(daemon.logFile, "utf8");
+      expect(seen).toContain(BASIC);
+      expect(repository.leak()).not.toContain(TOKEN);
+      await repository.daemon.stop();
+      const log = readFileSync(repository.daemon.logFile, "utf8");
       expect(log).toContain('"answered":true');
       expect(log).toContain('"answered":false');
     } finally {
       server.stop(true);
-      rmSync(store, { force: true });
-      rmSync(join(home, ".gitconfig"), { force: true });
     }
   });
 });

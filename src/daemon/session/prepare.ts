@@ -78,27 +78,14 @@ export async function prepare(
     : { dirs: writableFor(agent, runCwd, home), identities: new Map<string, string>() };
   if ("refused" in workspaces) return denied("jail", `cannot jail ${where.requested}: ${workspaces.refused}`);
   const writable = workspaces.dirs;
-  if (!plan.guard)
-    return {
-      plan,
-      module,
-      runCwd,
-      writable,
-      identities: workspaces.identities,
-      pinned: [],
-      commonDir: undefined,
-      reachesOthers: false,
-    };
+  const settled = { plan, module, runCwd, writable, identities: workspaces.identities };
+  if (!plan.guard) return { ...settled, pinned: [], commonDir: undefined, reachesOthers: false };
   const guarded = await runGuard(plan.guard, plan, command.args, runCwd, {
     roots: agent.roots.length > 0 ? agent.roots : writable.length > 0 ? writable : [runCwd],
   });
   if (!guarded.ok) return denied(guarded.rule, guarded.reason, "module");
   return {
-    plan,
-    module,
-    runCwd,
-    writable,
-    identities: workspaces.identities,
+    ...settled,
     pinned: guarded.pinned ?? [],
     commonDir: guarded.commonDir,
     reachesOthers: guarded.reachesOthers ?? false,
